@@ -1,0 +1,229 @@
+//! Every path zswap-tools reads or writes goes through [`SysRoot`], so that any reader can be
+//! pointed at a captured fixture tree instead of the live kernel.
+//!
+//! Covers sysfs (`/sys`), procfs (`/proc`), debugfs (`/sys/kernel/debug`) and the cgroup
+//! mounts found in `/proc/mounts`. See `Documentation/admin-guide/mm/zswap.rst`.
+#![allow(clippy::disallowed_methods)] // the one place that touches std::fs for kernel files
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// Where the kernel's pseudo file systems are, for one run of a tool.
+///
+/// `SysRoot::host()` is the running kernel; `SysRoot::at(dir)` is a tree laid out like `/`
+/// (`dir/sys`, `dir/proc`, `dir/sys/kernel/debug`). Each mount can be moved on its own, as
+/// node_exporter's `--path.sysfs` and friends do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SysRoot {
+    root: PathBuf,
+    sysfs: PathBuf,
+    procfs: PathBuf,
+    debugfs: PathBuf,
+}
+
+impl SysRoot {
+    /// The live system: `/sys`, `/proc`, `/sys/kernel/debug`.
+    pub fn host() -> Self {
+        Self::at("/")
+    }
+
+    /// A tree laid out like `/` below `dir`.
+    pub fn at(dir: impl Into<PathBuf>) -> Self {
+        let root: PathBuf = dir.into();
+        SysRoot {
+            sysfs: root.join("sys"),
+            procfs: root.join("proc"),
+            debugfs: root.join("sys/kernel/debug"),
+            root,
+        }
+    }
+
+    /// Moves sysfs (default `<root>/sys`).
+    pub fn with_sysfs(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.sysfs = dir.into();
+        self
+    }
+
+    /// Moves procfs (default `<root>/proc`).
+    pub fn with_procfs(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.procfs = dir.into();
+        self
+    }
+
+    /// Moves debugfs (default `<root>/sys/kernel/debug`).
+    pub fn with_debugfs(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.debugfs = dir.into();
+        self
+    }
+
+    /// True if and only if this is the live system at `/` with default mounts.
+    pub fn is_host(&self) -> bool {
+        *self == SysRoot::host()
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `rel` below sysfs, e.g. `module/zswap/parameters`.
+    pub fn sys(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.sysfs.join(rel)
+    }
+
+    /// `rel` below procfs, e.g. `meminfo`.
+    pub fn proc(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.procfs.join(rel)
+    }
+
+    /// `rel` below debugfs, e.g. `zswap/stored_pages`.
+    pub fn debug(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.debugfs.join(rel)
+    }
+
+    /// The debugfs directory itself.
+    pub fn debugfs_dir(&self) -> &Path {
+        &self.debugfs
+    }
+
+    /// Maps an absolute path as the running kernel names it (a mount point from
+    /// `/proc/mounts`) into this root: `/sys/...` follows sysfs, `/proc/...` procfs,
+    /// anything else lands below the root.
+    pub fn map_abs(&self, abs: &Path) -> PathBuf {
+        if let Ok(rest) = abs.strip_prefix("/sys/kernel/debug") {
+            return self.debugfs.join(rest);
+        }
+        if let Ok(rest) = abs.strip_prefix("/sys") {
+            return self.sysfs.join(rest);
+        }
+        if let Ok(rest) = abs.strip_prefix("/proc") {
+            return self.procfs.join(rest);
+        }
+        match abs.strip_prefix("/") {
+            Ok(rest) => self.root.join(rest),
+            Err(_) => self.root.join(abs),
+        }
+    }
+
+    /// Reads a whole file. `std`'s `read_to_end` already retries `EINTR`.
+    pub fn read(&self, path: &Path) -> Result<String> {
+        read_text(path).map_err(|source| Error::Read { path: path.to_owned(), source })
+    }
+
+    /// Reads a whole file; a file that does not exist is `Ok(None)`.
+    pub fn read_opt(&self, path: &Path) -> Result<Option<String>> {
+        match read_text(path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(Error::Read { path: path.to_owned(), source }),
+        }
+    }
+
+    /// Writes `value` to an existing attribute in one `write(2)`: no create, no truncate,
+    /// so a missing file fails as it would in sysfs (`ENOENT`).
+    pub fn write_attr(&self, path: &Path, value: &str) -> Result<()> {
+        let mut file = OpenOptions::new().write(true).open(path).map_err(|source| {
+            Error::Open { path: path.to_owned(), source }
+        })?;
+        match file.write(value.as_bytes()) {
+            Ok(n) if n == value.len() => Ok(()),
+            Ok(n) => Err(Error::Write {
+                path: path.to_owned(),
+                value: value.to_owned(),
+                source: io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    format!("short write: {n} of {} bytes", value.len()),
+                ),
+            }),
+            Err(source) => Err(Error::Write { path: path.to_owned(), value: value.to_owned(), source }),
+        }
+    }
+
+    /// The names in a directory, sorted; a directory that does not exist is `Ok(None)`.
+    pub fn list_dir(&self, path: &Path) -> Result<Option<Vec<String>>> {
+        let entries = match std::fs::read_dir(path) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(Error::Read { path: path.to_owned(), source }),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|source| Error::Read { path: path.to_owned(), source })?;
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+        names.sort();
+        Ok(Some(names))
+    }
+
+    /// True if and only if `path` exists and is a directory.
+    pub fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+
+    /// True if and only if `path` exists (any kind).
+    pub fn exists(&self, path: &Path) -> bool {
+        path.exists()
+    }
+}
+
+fn read_text(path: &Path) -> io::Result<String> {
+    let mut file = File::open(path)?;
+    let mut buf = Vec::with_capacity(4096);
+    file.read_to_end(&mut buf)?;
+    String::from_utf8(buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_paths() {
+        let r = SysRoot::host();
+        assert_eq!(r.sys("module/zswap/parameters"), Path::new("/sys/module/zswap/parameters"));
+        assert_eq!(r.proc("meminfo"), Path::new("/proc/meminfo"));
+        assert_eq!(r.debug("zswap"), Path::new("/sys/kernel/debug/zswap"));
+        assert!(r.is_host());
+    }
+
+    #[test]
+    fn map_abs_follows_moved_mounts() {
+        let r = SysRoot::at("/t").with_sysfs("/s").with_debugfs("/d");
+        assert_eq!(r.map_abs(Path::new("/sys/fs/cgroup")), Path::new("/s/fs/cgroup"));
+        assert_eq!(r.map_abs(Path::new("/sys/kernel/debug/zswap")), Path::new("/d/zswap"));
+        assert_eq!(r.map_abs(Path::new("/proc/self/mounts")), Path::new("/t/proc/self/mounts"));
+        assert_eq!(r.map_abs(Path::new("/cg")), Path::new("/t/cg"));
+    }
+
+    #[test]
+    fn read_opt_missing_is_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = SysRoot::at(dir.path());
+        assert!(r.read_opt(&dir.path().join("nope")).unwrap().is_none());
+    }
+
+    #[test]
+    fn write_attr_does_not_create() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = SysRoot::at(dir.path());
+        let p = dir.path().join("enabled");
+        let err = r.write_attr(&p, "Y").unwrap_err();
+        assert!(matches!(err, Error::Open { .. }), "{err:?}");
+        assert!(!p.exists());
+    }
+
+    #[test]
+    fn write_attr_overwrites_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = SysRoot::at(dir.path());
+        let p = dir.path().join("enabled");
+        std::fs::write(&p, "N\n").unwrap();
+        r.write_attr(&p, "Y").unwrap();
+        // no truncate: sysfs replaces the value; a regular file keeps the tail, which
+        // fixture writers normalise (see zswap-testkit).
+        assert!(r.read(&p).unwrap().starts_with('Y'));
+    }
+}

@@ -1,0 +1,114 @@
+//! Fixture builders for zswap-tools' tests: a throw-away tree laid out like `/` that any
+//! zswap-core reader can be pointed at through [`SysRoot`].
+#![deny(missing_docs)]
+#![allow(clippy::disallowed_methods, clippy::expect_used, clippy::panic)] // test support
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use tempfile::TempDir;
+use zswap_core::SysRoot;
+
+/// A temporary tree laid out like `/`, removed on drop.
+#[derive(Debug)]
+pub struct FixtureRoot {
+    dir: TempDir,
+}
+
+impl Default for FixtureRoot {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FixtureRoot {
+    /// An empty tree.
+    pub fn new() -> Self {
+        FixtureRoot { dir: tempfile::tempdir().expect("create a temporary directory") }
+    }
+
+    /// A tree copied from an on-disk fixture (e.g. `tests/fixtures/linux-6.18-enabled`).
+    pub fn copy_of(src: &Path) -> Self {
+        let f = Self::new();
+        copy_tree(src, f.path());
+        f
+    }
+
+    /// The tree's directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A [`SysRoot`] over this tree.
+    pub fn root(&self) -> SysRoot {
+        SysRoot::at(self.dir.path())
+    }
+
+    /// Writes `rel` (relative to the tree) with `content`, creating parent directories.
+    pub fn file(&self, rel: &str, content: &str) -> &Self {
+        let p = self.path().join(rel.trim_start_matches('/'));
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent).expect("create fixture directory");
+        }
+        fs::write(&p, content).expect("write fixture file");
+        self
+    }
+
+    /// Creates a directory `rel`.
+    pub fn dir(&self, rel: &str) -> &Self {
+        fs::create_dir_all(self.path().join(rel.trim_start_matches('/')))
+            .expect("create fixture directory");
+        self
+    }
+
+    /// Writes a zswap parameter as sysfs prints it (value plus newline).
+    pub fn param(&self, name: &str, value: &str) -> &Self {
+        self.file(&format!("sys/module/zswap/parameters/{name}"), &format!("{value}\n"))
+    }
+
+    /// Writes a debugfs zswap counter.
+    pub fn debugfs(&self, name: &str, value: u64) -> &Self {
+        self.file(&format!("sys/kernel/debug/zswap/{name}"), &format!("{value}\n"))
+    }
+
+    /// Writes a file below `proc/`.
+    pub fn proc(&self, rel: &str, content: &str) -> &Self {
+        self.file(&format!("proc/{rel}"), content)
+    }
+
+    /// Reads a file of the tree back, as a test would after a write.
+    pub fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.path().join(rel.trim_start_matches('/')))
+            .expect("read fixture file")
+    }
+
+    /// A typical 6.18 parameter set (no `zpool`), zswap off, as on a fresh host.
+    pub fn params_6_18(&self) -> &Self {
+        self.param("enabled", "N")
+            .param("compressor", "lzo")
+            .param("max_pool_percent", "20")
+            .param("accept_threshold_percent", "90")
+            .param("shrinker_enabled", "N")
+    }
+}
+
+/// The directory holding the committed on-disk fixture trees (`tests/fixtures` at the
+/// workspace root).
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
+/// Copies a directory tree (regular files and directories only).
+pub fn copy_tree(src: &Path, dst: &Path) {
+    fs::create_dir_all(dst).expect("create destination");
+    for entry in fs::read_dir(src).expect("read fixture source") {
+        let entry = entry.expect("read fixture entry");
+        let to = dst.join(entry.file_name());
+        let ty = entry.file_type().expect("file type");
+        if ty.is_dir() {
+            copy_tree(&entry.path(), &to);
+        } else if ty.is_file() {
+            fs::copy(entry.path(), &to).expect("copy fixture file");
+        }
+    }
+}
