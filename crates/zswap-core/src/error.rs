@@ -53,9 +53,9 @@ impl Error {
     /// The OS error number behind this error, if there is one.
     pub fn errno(&self) -> Option<i32> {
         match self {
-            Error::Read { source, .. } | Error::Open { source, .. } | Error::Write { source, .. } => {
-                source.raw_os_error()
-            }
+            Error::Read { source, .. }
+            | Error::Open { source, .. }
+            | Error::Write { source, .. } => source.raw_os_error(),
             Error::Parse { .. } => None,
         }
     }
@@ -71,6 +71,10 @@ impl Error {
         if line.chars().count() > 80 {
             shown.push('…');
         }
-        Error::Parse { path: path.into(), text: shown, expected }
+        Error::Parse {
+            path: path.into(),
+            text: shown,
+            expected,
+        }
     }
 }

@@ -110,7 +110,10 @@ impl SysRoot {
 
     /// Reads a whole file. `std`'s `read_to_end` already retries `EINTR`.
     pub fn read(&self, path: &Path) -> Result<String> {
-        read_text(path).map_err(|source| Error::Read { path: path.to_owned(), source })
+        read_text(path).map_err(|source| Error::Read {
+            path: path.to_owned(),
+            source,
+        })
     }
 
     /// Reads a whole file; a file that does not exist is `Ok(None)`.
@@ -118,16 +121,23 @@ impl SysRoot {
         match read_text(path) {
             Ok(text) => Ok(Some(text)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(Error::Read { path: path.to_owned(), source }),
+            Err(source) => Err(Error::Read {
+                path: path.to_owned(),
+                source,
+            }),
         }
     }
 
     /// Writes `value` to an existing attribute in one `write(2)`: no create, no truncate,
     /// so a missing file fails as it would in sysfs (`ENOENT`).
     pub fn write_attr(&self, path: &Path, value: &str) -> Result<()> {
-        let mut file = OpenOptions::new().write(true).open(path).map_err(|source| {
-            Error::Open { path: path.to_owned(), source }
-        })?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|source| Error::Open {
+                path: path.to_owned(),
+                source,
+            })?;
         match file.write(value.as_bytes()) {
             Ok(n) if n == value.len() => Ok(()),
             Ok(n) => Err(Error::Write {
@@ -138,7 +148,11 @@ impl SysRoot {
                     format!("short write: {n} of {} bytes", value.len()),
                 ),
             }),
-            Err(source) => Err(Error::Write { path: path.to_owned(), value: value.to_owned(), source }),
+            Err(source) => Err(Error::Write {
+                path: path.to_owned(),
+                value: value.to_owned(),
+                source,
+            }),
         }
     }
 
@@ -147,11 +161,19 @@ impl SysRoot {
         let entries = match std::fs::read_dir(path) {
             Ok(e) => e,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(Error::Read { path: path.to_owned(), source }),
+            Err(source) => {
+                return Err(Error::Read {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
         };
         let mut names = Vec::new();
         for entry in entries {
-            let entry = entry.map_err(|source| Error::Read { path: path.to_owned(), source })?;
+            let entry = entry.map_err(|source| Error::Read {
+                path: path.to_owned(),
+                source,
+            })?;
             names.push(entry.file_name().to_string_lossy().into_owned());
         }
         names.sort();
@@ -183,7 +205,10 @@ mod tests {
     #[test]
     fn host_paths() {
         let r = SysRoot::host();
-        assert_eq!(r.sys("module/zswap/parameters"), Path::new("/sys/module/zswap/parameters"));
+        assert_eq!(
+            r.sys("module/zswap/parameters"),
+            Path::new("/sys/module/zswap/parameters")
+        );
         assert_eq!(r.proc("meminfo"), Path::new("/proc/meminfo"));
         assert_eq!(r.debug("zswap"), Path::new("/sys/kernel/debug/zswap"));
         assert!(r.is_host());
@@ -192,9 +217,18 @@ mod tests {
     #[test]
     fn map_abs_follows_moved_mounts() {
         let r = SysRoot::at("/t").with_sysfs("/s").with_debugfs("/d");
-        assert_eq!(r.map_abs(Path::new("/sys/fs/cgroup")), Path::new("/s/fs/cgroup"));
-        assert_eq!(r.map_abs(Path::new("/sys/kernel/debug/zswap")), Path::new("/d/zswap"));
-        assert_eq!(r.map_abs(Path::new("/proc/self/mounts")), Path::new("/t/proc/self/mounts"));
+        assert_eq!(
+            r.map_abs(Path::new("/sys/fs/cgroup")),
+            Path::new("/s/fs/cgroup")
+        );
+        assert_eq!(
+            r.map_abs(Path::new("/sys/kernel/debug/zswap")),
+            Path::new("/d/zswap")
+        );
+        assert_eq!(
+            r.map_abs(Path::new("/proc/self/mounts")),
+            Path::new("/t/proc/self/mounts")
+        );
         assert_eq!(r.map_abs(Path::new("/cg")), Path::new("/t/cg"));
     }
 

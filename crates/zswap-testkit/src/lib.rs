@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 use zswap_core::SysRoot;
 
+pub mod host;
+
 /// A temporary tree laid out like `/`, removed on drop.
 #[derive(Debug)]
 pub struct FixtureRoot {
@@ -24,7 +26,9 @@ impl Default for FixtureRoot {
 impl FixtureRoot {
     /// An empty tree.
     pub fn new() -> Self {
-        FixtureRoot { dir: tempfile::tempdir().expect("create a temporary directory") }
+        FixtureRoot {
+            dir: tempfile::tempdir().expect("create a temporary directory"),
+        }
     }
 
     /// A tree copied from an on-disk fixture (e.g. `tests/fixtures/linux-6.18-enabled`).
@@ -63,12 +67,18 @@ impl FixtureRoot {
 
     /// Writes a zswap parameter as sysfs prints it (value plus newline).
     pub fn param(&self, name: &str, value: &str) -> &Self {
-        self.file(&format!("sys/module/zswap/parameters/{name}"), &format!("{value}\n"))
+        self.file(
+            &format!("sys/module/zswap/parameters/{name}"),
+            &format!("{value}\n"),
+        )
     }
 
     /// Writes a debugfs zswap counter.
     pub fn debugfs(&self, name: &str, value: u64) -> &Self {
-        self.file(&format!("sys/kernel/debug/zswap/{name}"), &format!("{value}\n"))
+        self.file(
+            &format!("sys/kernel/debug/zswap/{name}"),
+            &format!("{value}\n"),
+        )
     }
 
     /// Writes a file below `proc/`.
