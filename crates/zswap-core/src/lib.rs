@@ -2,12 +2,23 @@
 //! zsmalloc.
 //!
 //! All kernel I/O goes through [`SysRoot`], so every reader can be pointed at a captured
-//! tree. Kernel facts are summarised in `Documentation/admin-guide/mm/zswap.rst` and in the
-//! project's kernel notes. This crate does no printing and parses no command line.
+//! tree. What a kernel has is discovered, never assumed: a parameter, counter or file that
+//! this kernel lacks is absent (`None`), not zero. See
+//! `Documentation/admin-guide/mm/zswap.rst`. This crate does no printing and parses no
+//! command line.
 #![deny(missing_docs)]
 
 mod error;
+mod kernel;
+mod model;
+pub mod params;
+mod sample;
+pub mod stats;
 mod sysroot;
 
 pub use error::{Error, Result};
+pub use kernel::{KernelRelease, read_release};
+pub use model::{PAGE_SIZE, REJECT_REASONS, ZswapModel, per_sec};
+pub use params::{ParamName, ParamValue, ZswapParams, read_params};
+pub use sample::{CollectOptions, Problem, ZswapSample, collect_sample};
 pub use sysroot::SysRoot;

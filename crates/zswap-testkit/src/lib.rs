@@ -122,3 +122,33 @@ pub fn copy_tree(src: &Path, dst: &Path) {
         }
     }
 }
+
+/// A complete `/proc/meminfo` as a 6.x kernel prints it, with `MemTotal` in KiB and, when
+/// given, `Zswap`/`Zswapped` in KiB (kernels before 5.19 print neither).
+pub fn meminfo_text(mem_total_kib: u64, zswap_kib: Option<(u64, u64)>) -> String {
+    let mut s = format!(
+        "MemTotal:       {mem_total_kib} kB\nMemFree:        {} kB\nMemAvailable:   {} kB\n\
+         Buffers:            1024 kB\nCached:           204800 kB\nSwapCached:          0 kB\n\
+         Active:           102400 kB\nInactive:         102400 kB\nActive(anon):      51200 kB\n\
+         Inactive(anon):    51200 kB\nActive(file):      51200 kB\nInactive(file):    51200 kB\n\
+         Unevictable:           0 kB\nMlocked:               0 kB\nSwapTotal:       1048572 kB\n\
+         SwapFree:        1048572 kB\n",
+        mem_total_kib / 2,
+        mem_total_kib / 2
+    );
+    if let Some((zswap, zswapped)) = zswap_kib {
+        s.push_str(&format!(
+            "Zswap:          {zswap} kB\nZswapped:       {zswapped} kB\n"
+        ));
+    }
+    s.push_str(
+        "Dirty:                 0 kB\nWriteback:             0 kB\nAnonPages:         102400 kB\n\
+         Mapped:            51200 kB\nShmem:              1024 kB\nKReclaimable:      10240 kB\n\
+         Slab:              20480 kB\nSReclaimable:      10240 kB\nSUnreclaim:        10240 kB\n\
+         KernelStack:        2048 kB\nPageTables:         1024 kB\nNFS_Unstable:          0 kB\n\
+         Bounce:                0 kB\nWritebackTmp:          0 kB\nCommitLimit:     2000000 kB\n\
+         Committed_AS:     300000 kB\nVmallocTotal:   34359738367 kB\nVmallocUsed:       10240 kB\n\
+         VmallocChunk:          0 kB\n",
+    );
+    s
+}

@@ -1,0 +1,106 @@
+//! One reading of everything the kernel says about zswap, taken together. A source that
+//! cannot be read is recorded as a problem (with its reason) and the rest is still read:
+//! tools show what they can and say what they cannot.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::kernel::{KernelRelease, read_release};
+use crate::params::{ZswapParams, read_params};
+use crate::stats::cgroup::{
+    Cgroup2Mount, CgroupFilter, CgroupsReading, find_cgroup2, read_cgroups,
+};
+use crate::stats::crypto::{CompressorInfo, read_crypto};
+use crate::stats::debugfs::{DebugfsReading, read_debugfs};
+use crate::stats::meminfo::{MeminfoSample, read_meminfo};
+use crate::stats::swaps::{SwapDevice, read_swaps};
+use crate::stats::vmstat::{VmstatSample, read_vmstat};
+use crate::sysroot::SysRoot;
+
+/// A source that could not be read, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Which source: `params`, `debugfs`, `meminfo`, `vmstat`, `swaps`, `crypto`, `cgroup`,
+    /// `release`.
+    pub source: &'static str,
+    /// What went wrong, naming the file.
+    pub message: String,
+    /// True if and only if it is a permission refusal (run as root).
+    pub permission: bool,
+}
+
+/// Raw counters and settings at one moment. Absent on this kernel means `None`, never 0.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ZswapSample {
+    /// When it was taken, in milliseconds since the Unix epoch.
+    pub taken_at_ms: u64,
+    /// Kernel release.
+    pub release: Option<KernelRelease>,
+    /// Parameters; `None` when the kernel has no zswap.
+    pub params: Option<ZswapParams>,
+    /// debugfs counters, or why they are missing.
+    pub debugfs: Option<DebugfsReading>,
+    /// `/proc/meminfo` figures.
+    pub meminfo: Option<MeminfoSample>,
+    /// `/proc/vmstat` counters.
+    pub vmstat: Option<VmstatSample>,
+    /// Active swap areas.
+    pub swaps: Option<Vec<SwapDevice>>,
+    /// Compression algorithms in `/proc/crypto`.
+    pub compressors: Option<Vec<CompressorInfo>>,
+    /// The cgroup v2 hierarchy, if mounted.
+    pub cgroup2: Option<Cgroup2Mount>,
+    /// Per-cgroup zswap figures (only when asked for).
+    pub cgroups: Option<CgroupsReading>,
+    /// Sources that could not be read.
+    pub problems: Vec<Problem>,
+}
+
+/// What [`collect_sample`] reads besides the system-wide figures.
+#[derive(Debug, Clone, Default)]
+pub struct CollectOptions {
+    /// Read per-cgroup figures with this filter; `None` skips the cgroup walk.
+    pub cgroups: Option<CgroupFilter>,
+}
+
+/// Reads every source once.
+pub fn collect_sample(root: &SysRoot, opts: &CollectOptions) -> ZswapSample {
+    let mut s = ZswapSample {
+        taken_at_ms: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or(0),
+        ..Default::default()
+    };
+    let problems = &mut s.problems;
+    s.release = note(problems, "release", read_release(root)).flatten();
+    s.params = note(problems, "params", read_params(root)).flatten();
+    s.debugfs = note(problems, "debugfs", read_debugfs(root));
+    s.meminfo = note(problems, "meminfo", read_meminfo(root));
+    s.vmstat = note(problems, "vmstat", read_vmstat(root));
+    s.swaps = note(problems, "swaps", read_swaps(root));
+    s.compressors = note(problems, "crypto", read_crypto(root));
+    s.cgroup2 = note(problems, "cgroup", find_cgroup2(root)).flatten();
+    if let (Some(filter), Some(mount)) = (&opts.cgroups, &s.cgroup2)
+        && mount.memory_controller
+    {
+        s.cgroups = note(problems, "cgroup", read_cgroups(root, mount, filter));
+    }
+    s
+}
+
+fn note<T>(problems: &mut Vec<Problem>, source: &'static str, r: Result<T, Error>) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(e) => {
+            problems.push(Problem {
+                source,
+                permission: e.is_permission(),
+                message: e.to_string(),
+            });
+            None
+        }
+    }
+}
