@@ -13,6 +13,7 @@ mod kernel;
 mod model;
 pub mod params;
 mod sample;
+pub mod sim;
 pub mod stats;
 mod sysroot;
 

@@ -1,0 +1,137 @@
+//! Kernel era profiles: which zswap/zsmalloc behaviour a simulated kernel follows.
+//!
+//! The profiles follow the project's kernel notes (`kernel-zswap.md` §0.1): 6.1 (frontswap,
+//! zpool with zbud default), 6.12 (zpool with zsmalloc default, global LRU, zeromap) and 6.18
+//! (zsmalloc only, large folios, incompressible pages stored raw). 6.19 and 7.x follow the
+//! 6.18 profile for everything the model covers.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The behaviour profile of a kernel release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KernelEra {
+    /// Linux 6.1: frontswap backend, zpool (zbud default), same-filled pages, no own LRU.
+    V6_1,
+    /// Linux 6.12: zpool (zsmalloc default), global memcg-aware LRU with second chance,
+    /// zero pages go to the swap zeromap, exclusive loads.
+    V6_12,
+    /// Linux 6.18 and later: zsmalloc only, large folios, incompressible pages stored raw.
+    V6_18,
+}
+
+impl KernelEra {
+    /// Linux 7.x follows the 6.18 profile (same zswap.c/zsmalloc.c rules for the model).
+    pub const V7: KernelEra = KernelEra::V6_18;
+
+    /// All profiles, oldest first.
+    pub const ALL: [KernelEra; 3] = [KernelEra::V6_1, KernelEra::V6_12, KernelEra::V6_18];
+
+    /// The profile a release `major.minor` follows, for the releases the notes cover:
+    /// 6.1, 6.12, and 6.18 or later. Other releases mix features of two profiles and give None.
+    pub fn for_release(major: u32, minor: u32) -> Option<KernelEra> {
+        match (major, minor) {
+            (6, 1) => Some(KernelEra::V6_1),
+            (6, 12) => Some(KernelEra::V6_12),
+            (6, m) if m >= 18 => Some(KernelEra::V6_18),
+            (m, _) if m >= 7 => Some(KernelEra::V6_18),
+            _ => None,
+        }
+    }
+
+    /// Pages a zspage may chain: 4 in 6.1, `CONFIG_ZSMALLOC_CHAIN_SIZE` (default 8) later.
+    pub fn zsmalloc_max_pages_per_zspage(self) -> u32 {
+        match self {
+            KernelEra::V6_1 => 4,
+            KernelEra::V6_12 | KernelEra::V6_18 => 8,
+        }
+    }
+
+    /// True if and only if the zpool layer (and the `zpool` parameter) exists.
+    pub fn has_zpool(self) -> bool {
+        self != KernelEra::V6_18
+    }
+
+    /// True if and only if zswap keeps its own LRU and the shrinker (6.8+).
+    pub fn has_zswap_lru(self) -> bool {
+        self != KernelEra::V6_1
+    }
+
+    /// True if and only if zero-filled pages are handled by the swap zeromap and never reach
+    /// zswap (6.12+); in 6.1 they are same-filled zswap entries.
+    pub fn has_zeromap(self) -> bool {
+        self != KernelEra::V6_1
+    }
+
+    /// True if and only if pages that do not compress are stored as-is (6.18+).
+    pub fn stores_incompressible_raw(self) -> bool {
+        self == KernelEra::V6_18
+    }
+
+    /// True if and only if zswap stores large folios page by page (6.13+; 6.18 profile).
+    pub fn stores_large_folios(self) -> bool {
+        self == KernelEra::V6_18
+    }
+
+    /// True if and only if a load through the swap cache frees the entry (6.12+).
+    pub fn exclusive_loads(self) -> bool {
+        self != KernelEra::V6_1
+    }
+}
+
+impl fmt::Display for KernelEra {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KernelEra::V6_1 => "6.1",
+            KernelEra::V6_12 => "6.12",
+            KernelEra::V6_18 => "6.18",
+        })
+    }
+}
+
+/// A text that names no known era profile.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown kernel era '{text}': use 6.1, 6.12, 6.18 or a later release such as 7.1")]
+pub struct ParseEraError {
+    /// The text given.
+    pub text: String,
+}
+
+impl FromStr for KernelEra {
+    type Err = ParseEraError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || ParseEraError { text: s.to_owned() };
+        let t = s.trim();
+        let mut parts = t.split('.');
+        let major = parts.next().and_then(|p| p.parse().ok()).ok_or_else(err)?;
+        let minor = parts.next().and_then(|p| p.parse().ok()).ok_or_else(err)?;
+        KernelEra::for_release(major, minor).ok_or_else(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_known_releases() {
+        assert_eq!("6.1".parse::<KernelEra>().unwrap(), KernelEra::V6_1);
+        assert_eq!("6.12".parse::<KernelEra>().unwrap(), KernelEra::V6_12);
+        assert_eq!("6.18.2".parse::<KernelEra>().unwrap(), KernelEra::V6_18);
+        assert_eq!("7.1".parse::<KernelEra>().unwrap(), KernelEra::V7);
+    }
+
+    #[test]
+    fn refuses_mixed_releases() {
+        assert!("6.6".parse::<KernelEra>().is_err());
+        assert!("six".parse::<KernelEra>().is_err());
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for era in KernelEra::ALL {
+            assert_eq!(era.to_string().parse::<KernelEra>().unwrap(), era);
+        }
+    }
+}

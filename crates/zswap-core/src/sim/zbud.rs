@@ -1,0 +1,338 @@
+//! zbud, the default zswap allocator of 6.1 (`mm/zbud.c`, kernel notes §4.6).
+//!
+//! Pages of 64-byte chunks with a 64-byte header; at most two objects (the "first" buddy at
+//! the start, the "last" buddy at the end); unbuddied lists indexed by free chunks searched first
+//! fit upward; every allocation moves its page to the LRU head; in 6.1 the pool evicts from the
+//! LRU tail through zswap's callback (`zbud_reclaim_page`, up to 8 pages).
+//! z3fold (the other zpool of 6.1/6.12) is not modelled: its layout details are unverified.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use super::PAGE_SIZE;
+
+const CHUNK_SHIFT: u32 = 6;
+const CHUNK_SIZE: u32 = 1 << CHUNK_SHIFT;
+const ZHDR_SIZE_ALIGNED: u32 = CHUNK_SIZE;
+const NCHUNKS: u32 = (PAGE_SIZE - ZHDR_SIZE_ALIGNED) >> CHUNK_SHIFT;
+
+/// Largest object zbud accepts: a page minus the header minus one chunk (3968 bytes).
+pub const ZBUD_MAX_ALLOC: usize = (PAGE_SIZE - ZHDR_SIZE_ALIGNED - CHUNK_SIZE) as usize;
+
+/// Which half of a zbud page an object occupies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Buddy {
+    /// Starts right after the header.
+    First,
+    /// Ends at the end of the page.
+    Last,
+}
+
+/// Handle of one zbud object: page and buddy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ZbudHandle {
+    page: u64,
+    buddy: Buddy,
+}
+
+/// Why zbud refused an allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZbudError {
+    /// -EINVAL: size 0.
+    Invalid,
+    /// -ENOSPC: larger than [`ZBUD_MAX_ALLOC`].
+    NoSpace,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ZbudPage {
+    first_chunks: u32,
+    last_chunks: u32,
+    under_reclaim: bool,
+}
+
+impl ZbudPage {
+    fn free_chunks(&self) -> u32 {
+        NCHUNKS - self.first_chunks - self.last_chunks
+    }
+}
+
+/// One zbud pool (`struct zbud_pool`).
+#[derive(Debug, Clone)]
+pub struct ZbudPool {
+    pages: BTreeMap<u64, ZbudPage>,
+    /// `unbuddied[n]`: pages with one buddy and n free chunks; head at position 0.
+    unbuddied: Vec<Vec<u64>>,
+    /// Page ids, most recently allocated into at the front.
+    lru: VecDeque<u64>,
+    next_page: u64,
+    pages_nr: u64,
+}
+
+impl Default for ZbudPool {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn size_to_chunks(size: usize) -> u32 {
+    (size as u32).div_ceil(CHUNK_SIZE)
+}
+
+impl ZbudPool {
+    /// An empty pool.
+    pub fn new() -> ZbudPool {
+        ZbudPool {
+            pages: BTreeMap::new(),
+            unbuddied: vec![Vec::new(); NCHUNKS as usize],
+            lru: VecDeque::new(),
+            next_page: 0,
+            pages_nr: 0,
+        }
+    }
+
+    /// Pages in the pool (`zbud_get_pool_size`).
+    pub fn total_pages(&self) -> u64 {
+        self.pages_nr
+    }
+
+    /// Objects currently allocated.
+    pub fn objects(&self) -> usize {
+        self.pages
+            .values()
+            .map(|p| usize::from(p.first_chunks > 0) + usize::from(p.last_chunks > 0))
+            .sum()
+    }
+
+    fn unlink_unbuddied(&mut self, page: u64) {
+        for l in &mut self.unbuddied {
+            if let Some(p) = l.iter().position(|&x| x == page) {
+                l.remove(p);
+                return;
+            }
+        }
+    }
+
+    fn relink(&mut self, page: u64) {
+        if let Some(p) = self.pages.get(&page)
+            && (p.first_chunks == 0 || p.last_chunks == 0)
+        {
+            let free = p.free_chunks() as usize;
+            self.unbuddied[free].insert(0, page);
+        }
+    }
+
+    /// `zbud_alloc(size)`.
+    pub fn malloc(&mut self, size: usize) -> Result<ZbudHandle, ZbudError> {
+        if size == 0 {
+            return Err(ZbudError::Invalid);
+        }
+        if size > ZBUD_MAX_ALLOC {
+            return Err(ZbudError::NoSpace);
+        }
+        let chunks = size_to_chunks(size);
+        let found = (chunks as usize..NCHUNKS as usize)
+            .find_map(|i| (!self.unbuddied[i].is_empty()).then(|| self.unbuddied[i].remove(0)));
+        let (page, buddy) = match found {
+            Some(page) => {
+                let first_free = self.pages.get(&page).is_some_and(|p| p.first_chunks == 0);
+                (
+                    page,
+                    if first_free {
+                        Buddy::First
+                    } else {
+                        Buddy::Last
+                    },
+                )
+            }
+            None => {
+                let page = self.next_page;
+                self.next_page += 1;
+                self.pages.insert(page, ZbudPage::default());
+                self.pages_nr += 1;
+                (page, Buddy::First)
+            }
+        };
+        if let Some(p) = self.pages.get_mut(&page) {
+            match buddy {
+                Buddy::First => p.first_chunks = chunks,
+                Buddy::Last => p.last_chunks = chunks,
+            }
+        }
+        self.relink(page);
+        if let Some(pos) = self.lru.iter().position(|&x| x == page) {
+            self.lru.remove(pos);
+        }
+        self.lru.push_front(page);
+        Ok(ZbudHandle { page, buddy })
+    }
+
+    /// `zbud_free(handle)`.
+    pub fn free(&mut self, handle: ZbudHandle) {
+        let Some(p) = self.pages.get_mut(&handle.page) else {
+            return;
+        };
+        match handle.buddy {
+            Buddy::First => p.first_chunks = 0,
+            Buddy::Last => p.last_chunks = 0,
+        }
+        if p.under_reclaim {
+            return;
+        }
+        let empty = p.first_chunks == 0 && p.last_chunks == 0;
+        self.unlink_unbuddied(handle.page);
+        if empty {
+            self.pages.remove(&handle.page);
+            if let Some(pos) = self.lru.iter().position(|&x| x == handle.page) {
+                self.lru.remove(pos);
+            }
+            self.pages_nr -= 1;
+        } else {
+            self.relink(handle.page);
+        }
+    }
+
+    /// `zbud_reclaim_page(pool, retries)`: takes LRU-tail pages and calls `evict` for each of
+    /// their objects (first buddy, then last) until one page is completely freed. `evict`
+    /// returns true on success; it must free the handle (through [`ZbudPool::free`]) when it
+    /// succeeds. Returns true if and only if a page was freed.
+    pub fn reclaim_page(
+        &mut self,
+        retries: u32,
+        mut evict: impl FnMut(&mut ZbudPool, ZbudHandle) -> bool,
+    ) -> bool {
+        if self.lru.is_empty() || retries == 0 {
+            return false;
+        }
+        for _ in 0..retries {
+            let Some(page) = self.lru.pop_back() else {
+                return false;
+            };
+            self.unlink_unbuddied(page);
+            let (first, last) = match self.pages.get_mut(&page) {
+                Some(p) => {
+                    p.under_reclaim = true;
+                    (p.first_chunks > 0, p.last_chunks > 0)
+                }
+                None => return false,
+            };
+            let mut ok = true;
+            if first {
+                ok = evict(
+                    self,
+                    ZbudHandle {
+                        page,
+                        buddy: Buddy::First,
+                    },
+                );
+            }
+            if ok && last {
+                evict(
+                    self,
+                    ZbudHandle {
+                        page,
+                        buddy: Buddy::Last,
+                    },
+                );
+            }
+            let Some(p) = self.pages.get_mut(&page) else {
+                return false;
+            };
+            p.under_reclaim = false;
+            if p.first_chunks == 0 && p.last_chunks == 0 {
+                self.pages.remove(&page);
+                self.pages_nr -= 1;
+                return true;
+            }
+            self.relink(page);
+            self.lru.push_front(page);
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_small_objects_share_a_page() {
+        let mut p = ZbudPool::new();
+        let a = p.malloc(1000).unwrap();
+        let b = p.malloc(1000).unwrap();
+        assert_eq!(p.total_pages(), 1);
+        assert_eq!((a.buddy, b.buddy), (Buddy::First, Buddy::Last));
+        p.malloc(1000).unwrap();
+        assert_eq!(p.total_pages(), 2);
+    }
+
+    #[test]
+    fn buddy_must_fit_the_free_chunks() {
+        let mut p = ZbudPool::new();
+        p.malloc(2000).unwrap(); // 32 chunks, 31 free
+        p.malloc(31 * 64 + 1).unwrap(); // 32 chunks: does not fit
+        assert_eq!(p.total_pages(), 2);
+        p.malloc(31 * 64).unwrap(); // fits the first page
+        assert_eq!(p.total_pages(), 2);
+    }
+
+    #[test]
+    fn limit_is_3968_bytes() {
+        let mut p = ZbudPool::new();
+        assert!(p.malloc(3968).is_ok());
+        assert_eq!(p.malloc(3969), Err(ZbudError::NoSpace));
+        assert_eq!(p.malloc(0), Err(ZbudError::Invalid));
+    }
+
+    #[test]
+    fn first_fit_takes_the_smallest_sufficient_list() {
+        let mut p = ZbudPool::new();
+        let _a = p.malloc(3000).unwrap(); // page 0: 47 chunks, 16 free
+        let _b = p.malloc(1000).unwrap(); // page 0 fits (16 chunks): buddied
+        let _c = p.malloc(2000).unwrap(); // page 1: 32 chunks, 31 free
+        let _d = p.malloc(3000).unwrap(); // page 2: 16 free
+        let e = p.malloc(600).unwrap(); // 10 chunks: list 16 (page 2) before list 31
+        assert_eq!(e.page, 2);
+    }
+
+    #[test]
+    fn freeing_both_buddies_frees_the_page() {
+        let mut p = ZbudPool::new();
+        let a = p.malloc(100).unwrap();
+        let b = p.malloc(100).unwrap();
+        p.free(a);
+        assert_eq!(p.total_pages(), 1);
+        p.free(b);
+        assert_eq!(p.total_pages(), 0);
+        assert!(p.lru.is_empty());
+    }
+
+    #[test]
+    fn reclaim_takes_the_lru_tail() {
+        let mut p = ZbudPool::new();
+        let a = p.malloc(3000).unwrap();
+        let b = p.malloc(3000).unwrap();
+        let mut seen = Vec::new();
+        assert!(p.reclaim_page(8, |pool, h| {
+            seen.push(h);
+            pool.free(h);
+            true
+        }));
+        assert_eq!(seen, vec![a]);
+        assert_eq!(p.total_pages(), 1);
+        assert_eq!(p.lru.front(), Some(&b.page));
+    }
+
+    #[test]
+    fn failed_eviction_rotates_and_retries() {
+        let mut p = ZbudPool::new();
+        p.malloc(3000).unwrap();
+        p.malloc(3000).unwrap();
+        let mut calls = 0;
+        assert!(!p.reclaim_page(8, |_, _| {
+            calls += 1;
+            false
+        }));
+        assert_eq!(calls, 8);
+        assert_eq!(p.total_pages(), 2);
+    }
+}
