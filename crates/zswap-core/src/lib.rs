@@ -8,6 +8,7 @@
 //! command line.
 #![deny(missing_docs)]
 
+pub mod compress;
 mod error;
 mod kernel;
 mod model;
@@ -17,6 +18,9 @@ pub mod sim;
 pub mod stats;
 mod sysroot;
 
+pub use compress::{
+    Algorithm, CompressError, CompressFailure, DecompressError, PageCompressor, ParseAlgorithmError,
+};
 pub use error::{Error, Result};
 pub use kernel::{KernelRelease, read_release};
 pub use model::{PAGE_SIZE, REJECT_REASONS, ZswapModel, per_sec};

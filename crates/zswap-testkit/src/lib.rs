@@ -10,6 +10,7 @@ use tempfile::TempDir;
 use zswap_core::SysRoot;
 
 pub mod host;
+pub mod pages;
 
 /// A temporary tree laid out like `/`, removed on drop.
 #[derive(Debug)]

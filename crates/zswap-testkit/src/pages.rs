@@ -1,0 +1,175 @@
+//! Deterministic 4096-byte test pages of the kinds zswap sees: text, program data, sparse
+//! and zero-filled memory, repeats, and incompressible bytes. The same seed always gives the
+//! same page, so tests and benchmarks can name their corpus by seed.
+
+/// Bytes in a page.
+pub const PAGE: usize = 4096;
+
+/// A small deterministic generator (SplitMix64).
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator for `seed`.
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+}
+
+/// The kinds of page [`page`] makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageKind {
+    /// English-like text.
+    Text,
+    /// Structs of small integers, pointers and padding, as in a program's heap.
+    Heap,
+    /// Mostly zero with a few scattered values.
+    Sparse,
+    /// A short pattern repeated, with occasional changes.
+    Repeats,
+    /// Text interleaved with runs of random bytes (hard for match finders).
+    TextAndNoise,
+    /// Uniform random bytes: incompressible.
+    Random,
+    /// All zero.
+    Zero,
+    /// One byte value repeated.
+    Filled,
+}
+
+impl PageKind {
+    /// Every kind.
+    pub const ALL: [PageKind; 8] = [
+        PageKind::Text,
+        PageKind::Heap,
+        PageKind::Sparse,
+        PageKind::Repeats,
+        PageKind::TextAndNoise,
+        PageKind::Random,
+        PageKind::Zero,
+        PageKind::Filled,
+    ];
+}
+
+const WORDS: [&str; 24] = [
+    "the ",
+    "page ",
+    "memory ",
+    "of ",
+    "and ",
+    "swap ",
+    "compressed ",
+    "kernel ",
+    "a ",
+    "to ",
+    "in ",
+    "pool ",
+    "is ",
+    "with ",
+    "zswap ",
+    "writeback ",
+    "for ",
+    "that ",
+    "cgroup ",
+    "on ",
+    "reclaim. ",
+    "data, ",
+    "entry ",
+    "\n",
+];
+
+fn text(rng: &mut Rng, out: &mut [u8]) {
+    let mut i = 0;
+    while i < out.len() {
+        let w = WORDS[rng.below(WORDS.len())].as_bytes();
+        let n = w.len().min(out.len() - i);
+        out[i..i + n].copy_from_slice(&w[..n]);
+        i += n;
+    }
+}
+
+/// One page of `kind` for `seed`.
+pub fn page(kind: PageKind, seed: u64) -> [u8; PAGE] {
+    let mut rng = Rng::new(seed ^ (kind as u64).wrapping_mul(0x1000_0000_01b3));
+    let mut p = [0u8; PAGE];
+    match kind {
+        PageKind::Text => text(&mut rng, &mut p),
+        PageKind::Heap => {
+            let stride = 8 * (2 + rng.below(6));
+            let base = 0x7f00_0000_0000u64 + ((rng.next_u64() & 0x0fff_ffff) << 12);
+            for chunk in p.chunks_mut(stride) {
+                for (j, word) in chunk.chunks_mut(8).enumerate() {
+                    let v = match (j + rng.below(3)) % 4 {
+                        0 => base + (rng.next_u64() & 0xfff8),
+                        1 => rng.below(300) as u64,
+                        2 => 0,
+                        _ => rng.next_u64() & 0xffff_ffff,
+                    };
+                    word.copy_from_slice(&v.to_le_bytes()[..word.len()]);
+                }
+            }
+        }
+        PageKind::Sparse => {
+            let n = 1 + rng.below(64);
+            for _ in 0..n {
+                let at = rng.below(PAGE - 8);
+                let len = 1 + rng.below(8);
+                for b in &mut p[at..at + len] {
+                    *b = rng.next_u64() as u8;
+                }
+            }
+        }
+        PageKind::Repeats => {
+            let period = 1 + rng.below(300);
+            let pat: Vec<u8> = (0..period).map(|_| rng.next_u64() as u8).collect();
+            for (i, b) in p.iter_mut().enumerate() {
+                *b = pat[i % period];
+            }
+            for _ in 0..rng.below(20) {
+                let at = rng.below(PAGE);
+                p[at] = rng.next_u64() as u8;
+            }
+        }
+        PageKind::TextAndNoise => {
+            text(&mut rng, &mut p);
+            let mut i = rng.below(256);
+            while i < PAGE {
+                let len = (16 + rng.below(400)).min(PAGE - i);
+                for b in &mut p[i..i + len] {
+                    *b = rng.next_u64() as u8;
+                }
+                i += len + rng.below(600);
+            }
+        }
+        PageKind::Random => {
+            for chunk in p.chunks_mut(8) {
+                chunk.copy_from_slice(&rng.next_u64().to_le_bytes());
+            }
+        }
+        PageKind::Zero => {}
+        PageKind::Filled => p.fill(1 + rng.below(255) as u8),
+    }
+    p
+}
+
+/// `n` pages cycling through every kind, each with its own seed derived from `seed`.
+pub fn mixed_corpus(seed: u64, n: usize) -> Vec<[u8; PAGE]> {
+    let mut rng = Rng::new(seed);
+    (0..n)
+        .map(|i| page(PageKind::ALL[i % PageKind::ALL.len()], rng.next_u64()))
+        .collect()
+}
