@@ -212,7 +212,7 @@ fn compressed_lengths_equal_the_running_kernels() {
     let mut pages = host_pages(0x5eed_2026, 1200);
     pages.extend(mixed_corpus(0x0dd_ba11, 400));
     let mut failures = Vec::new();
-    for algorithm in [Algorithm::Lzo, Algorithm::LzoRle] {
+    for algorithm in [Algorithm::Lzo, Algorithm::LzoRle, Algorithm::Lz4] {
         let t = compare(&dev, algorithm, &pages);
         println!(
             "{algorithm}: {} pages compared exactly, {} same-filled and {} huge left to zram, {} mismatches",

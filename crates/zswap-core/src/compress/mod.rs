@@ -12,6 +12,7 @@
 //! pages, so compressing a page allocates nothing once `out` has grown to its working size.
 
 mod deflate;
+mod lz4;
 mod lzo;
 mod zstd;
 
@@ -203,6 +204,7 @@ pub struct PageCompressor {
 
 enum Backend {
     Lzo(lzo::Lzo),
+    Lz4(lz4::Lz4),
     Zstd(zstd::Zstd),
     Deflate(deflate::Deflate),
 }
@@ -224,7 +226,8 @@ impl PageCompressor {
             Algorithm::LzoRle => Backend::Lzo(lzo::Lzo::new(true, era)),
             Algorithm::Zstd => Backend::Zstd(zstd::Zstd::new(era)?),
             Algorithm::Deflate => Backend::Deflate(deflate::Deflate::new(era)?),
-            Algorithm::Lz4 | Algorithm::Lz4hc | Algorithm::Sw842 => {
+            Algorithm::Lz4 => Backend::Lz4(lz4::Lz4::new()),
+            Algorithm::Lz4hc | Algorithm::Sw842 => {
                 return Err(CompressError::NotModelled { algorithm });
             }
         };
@@ -258,6 +261,7 @@ impl PageCompressor {
         out.resize(SCRATCH_SIZE, 0);
         let result = match &mut self.backend {
             Backend::Lzo(c) => c.compress(page, out),
+            Backend::Lz4(c) => c.compress(page, out),
             Backend::Zstd(c) => c.compress(page, &mut out[..OUTPUT_CAPACITY]),
             Backend::Deflate(c) => c.compress(page, &mut out[..OUTPUT_CAPACITY]),
         };
@@ -282,6 +286,7 @@ impl PageCompressor {
         let algorithm = self.algorithm;
         let produced = match &mut self.backend {
             Backend::Lzo(c) => c.decompress(src, out),
+            Backend::Lz4(_) => lz4::decompress(src, out),
             Backend::Zstd(c) => c.decompress(src, out),
             Backend::Deflate(c) => c.decompress(src, out),
         };
