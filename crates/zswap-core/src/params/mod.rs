@@ -299,6 +299,7 @@ impl ParamValue {
 /// not have is absent (`None`), never a default.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ZswapParams {
+    #[serde(flatten)]
     values: BTreeMap<ParamName, ParamValue>,
     /// Files in the parameter directory that no supported kernel has (a newer kernel's).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]

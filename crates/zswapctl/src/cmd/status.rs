@@ -1,0 +1,320 @@
+//! `zswapctl status`: what zswap is doing, and what could not be read and why.
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde::Serialize;
+use zswap_core::stats::cgroup::{CgroupFilter, CgroupZswap, Limit};
+use zswap_core::stats::crypto::algorithm_names;
+use zswap_core::stats::debugfs::{COUNTERS, DebugfsStatus};
+use zswap_core::{CollectOptions, ParamName, SysRoot, ZswapModel, ZswapSample, collect_sample};
+
+use crate::cli::StatusArgs;
+use crate::human;
+
+/// Something `status` could not show, and why.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub(crate) struct Missing {
+    /// What is missing.
+    pub(crate) what: String,
+    /// Why, and how to get it.
+    pub(crate) reason: String,
+}
+
+/// Everything `status --json` prints.
+#[derive(Debug, Serialize)]
+pub(crate) struct StatusReport {
+    /// The raw readings.
+    pub(crate) sample: ZswapSample,
+    /// Figures derived from them.
+    pub(crate) derived: ZswapModel,
+    /// What could not be read, and why.
+    pub(crate) missing: Vec<Missing>,
+}
+
+/// Reads everything and explains what is missing.
+pub(crate) fn report(root: &SysRoot, with_cgroups: bool) -> StatusReport {
+    let opts = CollectOptions {
+        cgroups: with_cgroups.then(CgroupFilter::default),
+    };
+    let sample = collect_sample(root, &opts);
+    let derived = ZswapModel::new(&sample, None);
+    let missing = explain_missing(&sample, with_cgroups);
+    StatusReport {
+        sample,
+        derived,
+        missing,
+    }
+}
+
+fn explain_missing(s: &ZswapSample, with_cgroups: bool) -> Vec<Missing> {
+    let mut out = Vec::new();
+    if s.params.is_none() && !s.problems.iter().any(|p| p.source == "params") {
+        out.push(Missing {
+            what: "zswap".into(),
+            reason: "this kernel has no zswap (no /sys/module/zswap/parameters): it was built \
+                     without CONFIG_ZSWAP"
+                .into(),
+        });
+    }
+    if let Some(d) = &s.debugfs
+        && d.status != DebugfsStatus::Available
+    {
+        out.push(Missing {
+            what: "debugfs counters".into(),
+            reason: d.status.explain().into(),
+        });
+    }
+    if with_cgroups {
+        match &s.cgroup2 {
+            None => out.push(Missing {
+                what: "per-cgroup usage".into(),
+                reason: "no cgroup v2 hierarchy is mounted (cgroup v1 keeps no zswap accounting)"
+                    .into(),
+            }),
+            Some(m) if !m.memory_controller => out.push(Missing {
+                what: "per-cgroup usage".into(),
+                reason: format!(
+                    "the cgroup v2 hierarchy at '{}' has no memory controller (it is bound to \
+                     cgroup v1 here); memory.zswap.* needs the v2 memory controller",
+                    m.path.display()
+                ),
+            }),
+            Some(_) => {}
+        }
+    }
+    for p in &s.problems {
+        let mut reason = p.message.clone();
+        if p.permission {
+            reason.push_str(": run as root");
+        }
+        out.push(Missing {
+            what: p.source.to_owned(),
+            reason,
+        });
+    }
+    out
+}
+
+/// Runs the command.
+pub(crate) fn run(
+    root: &SysRoot,
+    args: &StatusArgs,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let r = report(root, args.cgroups);
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &r)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    render(&r, args.bytes, out)
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+fn render(r: &StatusReport, exact: bool, out: &mut dyn Write) -> Result<()> {
+    let s = &r.sample;
+    let d = &r.derived;
+    let sz = |b: u64| human::bytes(b, exact);
+    let release = s
+        .release
+        .as_ref()
+        .map_or("unknown kernel".to_owned(), |k| format!("Linux {k}"));
+    let Some(params) = &s.params else {
+        writeln!(out, "zswap: not available on {release}")?;
+        return render_missing(r, out);
+    };
+    let state = match params.enabled() {
+        Some(true) => "enabled",
+        Some(false) => "disabled",
+        None => "unknown",
+    };
+    writeln!(out, "zswap {state} on {release}")?;
+    let mut kv = |k: &str, v: String| writeln!(out, "  {k:<18}{v}");
+    if let Some(c) = params.compressor() {
+        let avail = s
+            .compressors
+            .as_deref()
+            .map(algorithm_names)
+            .unwrap_or_default();
+        let note = if avail.is_empty() {
+            String::new()
+        } else if avail.iter().any(|a| a == c) {
+            format!(" (loaded: {})", avail.join(", "))
+        } else {
+            format!(" (not loaded; loaded: {})", avail.join(", "))
+        };
+        kv("compressor", format!("{c}{note}"))?;
+    }
+    match params.zpool() {
+        Some(z) => kv("allocator", format!("{z} (zpool parameter)"))?,
+        None => kv(
+            "allocator",
+            "zsmalloc (no zpool parameter: fixed since Linux 6.18)".into(),
+        )?,
+    }
+    if let Some(p) = params.max_pool_percent() {
+        let limit = d
+            .pool_limit_bytes
+            .map_or(String::new(), |b| format!(" = {}", sz(b)));
+        kv("pool limit", format!("{p}% of RAM{limit}"))?;
+    }
+    if let Some(a) = params.accept_threshold_percent() {
+        let thr = d
+            .accept_threshold_bytes
+            .map_or(String::new(), |b| format!(" = {}", sz(b)));
+        kv("accept threshold", format!("{a}% of the limit{thr}"))?;
+    }
+    if let Some(b) = params.shrinker_enabled() {
+        kv("shrinker", yes_no(b).into())?;
+    }
+    for n in [
+        ParamName::SameFilledPagesEnabled,
+        ParamName::NonSameFilledPagesEnabled,
+        ParamName::ExclusiveLoads,
+    ] {
+        if let Some(v) = params.get(n).and_then(|v| v.as_bool()) {
+            kv(n.as_str(), yes_no(v).into())?;
+        }
+    }
+    for (k, v) in &params.unknown {
+        kv(k, format!("{v} (unknown to this version of zswapctl)"))?;
+    }
+    writeln!(out, "Pool")?;
+    let mut kv = |k: &str, v: String| writeln!(out, "  {k:<18}{v}");
+    if let Some(pool) = d.pool_bytes {
+        let usage = d.pool_usage_ratio.map_or(String::new(), |u| {
+            format!(" ({:.1}% of the limit)", u * 100.0)
+        });
+        kv("pool size", format!("{}{usage}", sz(pool)))?;
+    }
+    if let Some(pages) = d.stored_pages {
+        let st = d
+            .stored_bytes
+            .map_or(String::new(), |b| format!(" = {} uncompressed", sz(b)));
+        kv("stored pages", format!("{}{st}", human::count(pages)))?;
+    }
+    match d.compression_ratio {
+        Some(ratio) => kv("compression", format!("{ratio:.2}:1"))?,
+        None => kv("compression", "- (pool empty)".into())?,
+    }
+    let dbg = s.debugfs.as_ref().and_then(|x| x.stats.as_ref());
+    if let Some(dbg) = dbg {
+        if let Some(n) = dbg.get("stored_incompressible_pages") {
+            kv(
+                "stored raw",
+                format!("{} pages (incompressible)", human::count(n)),
+            )?;
+        }
+        if let Some(n) = dbg.get("same_filled_pages") {
+            kv("same-filled", format!("{} pages", human::count(n)))?;
+        }
+        writeln!(out, "Counters (debugfs)")?;
+        for def in COUNTERS
+            .iter()
+            .filter(|c| c.kind == zswap_core::stats::debugfs::CounterKind::Counter)
+        {
+            if let Some(v) = dbg.get(def.name) {
+                writeln!(
+                    out,
+                    "  {:<28}{:>14}  {}",
+                    def.name,
+                    human::count(v),
+                    def.help
+                )?;
+            }
+        }
+    }
+    if let Some(vm) = &s.vmstat {
+        writeln!(out, "Activity (/proc/vmstat, pages since boot)")?;
+        for (k, v) in vm
+            .iter()
+            .filter(|(k, _)| k.starts_with("zswp") || k.ends_with("_zero"))
+        {
+            writeln!(out, "  {k:<28}{:>14}", human::count(v))?;
+        }
+    }
+    if let Some(swaps) = &s.swaps {
+        writeln!(out, "Swap")?;
+        if swaps.is_empty() {
+            writeln!(
+                out,
+                "  none: zswap only holds pages on their way to a swap device, so nothing is \
+                 stored until one is active (swapon)"
+            )?;
+        }
+        for sw in swaps {
+            writeln!(
+                out,
+                "  {:<28}{} {} of {} used, priority {}",
+                sw.filename,
+                sw.kind,
+                sz(sw.used_bytes),
+                sz(sw.size_bytes),
+                sw.priority
+            )?;
+        }
+    }
+    if let Some(cgs) = &s.cgroups {
+        render_cgroups(&cgs.cgroups, cgs.truncated, exact, out)?;
+    }
+    render_missing(r, out)
+}
+
+fn render_cgroups(
+    cgs: &[CgroupZswap],
+    truncated: bool,
+    exact: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    writeln!(out, "Cgroups")?;
+    writeln!(
+        out,
+        "  {:<32}{:>12}{:>12}{:>10}{:>10}  max / writeback",
+        "path", "zswap", "zswapped", "zswpout", "zswpin"
+    )?;
+    for c in cgs
+        .iter()
+        .filter(|c| c.zswap_current_bytes.is_some() || !c.stat.is_empty())
+    {
+        let zs = c.zswap_current_bytes.or(c.stat.get("zswap").copied());
+        let show = |v: Option<u64>| v.map_or("-".to_owned(), |b| human::bytes(b, exact));
+        let cnt = |k: &str| c.stat.get(k).map_or("-".to_owned(), |v| human::count(*v));
+        let max = match c.zswap_max {
+            Some(Limit::Max) => "max".to_owned(),
+            Some(Limit::Bytes(b)) => human::bytes(b, exact),
+            None => "-".to_owned(),
+        };
+        let wb = c
+            .zswap_writeback
+            .map_or("-", |w| if w { "on" } else { "off" });
+        writeln!(
+            out,
+            "  {:<32}{:>12}{:>12}{:>10}{:>10}  {max} / {wb}",
+            c.path,
+            show(zs),
+            show(c.stat.get("zswapped").copied()),
+            cnt("zswpout"),
+            cnt("zswpin"),
+        )?;
+    }
+    if truncated {
+        writeln!(out, "  (more cgroups not shown)")?;
+    }
+    Ok(())
+}
+
+fn render_missing(r: &StatusReport, out: &mut dyn Write) -> Result<()> {
+    if r.missing.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "Not shown")?;
+    for m in &r.missing {
+        writeln!(out, "  {}: {}", m.what, m.reason)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,209 @@
+//! `zswapctl --root DIR status` on every committed fixture tree reports that tree's own
+//! values: its parameters, its debugfs counters, absent things absent.
+
+use std::path::{Path, PathBuf};
+
+use zswap_testkit::fixtures_dir;
+
+use crate::util::{json, read_trim, zswapctl};
+
+fn trees() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("proc").is_dir())
+        .collect();
+    v.sort();
+    assert!(
+        !v.is_empty(),
+        "no fixture trees under {}",
+        fixtures_dir().display()
+    );
+    v
+}
+
+fn check_params(tree: &Path, j: &serde_json::Value) {
+    let dir = tree.join("sys/module/zswap/parameters");
+    let params = &j["sample"]["params"];
+    let mut files = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().into_string().unwrap();
+        let text = read_trim(&e.path());
+        let got = &params[&name];
+        let want = match text.as_str() {
+            "Y" => serde_json::json!(true),
+            "N" => serde_json::json!(false),
+            t => t
+                .parse::<u64>()
+                .map_or(serde_json::json!(t), |n| serde_json::json!(n)),
+        };
+        assert_eq!(got, &want, "{}: parameter {name}", tree.display());
+        files += 1;
+    }
+    let shown = params
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| *k != "unknown")
+        .count();
+    assert_eq!(
+        shown,
+        files,
+        "{}: only the tree's parameters are shown",
+        tree.display()
+    );
+}
+
+fn check_debugfs(tree: &Path, j: &serde_json::Value) {
+    let dir = tree.join("sys/kernel/debug/zswap");
+    let dbg = &j["sample"]["debugfs"];
+    if !dir.is_dir() {
+        assert_ne!(dbg["status"], "available", "{}", tree.display());
+        assert!(dbg.get("stats").is_none());
+        return;
+    }
+    assert_eq!(dbg["status"], "available");
+    let values = dbg["stats"]["values"].as_object().unwrap();
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().into_string().unwrap();
+        let want: u64 = read_trim(&e.path()).parse().unwrap();
+        assert_eq!(values[&name], want, "{}: {name}", tree.display());
+        n += 1;
+    }
+    assert_eq!(values.len(), n, "{}: no counter invented", tree.display());
+}
+
+#[test]
+fn status_json_reports_each_trees_own_values() {
+    for tree in trees() {
+        let j = json(&zswapctl(Some(&tree), &["status", "--json"]));
+        let release = read_trim(&tree.join("proc/sys/kernel/osrelease"));
+        assert_eq!(j["sample"]["release"]["text"], release.as_str());
+        check_params(&tree, &j);
+        check_debugfs(&tree, &j);
+        let zswap = std::fs::read_to_string(tree.join("proc/meminfo"))
+            .unwrap()
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("Zswap:").map(|v| {
+                    v.trim()
+                        .trim_end_matches(" kB")
+                        .trim()
+                        .parse::<u64>()
+                        .unwrap()
+                })
+            });
+        assert_eq!(
+            j["sample"]["meminfo"]["zswap_bytes"].as_u64(),
+            zswap.map(|k| k * 1024)
+        );
+    }
+}
+
+#[test]
+fn text_status_names_tree_compressor_and_allocator() {
+    for tree in trees() {
+        let out = zswapctl(Some(&tree), &["status"]);
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        let compressor = read_trim(&tree.join("sys/module/zswap/parameters/compressor"));
+        assert!(
+            text.contains(&format!("compressor        {compressor}")),
+            "{text}"
+        );
+        let zpool = tree.join("sys/module/zswap/parameters/zpool");
+        if zpool.exists() {
+            assert!(
+                text.contains(&format!("{} (zpool parameter)", read_trim(&zpool))),
+                "{text}"
+            );
+        } else {
+            assert!(text.contains("no zpool parameter"), "{text}");
+        }
+    }
+}
+
+#[test]
+fn zswap_root_environment_variable_picks_the_tree() {
+    let tree = fixtures_dir().join("linux-6.18-after-workload");
+    let out = assert_cmd::Command::cargo_bin("zswapctl")
+        .unwrap()
+        .env("ZSWAP_ROOT", &tree)
+        .args(["status", "--json"])
+        .output()
+        .unwrap();
+    let j = json(&out);
+    assert_eq!(j["sample"]["params"]["compressor"], "deflate");
+}
+
+#[test]
+fn after_workload_tree_derives_ratio_from_its_counters() {
+    let tree = fixtures_dir().join("linux-6.18-after-workload");
+    let j = json(&zswapctl(Some(&tree), &["status", "--json"]));
+    let stored: f64 = read_trim(&tree.join("sys/kernel/debug/zswap/stored_pages"))
+        .parse()
+        .unwrap();
+    let pool: f64 = read_trim(&tree.join("sys/kernel/debug/zswap/pool_total_size"))
+        .parse()
+        .unwrap();
+    let ratio = j["derived"]["compression_ratio"].as_f64().unwrap();
+    assert!((ratio - stored * 4096.0 / pool).abs() < 1e-9);
+    let text = String::from_utf8(zswapctl(Some(&tree), &["status", "--bytes"]).stdout).unwrap();
+    assert!(text.contains(&format!("{} B", pool as u64)), "{text}");
+}
+
+#[test]
+fn unmounted_debugfs_says_how_to_mount() {
+    let tree = fixtures_dir().join("linux-6.18-fresh");
+    let text = String::from_utf8(zswapctl(Some(&tree), &["status"]).stdout).unwrap();
+    assert!(
+        text.contains("mount -t debugfs none /sys/kernel/debug"),
+        "{text}"
+    );
+}
+
+#[test]
+fn tree_without_zswap_says_so() {
+    let f = zswap_testkit::FixtureRoot::new();
+    f.proc("meminfo", &zswap_testkit::meminfo_text(1 << 20, None))
+        .proc("vmstat", "nr_free_pages 1\n")
+        .proc("swaps", "Filename Type Size Used Priority\n")
+        .proc("crypto", "")
+        .proc("sys/kernel/osrelease", "5.10.0\n");
+    let out = zswapctl(Some(f.path()), &["status"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("zswap: not available") && text.contains("CONFIG_ZSWAP"),
+        "{text}"
+    );
+}
+
+#[test]
+fn broken_pipe_is_not_an_error() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let tree = fixtures_dir().join("linux-6.18-after-workload");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("zswapctl"))
+        .arg("--root")
+        .arg(&tree)
+        .args(["status", "--cgroups"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(status.success(), "{err}");
+    assert!(err.is_empty(), "{err}");
+}

@@ -1,0 +1,120 @@
+//! `zswapctl status` on the live host: as root it shows the live parameters and the
+//! debugfs counters; as an unprivileged user it shows what it can and says why the rest is
+//! missing.
+
+use std::path::Path;
+use std::process::Command;
+
+use zswap_testkit::host::{HostLock, is_root, require};
+
+use crate::util::{json, read_trim, zswapctl};
+
+const PARAMS: &str = "/sys/module/zswap/parameters";
+
+fn host_has_zswap() -> bool {
+    Path::new(PARAMS).is_dir()
+}
+
+/// Mounts debugfs for the test's duration and unmounts it again if it was not mounted.
+struct DebugfsMounted {
+    mounted_here: bool,
+}
+
+impl DebugfsMounted {
+    fn new() -> Self {
+        let mounts = std::fs::read_to_string("/proc/mounts").unwrap();
+        if mounts
+            .lines()
+            .any(|l| l.contains(" /sys/kernel/debug debugfs "))
+        {
+            return DebugfsMounted {
+                mounted_here: false,
+            };
+        }
+        let ok = Command::new("mount")
+            .args(["-t", "debugfs", "none", "/sys/kernel/debug"])
+            .status()
+            .unwrap();
+        assert!(ok.success(), "mount debugfs");
+        DebugfsMounted { mounted_here: true }
+    }
+}
+
+impl Drop for DebugfsMounted {
+    fn drop(&mut self) {
+        if self.mounted_here {
+            let _ = Command::new("umount").arg("/sys/kernel/debug").status();
+        }
+    }
+}
+
+#[test]
+fn root_status_shows_live_parameters_and_counters() {
+    if !require(
+        "root and a kernel with zswap",
+        is_root() && host_has_zswap(),
+    ) {
+        return;
+    }
+    let _lock = HostLock::acquire();
+    let _debugfs = DebugfsMounted::new();
+    let j = json(&zswapctl(None, &["status", "--json"]));
+    for name in ["compressor", "max_pool_percent", "accept_threshold_percent"] {
+        let live = read_trim(&Path::new(PARAMS).join(name));
+        let shown = &j["sample"]["params"][name];
+        let shown = shown
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| shown.to_string());
+        assert_eq!(shown, live, "{name}");
+    }
+    let dbg = &j["sample"]["debugfs"];
+    if Path::new("/sys/kernel/debug/zswap").is_dir() {
+        assert_eq!(dbg["status"], "available");
+        let live: u64 = read_trim(Path::new("/sys/kernel/debug/zswap/pool_total_size"))
+            .parse()
+            .unwrap();
+        // the pool can move between the two reads only if something swaps right now
+        assert!(dbg["stats"]["values"]["pool_total_size"].as_u64().is_some());
+        let _ = live;
+    } else {
+        assert_eq!(dbg["status"], "no_zswap_dir");
+    }
+    let text = String::from_utf8(zswapctl(None, &["status"]).stdout).unwrap();
+    assert!(text.contains(&format!(
+        "compressor        {}",
+        read_trim(&Path::new(PARAMS).join("compressor"))
+    )));
+}
+
+#[test]
+fn unprivileged_status_explains_what_it_cannot_read() {
+    if !require(
+        "root (to drop to an unprivileged user) and zswap",
+        is_root() && host_has_zswap(),
+    ) {
+        return;
+    }
+    let _lock = HostLock::acquire();
+    let _debugfs = DebugfsMounted::new();
+    let bin = assert_cmd::cargo::cargo_bin("zswapctl");
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(&bin)
+        .arg("status")
+        .env_remove("ZSWAP_ROOT")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let compressor = read_trim(&Path::new(PARAMS).join("compressor"));
+    assert!(
+        text.contains(&format!("compressor        {compressor}")),
+        "{text}"
+    );
+    assert!(text.contains("readable only by root"), "{text}");
+}

@@ -1,0 +1,5 @@
+//! zswapctl's integration tests: one binary, one module per area.
+
+mod fixtures;
+mod host_status;
+mod util;
