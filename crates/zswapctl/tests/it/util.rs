@@ -6,7 +6,7 @@ use std::process::Output;
 use assert_cmd::Command;
 
 /// `zswapctl` with `args`, run against `root` when given.
-pub fn zswapctl(root: Option<&Path>, args: &[&str]) -> Output {
+pub(crate) fn zswapctl(root: Option<&Path>, args: &[&str]) -> Output {
     let mut cmd = Command::cargo_bin("zswapctl").unwrap();
     cmd.env_remove("ZSWAP_ROOT");
     if let Some(r) = root {
@@ -16,7 +16,7 @@ pub fn zswapctl(root: Option<&Path>, args: &[&str]) -> Output {
 }
 
 /// Parses stdout as JSON, failing with stderr shown.
-pub fn json(out: &Output) -> serde_json::Value {
+pub(crate) fn json(out: &Output) -> serde_json::Value {
     assert!(
         out.status.success(),
         "failed: {}",
@@ -26,6 +26,6 @@ pub fn json(out: &Output) -> serde_json::Value {
 }
 
 /// Reads a file of the tree, trimmed.
-pub fn read_trim(p: &Path) -> String {
+pub(crate) fn read_trim(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap().trim().to_owned()
 }
