@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the whole test suite needs on a fresh Debian machine of this project's kind
+# (root, the machine's Rust toolchain present). Idempotent: a second run installs nothing.
+# Each block says which tests need it.
+set -euo pipefail
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+apt_packages=(
+  # zswapctl host tests drop privileges with setpriv (util-linux) and mount debugfs
+  util-linux
+  # status/top real-terminal test
+  tmux
+)
+
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  log "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+log "ready"
