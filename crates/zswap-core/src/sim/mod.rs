@@ -2,16 +2,43 @@
 //!
 //! Follows `mm/zswap.c`, `mm/zsmalloc.c`, `mm/zbud.c` and the memcg parts of
 //! `mm/memcontrol.c` of Linux 6.1, 6.12 and 6.18 (the era is a profile, [`KernelEra`]), as
-//! summarised in `Documentation/admin-guide/mm/zswap.rst` and the project's kernel notes.
-//! No I/O, no clock, no randomness.
+//! summarised in `Documentation/admin-guide/mm/zswap.rst` and the project's kernel notes
+//! (`kernel-zswap.md`). No I/O, no clock, no randomness.
+//!
+//! Not modelled: zsmalloc compaction, z3fold, NUMA (one node), swap-cache races (inject
+//! [`Fault::SwapCacheExists`] instead), memcg removal and reparenting.
 
+mod codec;
+mod config;
+mod counters;
 mod era;
+mod load;
+mod lru;
+mod memcg;
+mod pool;
+mod store;
+mod writeback;
 mod zbud;
 mod zsmalloc;
+mod zswap;
 
+pub use codec::{CodecError, CodecProvider, PageCodec, RleCodec, RleProvider, overflow_error};
+pub use config::{Param, Params, SimConfig, SimConfigBuilder, ZpoolKind};
+pub use counters::{
+    DebugfsCounters, FrontswapCounters, MeminfoCounters, VmstatCounters, ZswapCounters,
+};
 pub use era::{KernelEra, ParseEraError};
+pub use load::LoadOutcome;
+pub use memcg::{MemcgId, MemcgZswapStat};
+pub use pool::PoolInfo;
+pub use store::{RejectReason, StoreOutcome};
+pub use writeback::{ShrinkReport, ShrinkerScan};
 pub use zbud::{Buddy, ZBUD_MAX_ALLOC, ZbudError, ZbudHandle, ZbudPool};
 pub use zsmalloc::{ClassTable, SizeClass, ZsError, ZsHandle, ZsPool};
+pub use zswap::{Fault, SimError, Zswap};
 
 /// Page size of every modelled kernel (x86_64).
 pub const PAGE_SIZE: u32 = 4096;
+
+#[cfg(test)]
+mod tests;

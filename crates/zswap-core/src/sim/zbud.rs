@@ -191,60 +191,69 @@ impl ZbudPool {
         }
     }
 
+    /// Starts reclaiming the LRU-tail page (the first half of one `zbud_reclaim_page` round):
+    /// takes it off the lists, protects it against freeing and returns it with the handles of
+    /// its objects (first buddy first).
+    pub fn reclaim_begin(&mut self) -> Option<(u64, Vec<ZbudHandle>)> {
+        let page = self.lru.pop_back()?;
+        self.unlink_unbuddied(page);
+        let p = self.pages.get_mut(&page)?;
+        p.under_reclaim = true;
+        let mut hs = Vec::new();
+        if p.first_chunks > 0 {
+            hs.push(ZbudHandle {
+                page,
+                buddy: Buddy::First,
+            });
+        }
+        if p.last_chunks > 0 {
+            hs.push(ZbudHandle {
+                page,
+                buddy: Buddy::Last,
+            });
+        }
+        Some((page, hs))
+    }
+
+    /// Ends a reclaim round: frees the page if both buddies went (true), else puts it back on
+    /// its list and at the LRU head.
+    pub fn reclaim_end(&mut self, page: u64) -> bool {
+        let Some(p) = self.pages.get_mut(&page) else {
+            return false;
+        };
+        p.under_reclaim = false;
+        if p.first_chunks == 0 && p.last_chunks == 0 {
+            self.pages.remove(&page);
+            self.pages_nr -= 1;
+            return true;
+        }
+        self.relink(page);
+        self.lru.push_front(page);
+        false
+    }
+
     /// `zbud_reclaim_page(pool, retries)`: takes LRU-tail pages and calls `evict` for each of
-    /// their objects (first buddy, then last) until one page is completely freed. `evict`
-    /// returns true on success; it must free the handle (through [`ZbudPool::free`]) when it
-    /// succeeds. Returns true if and only if a page was freed.
+    /// their objects (first buddy, then last; a failure skips the rest of the page) until one
+    /// page is completely freed. `evict` returns true on success and must free the handle
+    /// (through [`ZbudPool::free`]) when it succeeds. Returns true if and only if a page was
+    /// freed.
     pub fn reclaim_page(
         &mut self,
         retries: u32,
         mut evict: impl FnMut(&mut ZbudPool, ZbudHandle) -> bool,
     ) -> bool {
-        if self.lru.is_empty() || retries == 0 {
-            return false;
-        }
         for _ in 0..retries {
-            let Some(page) = self.lru.pop_back() else {
+            let Some((page, handles)) = self.reclaim_begin() else {
                 return false;
             };
-            self.unlink_unbuddied(page);
-            let (first, last) = match self.pages.get_mut(&page) {
-                Some(p) => {
-                    p.under_reclaim = true;
-                    (p.first_chunks > 0, p.last_chunks > 0)
+            for h in handles {
+                if !evict(self, h) {
+                    break;
                 }
-                None => return false,
-            };
-            let mut ok = true;
-            if first {
-                ok = evict(
-                    self,
-                    ZbudHandle {
-                        page,
-                        buddy: Buddy::First,
-                    },
-                );
             }
-            if ok && last {
-                evict(
-                    self,
-                    ZbudHandle {
-                        page,
-                        buddy: Buddy::Last,
-                    },
-                );
-            }
-            let Some(p) = self.pages.get_mut(&page) else {
-                return false;
-            };
-            p.under_reclaim = false;
-            if p.first_chunks == 0 && p.last_chunks == 0 {
-                self.pages.remove(&page);
-                self.pages_nr -= 1;
+            if self.reclaim_end(page) {
                 return true;
             }
-            self.relink(page);
-            self.lru.push_front(page);
         }
         false
     }

@@ -1,0 +1,490 @@
+//! The zswap front end: state, parameters, pools and counter snapshots (`mm/zswap.c`,
+//! kernel notes §1, §2, §3.1, §3.10). Store, load and writeback live in sibling files.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use super::PAGE_SIZE;
+use super::codec::CodecProvider;
+use super::config::{Param, Params, SimConfig, ZpoolKind};
+use super::counters::{DebugfsCounters, MeminfoCounters, Raw, VmstatCounters, ZswapCounters};
+use super::era::KernelEra;
+use super::lru::Lru;
+use super::memcg::{MemcgId, MemcgZswapStat, Memcgs};
+use super::pool::{Allocator, Handle, Pool, PoolInfo};
+
+/// A one-shot failure to inject at the next point where the kernel could fail this way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// `zswap_entry` slab allocation fails (`reject_kmemcache_fail`).
+    EntryAlloc,
+    /// The allocator fails with -ENOMEM (`reject_alloc_fail`).
+    AllocatorAlloc,
+    /// `xa_store` fails (6.12+, `reject_alloc_fail`).
+    XarrayStore,
+    /// `memcg_list_lru_alloc` fails (6.12+, no counter).
+    ListLruAlloc,
+    /// Writeback finds a folio already in the swap cache (-EEXIST).
+    SwapCacheExists,
+    /// The next decompression fails.
+    Decompress,
+}
+
+/// Errors of parameter and cgroup operations; each names the value and the kernel's errno.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// The parameter file does not exist in this era (ENOENT on open).
+    #[error("parameter '{name}' does not exist in linux {era}: use a parameter of that era")]
+    NoSuchParam {
+        /// Parameter name.
+        name: &'static str,
+        /// The era.
+        era: KernelEra,
+    },
+    /// The compressor is not available (ENOENT).
+    #[error("compressor '{name}' is not available: pick one the kernel has in /proc/crypto")]
+    CompressorUnavailable {
+        /// The name written.
+        name: String,
+    },
+    /// zswap could not initialise or has no pool (ENODEV).
+    #[error("cannot set '{name}': zswap has no pool, set a valid 'compressor' first")]
+    NoDevice {
+        /// Parameter name.
+        name: &'static str,
+    },
+    /// No such memory cgroup.
+    #[error("unknown memory cgroup '{id}': create it with create_memcg first")]
+    UnknownMemcg {
+        /// The id.
+        id: u32,
+    },
+}
+
+impl SimError {
+    /// The errno the kernel returns for this error.
+    pub fn errno(&self) -> i32 {
+        match self {
+            SimError::NoSuchParam { .. } | SimError::CompressorUnavailable { .. } => 2,
+            SimError::NoDevice { .. } => 19,
+            SimError::UnknownMemcg { .. } => 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Setup {
+    Uninit,
+    Ready,
+    Failed,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub(crate) length: u32,
+    pub(crate) pool: Option<u32>,
+    pub(crate) handle: Option<Handle>,
+    /// Compressed bytes, or the raw page; empty for same-filled entries.
+    pub(crate) data: Vec<u8>,
+    pub(crate) same_value: Option<u64>,
+    pub(crate) raw: bool,
+    pub(crate) memcg: MemcgId,
+    pub(crate) charged: bool,
+    pub(crate) referenced: bool,
+    pub(crate) lru_seq: Option<u64>,
+}
+
+/// A simulated zswap (one swap device; slots are swap offsets).
+pub struct Zswap {
+    pub(crate) era: KernelEra,
+    pub(crate) total_ram_pages: u64,
+    pub(crate) params: Params,
+    pub(crate) cgroup_v2: bool,
+    pub(crate) codecs: Box<dyn CodecProvider>,
+    pub(crate) setup: Setup,
+    pub(crate) has_pool: bool,
+    pub(crate) ever_enabled: bool,
+    pub(crate) pools: BTreeMap<u32, Pool>,
+    /// Pool ids; the head is the current pool.
+    pub(crate) pool_list: Vec<u32>,
+    pub(crate) pools_created: u32,
+    pub(crate) entries: BTreeMap<u64, Entry>,
+    pub(crate) lru: Lru,
+    pub(crate) memcgs: Memcgs,
+    pub(crate) raw: Raw,
+    pub(crate) reached_full: bool,
+    pub(crate) shrink_pending: bool,
+    pub(crate) next_shrink: Option<MemcgId>,
+    /// 6.1 `zswap_pool_total_size`, refreshed after each store and free.
+    pub(crate) e1_total_size: u64,
+    pub(crate) zeromap: BTreeSet<u64>,
+    pub(crate) frontswap_map: BTreeSet<u64>,
+    pub(crate) disk: BTreeMap<u64, Box<[u8; 4096]>>,
+    pub(crate) faults: VecDeque<Fault>,
+    pub(crate) scratch: Vec<u8>,
+}
+
+impl std::fmt::Debug for Zswap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Zswap")
+            .field("era", &self.era)
+            .field("params", &self.params)
+            .field("pools", &self.pools)
+            .field("entries", &self.entries.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Zswap {
+    /// Boots a simulated kernel: 6.1 always initialises zswap; 6.12+ only if `enabled`.
+    pub fn new(cfg: SimConfig) -> Zswap {
+        let mut z = Zswap {
+            era: cfg.era,
+            total_ram_pages: cfg.total_ram_pages,
+            params: cfg.params,
+            cgroup_v2: cfg.cgroup_v2,
+            codecs: cfg.codecs,
+            setup: Setup::Uninit,
+            has_pool: false,
+            ever_enabled: false,
+            pools: BTreeMap::new(),
+            pool_list: Vec::new(),
+            pools_created: 0,
+            entries: BTreeMap::new(),
+            lru: Lru::default(),
+            memcgs: Memcgs::new(),
+            raw: Raw::default(),
+            reached_full: false,
+            shrink_pending: false,
+            next_shrink: None,
+            e1_total_size: 0,
+            zeromap: BTreeSet::new(),
+            frontswap_map: BTreeSet::new(),
+            disk: BTreeMap::new(),
+            faults: VecDeque::new(),
+            scratch: Vec::with_capacity(2 * PAGE_SIZE as usize),
+        };
+        if z.era == KernelEra::V6_1 || z.params.enabled {
+            z.run_setup();
+        }
+        z
+    }
+
+    /// `init_zswap` / `zswap_setup`: creates the first pool, falling back to lzo.
+    fn run_setup(&mut self) {
+        self.setup = Setup::Ready;
+        let mut name = self.params.compressor.clone();
+        if self.codecs.codec(&name, self.era).is_none() && name != "lzo" {
+            name = "lzo".to_owned();
+        }
+        if self.codecs.codec(&name, self.era).is_none() {
+            self.params.compressor = String::new();
+            self.params.enabled = false;
+            return;
+        }
+        self.params.compressor = name.clone();
+        let kind = self.params.zpool;
+        if let Some(id) = self.create_pool(&name, kind) {
+            self.pool_list.insert(0, id);
+            self.has_pool = true;
+            self.ever_enabled = true;
+        }
+    }
+
+    fn create_pool(&mut self, compressor: &str, kind: ZpoolKind) -> Option<u32> {
+        let codec = self.codecs.codec(compressor, self.era)?;
+        self.pools_created += 1;
+        let id = self.pools_created;
+        let kind = if self.era.has_zpool() {
+            kind
+        } else {
+            ZpoolKind::Zsmalloc
+        };
+        self.pools.insert(
+            id,
+            Pool {
+                id,
+                compressor: compressor.to_owned(),
+                kind,
+                codec,
+                alloc: Allocator::new(kind, self.era),
+                entries: 0,
+                owners: BTreeMap::new(),
+                shrink_pending: false,
+            },
+        );
+        Some(id)
+    }
+
+    /// The current pool, if any.
+    pub(crate) fn current_pool(&self) -> Option<u32> {
+        self.pool_list.first().copied()
+    }
+
+    /// Drops pools that are neither current nor referenced by an entry.
+    pub(crate) fn reap_pools(&mut self) {
+        let current = self.current_pool();
+        let dead: Vec<u32> = self
+            .pools
+            .values()
+            .filter(|p| p.entries == 0 && Some(p.id) != current)
+            .map(|p| p.id)
+            .collect();
+        for id in dead {
+            self.pools.remove(&id);
+            self.pool_list.retain(|&x| x != id);
+        }
+    }
+
+    /// Writes one parameter as `echo value > /sys/module/zswap/parameters/NAME` would.
+    pub fn set_param(&mut self, param: Param) -> Result<(), SimError> {
+        if !param.exists_in(self.era) {
+            return Err(SimError::NoSuchParam {
+                name: param.name(),
+                era: self.era,
+            });
+        }
+        match param {
+            Param::Enabled(on) => {
+                if self.setup == Setup::Uninit {
+                    self.run_setup();
+                }
+                if self.setup == Setup::Failed || !self.has_pool {
+                    return Err(SimError::NoDevice { name: "enabled" });
+                }
+                self.params.enabled = on;
+            }
+            Param::Compressor(name) => {
+                let name = name.trim().to_owned();
+                let kind = self.params.zpool;
+                return self.switch_pool(name, kind);
+            }
+            Param::Zpool(kind) => {
+                let name = self.params.compressor.clone();
+                return self.switch_pool(name, kind);
+            }
+            Param::MaxPoolPercent(v) => self.params.max_pool_percent = v,
+            Param::AcceptThresholdPercent(v) => self.params.accept_threshold_percent = v,
+            Param::ShrinkerEnabled(v) => self.params.shrinker_enabled = v,
+            Param::SameFilledPagesEnabled(v) => self.params.same_filled_pages_enabled = v,
+            Param::NonSameFilledPagesEnabled(v) => self.params.non_same_filled_pages_enabled = v,
+        }
+        Ok(())
+    }
+
+    /// Shorthand for [`Param::Compressor`].
+    pub fn set_compressor(&mut self, name: &str) -> Result<(), SimError> {
+        self.set_param(Param::Compressor(name.to_owned()))
+    }
+
+    /// `__zswap_param_set`: the new (compressor, zpool) pool becomes current.
+    fn switch_pool(&mut self, name: String, kind: ZpoolKind) -> Result<(), SimError> {
+        if self.setup == Setup::Failed {
+            return Err(SimError::NoDevice { name: "compressor" });
+        }
+        if self.setup == Setup::Uninit {
+            // 6.12+ booted disabled: stored unchecked, validated at setup.
+            self.params.compressor = name;
+            self.params.zpool = kind;
+            return Ok(());
+        }
+        if name == self.params.compressor && kind == self.params.zpool && self.has_pool {
+            return Ok(());
+        }
+        if self.codecs.codec(&name, self.era).is_none() {
+            return Err(SimError::CompressorUnavailable { name });
+        }
+        let found = self.pool_list.iter().copied().find(|id| {
+            self.pools
+                .get(id)
+                .is_some_and(|p| p.compressor == name && p.kind == kind)
+        });
+        let id = match found {
+            Some(id) => {
+                self.pool_list.retain(|&x| x != id);
+                Some(id)
+            }
+            None => self.create_pool(&name, kind),
+        };
+        self.params.compressor = name;
+        self.params.zpool = kind;
+        if let Some(id) = id {
+            self.pool_list.insert(0, id);
+            self.has_pool = true;
+        }
+        self.reap_pools();
+        Ok(())
+    }
+
+    /// The current parameter values.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The era profile.
+    pub fn era(&self) -> KernelEra {
+        self.era
+    }
+
+    /// Queues a failure for the next place it can happen.
+    pub fn inject_fault(&mut self, fault: Fault) {
+        self.faults.push_back(fault);
+    }
+
+    pub(crate) fn take_fault(&mut self, fault: Fault) -> bool {
+        match self.faults.iter().position(|&f| f == fault) {
+            Some(p) => {
+                self.faults.remove(p);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// `zswap_total_pages()`: allocator pages over all pools.
+    pub fn total_pages(&self) -> u64 {
+        self.pools.values().map(|p| p.alloc.total_pages()).sum()
+    }
+
+    /// Σ over all pools of the pages of their zspages (zbud pages), counted structurally.
+    pub fn structural_pages(&self) -> u64 {
+        self.pools
+            .values()
+            .map(|p| p.alloc.structural_pages())
+            .sum()
+    }
+
+    /// Entries currently stored.
+    pub fn entry_count(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The stored length of the entry at `slot` (0 = same-filled, 4096 in 6.18+ = raw).
+    pub fn stored_length(&self, slot: u64) -> Option<u32> {
+        self.entries.get(&slot).map(|e| e.length)
+    }
+
+    /// Entries on the writeback LRU (6.12+).
+    pub fn lru_len(&self) -> usize {
+        self.lru.total()
+    }
+
+    /// The page the swap device holds for `slot` after writeback.
+    pub fn swap_device_page(&self, slot: u64) -> Option<&[u8; 4096]> {
+        self.disk.get(&slot).map(|b| &**b)
+    }
+
+    /// All pools, current first.
+    pub fn pools(&self) -> Vec<PoolInfo> {
+        let current = self.current_pool();
+        self.pool_list
+            .iter()
+            .chain(self.pools.keys().filter(|k| !self.pool_list.contains(k)))
+            .filter_map(|id| self.pools.get(id))
+            .map(|p| PoolInfo {
+                name: if self.era == KernelEra::V6_1 {
+                    "zswap".to_owned()
+                } else {
+                    format!("zswap{:x}", p.id)
+                },
+                compressor: p.compressor.clone(),
+                zpool: p.kind,
+                entries: p.entries,
+                pages: p.alloc.total_pages(),
+                current: Some(p.id) == current,
+            })
+            .collect()
+    }
+
+    /// Creates a memory cgroup under `parent`.
+    pub fn create_memcg(&mut self, parent: MemcgId) -> Result<MemcgId, SimError> {
+        self.memcgs
+            .create(parent)
+            .ok_or(SimError::UnknownMemcg { id: parent.0 })
+    }
+
+    /// Writes `memory.zswap.max` in bytes (None = `max`); kept in pages, rounded down.
+    pub fn set_memcg_zswap_max(&mut self, id: MemcgId, bytes: Option<u64>) -> Result<(), SimError> {
+        let m = self
+            .memcgs
+            .get_mut(id)
+            .ok_or(SimError::UnknownMemcg { id: id.0 })?;
+        m.zswap_max = bytes.map(|b| b / u64::from(PAGE_SIZE));
+        Ok(())
+    }
+
+    /// Writes `memory.zswap.writeback` (6.12+).
+    pub fn set_memcg_zswap_writeback(&mut self, id: MemcgId, on: bool) -> Result<(), SimError> {
+        let m = self
+            .memcgs
+            .get_mut(id)
+            .ok_or(SimError::UnknownMemcg { id: id.0 })?;
+        m.zswap_writeback = on;
+        Ok(())
+    }
+
+    /// The cgroup's zswap statistics (hierarchical).
+    pub fn memcg_stat(&self, id: MemcgId) -> Result<MemcgZswapStat, SimError> {
+        let m = self
+            .memcgs
+            .get(id)
+            .ok_or(SimError::UnknownMemcg { id: id.0 })?;
+        Ok(MemcgZswapStat {
+            zswap: m.zswap_b,
+            zswapped: m.zswapped * u64::from(PAGE_SIZE),
+            zswpin: m.zswpin,
+            zswpout: m.zswpout,
+            zswpwb: (self.era != KernelEra::V6_1).then_some(m.zswpwb),
+        })
+    }
+
+    /// `pool_total_size` as the era reports it, in bytes.
+    pub fn pool_total_size(&self) -> u64 {
+        match self.era {
+            KernelEra::V6_1 => self.e1_total_size,
+            _ => self.total_pages() * u64::from(PAGE_SIZE),
+        }
+    }
+
+    /// Every counter, named as in the kernel.
+    pub fn counters(&self) -> ZswapCounters {
+        let r = &self.raw;
+        let e1 = self.era == KernelEra::V6_1;
+        let e3 = self.era == KernelEra::V6_18;
+        let pool_total_size = self.pool_total_size();
+        ZswapCounters {
+            debugfs: DebugfsCounters {
+                pool_limit_hit: r.pool_limit_hit,
+                reject_reclaim_fail: r.reject_reclaim_fail,
+                reject_alloc_fail: r.reject_alloc_fail,
+                reject_kmemcache_fail: r.reject_kmemcache_fail,
+                reject_compress_poor: r.reject_compress_poor,
+                reject_compress_fail: (!e1).then_some(r.reject_compress_fail),
+                decompress_fail: e3.then_some(r.decompress_fail),
+                written_back_pages: r.written_back_pages,
+                duplicate_entry: e1.then_some(r.duplicate_entry),
+                pool_total_size,
+                stored_pages: r.stored_pages,
+                same_filled_pages: e1.then_some(r.same_filled_pages),
+                stored_incompressible_pages: e3.then_some(r.stored_incompressible_pages),
+            },
+            vmstat: VmstatCounters {
+                zswpin: r.zswpin,
+                zswpout: r.zswpout,
+                zswpwb: (!e1).then_some(r.zswpwb),
+                swpout_zero: (!e1).then_some(r.swpout_zero),
+                swpin_zero: (!e1).then_some(r.swpin_zero),
+            },
+            meminfo: MeminfoCounters {
+                zswap_kb: pool_total_size >> 10,
+                zswapped_kb: r.stored_pages * u64::from(PAGE_SIZE / 1024),
+            },
+            frontswap: e1.then_some(r.fs),
+        }
+    }
+
+    /// 6.1: recompute the cached `zswap_pool_total_size`.
+    pub(crate) fn e1_update_total_size(&mut self) {
+        self.e1_total_size = self.total_pages() * u64::from(PAGE_SIZE);
+    }
+}
