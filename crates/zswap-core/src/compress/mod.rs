@@ -13,7 +13,9 @@
 
 mod deflate;
 mod lz4;
+mod lz4hc;
 mod lzo;
+mod sw842;
 mod zstd;
 
 use std::fmt;
@@ -142,12 +144,6 @@ pub enum CompressError {
         /// The library's message.
         reason: String,
     },
-    /// The algorithm has no model yet in this build.
-    #[error("the '{algorithm}' compressor is not modelled yet; use lzo, lzo-rle, zstd or deflate")]
-    NotModelled {
-        /// The algorithm asked for.
-        algorithm: Algorithm,
-    },
     /// The library's output for a fixed check page differs from the kernel's, so a dependency
     /// changed its backend (e.g. cargo feature unification switched flate2 to zlib-ng).
     #[error(
@@ -205,8 +201,10 @@ pub struct PageCompressor {
 enum Backend {
     Lzo(lzo::Lzo),
     Lz4(lz4::Lz4),
+    Lz4hc(lz4hc::Lz4hc),
     Zstd(zstd::Zstd),
     Deflate(deflate::Deflate),
+    Sw842(sw842::Sw842),
 }
 
 impl fmt::Debug for PageCompressor {
@@ -227,9 +225,8 @@ impl PageCompressor {
             Algorithm::Zstd => Backend::Zstd(zstd::Zstd::new(era)?),
             Algorithm::Deflate => Backend::Deflate(deflate::Deflate::new(era)?),
             Algorithm::Lz4 => Backend::Lz4(lz4::Lz4::new()),
-            Algorithm::Lz4hc | Algorithm::Sw842 => {
-                return Err(CompressError::NotModelled { algorithm });
-            }
+            Algorithm::Lz4hc => Backend::Lz4hc(lz4hc::Lz4hc::new()),
+            Algorithm::Sw842 => Backend::Sw842(sw842::Sw842::new()),
         };
         Ok(PageCompressor {
             algorithm,
@@ -262,8 +259,10 @@ impl PageCompressor {
         let result = match &mut self.backend {
             Backend::Lzo(c) => c.compress(page, out),
             Backend::Lz4(c) => c.compress(page, out),
+            Backend::Lz4hc(c) => c.compress(page, out),
             Backend::Zstd(c) => c.compress(page, &mut out[..OUTPUT_CAPACITY]),
             Backend::Deflate(c) => c.compress(page, &mut out[..OUTPUT_CAPACITY]),
+            Backend::Sw842(c) => c.compress(page, out),
         };
         match result {
             Ok(len) => {
@@ -286,9 +285,10 @@ impl PageCompressor {
         let algorithm = self.algorithm;
         let produced = match &mut self.backend {
             Backend::Lzo(c) => c.decompress(src, out),
-            Backend::Lz4(_) => lz4::decompress(src, out),
+            Backend::Lz4(_) | Backend::Lz4hc(_) => lz4::decompress(src, out),
             Backend::Zstd(c) => c.decompress(src, out),
             Backend::Deflate(c) => c.decompress(src, out),
+            Backend::Sw842(c) => c.decompress(src, out),
         };
         match produced {
             Ok(PAGE_SIZE) => Ok(()),
