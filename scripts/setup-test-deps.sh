@@ -26,4 +26,7 @@ fi
 
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+# the eBPF probe: crates/zswap-probe's build script builds it with nightly + rust-src and
+# bpf-linker, and its host test needs it built in
+"$(dirname "$0")/install-ebpf-toolchain.sh"
 log "ready"

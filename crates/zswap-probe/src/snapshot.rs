@@ -1,0 +1,309 @@
+//! What the probe has counted so far: latency histograms by outcome, the compressed-size
+//! histogram and per-cgroup totals, summed over CPUs.
+
+use std::collections::BTreeMap;
+
+use zswap_probe_common::{LATENCY_BUCKETS, SIZE_BUCKETS, counter, op, outcome};
+
+/// A zswap operation.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Op {
+    /// A store (swap-out into zswap).
+    Store,
+    /// A load (swap-in from zswap).
+    Load,
+    /// An entry dropped because its swap slot was freed.
+    Invalidate,
+    /// An entry written back to the swap device.
+    Writeback,
+}
+
+impl Op {
+    /// Decodes a [`zswap_probe_common::op`] code.
+    pub fn from_code(code: u8) -> Option<Op> {
+        Some(match code {
+            op::STORE => Op::Store,
+            op::LOAD => Op::Load,
+            op::INVALIDATE => Op::Invalidate,
+            op::WRITEBACK => Op::Writeback,
+            _ => return None,
+        })
+    }
+
+    /// The lowercase name used in output and traces.
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::Store => "store",
+            Op::Load => "load",
+            Op::Invalidate => "invalidate",
+            Op::Writeback => "writeback",
+        }
+    }
+}
+
+/// How an operation ended; see [`zswap_probe_common::outcome`].
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Stored / loaded / written back.
+    Ok,
+    /// A store refused without a reason code.
+    Rejected,
+    /// A load found no entry.
+    NotFound,
+    /// Decompression failed (-EIO).
+    IoError,
+    /// -EINVAL.
+    Invalid,
+    /// -ENOMEM.
+    NoMemory,
+    /// -ENOSPC.
+    NoSpace,
+    /// -ENODEV (zswap disabled, 6.1).
+    Disabled,
+    /// Any other error.
+    OtherError,
+}
+
+impl Outcome {
+    /// Every outcome, in code order.
+    pub const ALL: [Outcome; 9] = [
+        Outcome::Ok,
+        Outcome::Rejected,
+        Outcome::NotFound,
+        Outcome::IoError,
+        Outcome::Invalid,
+        Outcome::NoMemory,
+        Outcome::NoSpace,
+        Outcome::Disabled,
+        Outcome::OtherError,
+    ];
+
+    /// Decodes a [`zswap_probe_common::outcome`] code.
+    pub fn from_code(code: u8) -> Option<Outcome> {
+        Outcome::ALL.get(usize::from(code)).copied()
+    }
+
+    /// The code of this outcome.
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Ok => outcome::OK,
+            Outcome::Rejected => outcome::REJECTED,
+            Outcome::NotFound => outcome::NOT_FOUND,
+            Outcome::IoError => outcome::IO_ERROR,
+            Outcome::Invalid => outcome::INVALID,
+            Outcome::NoMemory => outcome::NO_MEMORY,
+            Outcome::NoSpace => outcome::NO_SPACE,
+            Outcome::Disabled => outcome::DISABLED,
+            Outcome::OtherError => outcome::OTHER_ERROR,
+        }
+    }
+
+    /// The lowercase name used in output and traces.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Rejected => "rejected",
+            Outcome::NotFound => "not-found",
+            Outcome::IoError => "io-error",
+            Outcome::Invalid => "invalid",
+            Outcome::NoMemory => "no-memory",
+            Outcome::NoSpace => "no-space",
+            Outcome::Disabled => "disabled",
+            Outcome::OtherError => "other-error",
+        }
+    }
+}
+
+/// A log2 latency histogram: `buckets[b]` counts latencies in `[2^(b-1), 2^b)` ns
+/// (`buckets[0]`: 0 ns).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LatencyHistogram {
+    /// The outcome these calls had.
+    pub outcome: Outcome,
+    /// Counts per bucket, [`LATENCY_BUCKETS`] long.
+    pub buckets: Vec<u64>,
+}
+
+impl LatencyHistogram {
+    /// Number of calls counted.
+    pub fn total(&self) -> u64 {
+        self.buckets.iter().sum()
+    }
+
+    /// Lower bound in ns of bucket `b`.
+    pub fn bucket_low_ns(b: usize) -> u64 {
+        if b == 0 { 0 } else { 1u64 << (b - 1).min(63) }
+    }
+}
+
+/// Totals of one cgroup; see [`zswap_probe_common::CgroupCounters`] for attribution.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CgroupTotals {
+    /// Successful stores, in pages.
+    pub store_ok_pages: u64,
+    /// Failed stores.
+    pub store_fail: u64,
+    /// Compressed bytes of successful stores.
+    pub stored_bytes: u64,
+    /// Successful loads.
+    pub load_ok: u64,
+    /// Failed loads.
+    pub load_fail: u64,
+}
+
+/// Global counters; see [`zswap_probe_common::counter`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counters {
+    /// Successful store calls.
+    pub store_ok: u64,
+    /// Failed store calls.
+    pub store_fail: u64,
+    /// Pages stored by successful stores.
+    pub store_ok_pages: u64,
+    /// Successful loads.
+    pub load_ok: u64,
+    /// Failed loads.
+    pub load_fail: u64,
+    /// Invalidations.
+    pub invalidate: u64,
+    /// Successful writebacks.
+    pub writeback_ok: u64,
+    /// Failed writebacks.
+    pub writeback_fail: u64,
+    /// Compressed bytes charged to cgroups.
+    pub charged_bytes: u64,
+    /// Objects charged with 0 bytes (6.1 same-filled pages).
+    pub same_filled: u64,
+    /// Events lost to a full ring buffer.
+    pub events_dropped: u64,
+    /// Operations not attributed because the cgroup map was full.
+    pub cgroup_overflow: u64,
+    /// Exits without a matching entry.
+    pub unmatched_exit: u64,
+}
+
+/// Everything the probe counted since it was loaded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ProbeSnapshot {
+    /// Store latency histograms, one per outcome seen.
+    pub store_latency: Vec<LatencyHistogram>,
+    /// Load latency histograms, one per outcome seen.
+    pub load_latency: Vec<LatencyHistogram>,
+    /// Compressed objects per zsmalloc size-class index (before merging), [`SIZE_BUCKETS`]
+    /// long; see [`zswap_probe_common::size_bucket`].
+    pub size_buckets: Vec<u64>,
+    /// Global counters.
+    pub counters: Counters,
+    /// Per-cgroup totals by cgroup id.
+    pub cgroups: BTreeMap<u64, CgroupTotals>,
+}
+
+fn histograms(raw: &[u64]) -> Vec<LatencyHistogram> {
+    let n = LATENCY_BUCKETS as usize;
+    Outcome::ALL
+        .iter()
+        .filter_map(|&o| {
+            let start = usize::from(o.code()) * n;
+            let buckets = raw.get(start..start + n)?.to_vec();
+            buckets.iter().any(|&c| c > 0).then_some(LatencyHistogram {
+                outcome: o,
+                buckets,
+            })
+        })
+        .collect()
+}
+
+impl ProbeSnapshot {
+    /// Builds a snapshot from the maps' contents (already summed over CPUs).
+    pub fn from_raw(
+        store: &[u64],
+        load: &[u64],
+        sizes: &[u64],
+        counters: &[u64],
+        cgroups: BTreeMap<u64, CgroupTotals>,
+    ) -> ProbeSnapshot {
+        let c = |i: u32| counters.get(i as usize).copied().unwrap_or(0);
+        let mut size_buckets = sizes.to_vec();
+        size_buckets.resize(SIZE_BUCKETS as usize, 0);
+        ProbeSnapshot {
+            store_latency: histograms(store),
+            load_latency: histograms(load),
+            size_buckets,
+            counters: Counters {
+                store_ok: c(counter::STORE_OK),
+                store_fail: c(counter::STORE_FAIL),
+                store_ok_pages: c(counter::STORE_OK_PAGES),
+                load_ok: c(counter::LOAD_OK),
+                load_fail: c(counter::LOAD_FAIL),
+                invalidate: c(counter::INVALIDATE),
+                writeback_ok: c(counter::WRITEBACK_OK),
+                writeback_fail: c(counter::WRITEBACK_FAIL),
+                charged_bytes: c(counter::CHARGED_BYTES),
+                same_filled: c(counter::SAME_FILLED),
+                events_dropped: c(counter::EVENTS_DROPPED),
+                cgroup_overflow: c(counter::CGROUP_OVERFLOW),
+                unmatched_exit: c(counter::UNMATCHED_EXIT),
+            },
+            cgroups,
+        }
+    }
+
+    /// The store histogram of `outcome`, if any call had it.
+    pub fn store_histogram(&self, outcome: Outcome) -> Option<&LatencyHistogram> {
+        self.store_latency.iter().find(|h| h.outcome == outcome)
+    }
+
+    /// The load histogram of `outcome`, if any call had it.
+    pub fn load_histogram(&self, outcome: Outcome) -> Option<&LatencyHistogram> {
+        self.load_latency.iter().find(|h| h.outcome == outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zswap_probe_common::LATENCY_SLOTS;
+
+    #[test]
+    fn only_outcomes_with_counts_get_histograms() {
+        let mut store = vec![0; LATENCY_SLOTS as usize];
+        store[LATENCY_BUCKETS as usize * usize::from(outcome::REJECTED) + 12] = 3;
+        let s = ProbeSnapshot::from_raw(&store, &[], &[], &[], BTreeMap::new());
+        assert_eq!(s.store_latency.len(), 1);
+        assert_eq!(s.store_latency[0].outcome, Outcome::Rejected);
+        assert_eq!(s.store_latency[0].total(), 3);
+        assert!(s.load_latency.is_empty());
+    }
+
+    #[test]
+    fn counters_are_read_by_index() {
+        let mut raw = vec![0; counter::COUNT as usize];
+        raw[counter::STORE_OK_PAGES as usize] = 7;
+        raw[counter::LOAD_FAIL as usize] = 2;
+        let s = ProbeSnapshot::from_raw(&[], &[], &[], &raw, BTreeMap::new());
+        assert_eq!(s.counters.store_ok_pages, 7);
+        assert_eq!(s.counters.load_fail, 2);
+        assert_eq!(s.size_buckets.len(), SIZE_BUCKETS as usize);
+    }
+
+    #[test]
+    fn outcome_codes_round_trip() {
+        for o in Outcome::ALL {
+            assert_eq!(Outcome::from_code(o.code()), Some(o));
+        }
+        assert_eq!(Outcome::from_code(200), None);
+    }
+
+    #[test]
+    fn bucket_bounds() {
+        assert_eq!(LatencyHistogram::bucket_low_ns(0), 0);
+        assert_eq!(LatencyHistogram::bucket_low_ns(1), 1);
+        assert_eq!(LatencyHistogram::bucket_low_ns(11), 1024);
+    }
+}

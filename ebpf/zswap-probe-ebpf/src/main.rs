@@ -1,0 +1,437 @@
+//! eBPF programs of the zswap probe.
+//!
+//! Attach points (kernel-zswap.md §6): the store and load functions of each era
+//! (`zswap_frontswap_store/load` on 6.1, `zswap_store/load` on 6.6+), `obj_cgroup_charge_zswap`
+//! for the compressed size and the owning memory cgroup, the invalidate function, and
+//! `zswap_writeback_entry` where it is a symbol. Each function has an fentry/fexit pair and a
+//! kprobe/kretprobe pair with the same logic; the loader picks one per function at load time.
+//!
+//! Programs only read arguments and update maps. Struct offsets and the return-value kinds
+//! are globals set by the loader from the running kernel's BTF.
+#![no_std]
+#![no_main]
+
+use aya_ebpf::{
+    bindings::BPF_NOEXIST,
+    helpers::{
+        bpf_get_current_cgroup_id, bpf_get_current_comm, bpf_get_current_pid_tgid,
+        bpf_ktime_get_ns, bpf_probe_read_kernel,
+    },
+    macros::{fentry, fexit, kprobe, kretprobe, map},
+    maps::{HashMap, PerCpuArray, PerCpuHashMap, RingBuf},
+    programs::{FEntryContext, FExitContext, ProbeContext, RetProbeContext},
+};
+use zswap_probe_common::{
+    CgroupCounters, Event, Inflight, LATENCY_BUCKETS, LATENCY_SLOTS, MAX_CGROUPS, MAX_INFLIGHT,
+    SIZE_BUCKETS, counter, latency_bucket, op, outcome, ret_kind, size_bucket,
+};
+
+// Globals set by the loader (EbpfLoader::set_global); the names are in common::global.
+#[unsafe(no_mangle)]
+static OFF_OBJCG_MEMCG: u64 = 0;
+#[unsafe(no_mangle)]
+static OFF_MEMCG_CSS: u64 = 0;
+#[unsafe(no_mangle)]
+static OFF_CSS_CGROUP: u64 = 0;
+#[unsafe(no_mangle)]
+static OFF_CGROUP_KN: u64 = 0;
+#[unsafe(no_mangle)]
+static OFF_KN_ID: u64 = 0;
+#[unsafe(no_mangle)]
+static HAVE_MEMCG_OFFSETS: u64 = 0;
+#[unsafe(no_mangle)]
+static STORE_RET_KIND: u64 = ret_kind::BOOL;
+#[unsafe(no_mangle)]
+static LOAD_RET_KIND: u64 = ret_kind::BOOL;
+#[unsafe(no_mangle)]
+static EMIT_EVENTS: u64 = 0;
+
+#[map]
+static STORE_LATENCY: PerCpuArray<u64> = PerCpuArray::with_max_entries(LATENCY_SLOTS, 0);
+#[map]
+static LOAD_LATENCY: PerCpuArray<u64> = PerCpuArray::with_max_entries(LATENCY_SLOTS, 0);
+#[map]
+static SIZE_HIST: PerCpuArray<u64> = PerCpuArray::with_max_entries(SIZE_BUCKETS, 0);
+#[map]
+static COUNTERS: PerCpuArray<u64> = PerCpuArray::with_max_entries(counter::COUNT, 0);
+#[map]
+static CGROUPS: PerCpuHashMap<u64, CgroupCounters> =
+    PerCpuHashMap::with_max_entries(MAX_CGROUPS, 0);
+#[map]
+static EVENTS: RingBuf = RingBuf::with_byte_size(256 * 1024, 0);
+#[map]
+static STORE_INFLIGHT: HashMap<u64, Inflight> = HashMap::with_max_entries(MAX_INFLIGHT, 0);
+#[map]
+static LOAD_INFLIGHT: HashMap<u64, Inflight> = HashMap::with_max_entries(MAX_INFLIGHT, 0);
+#[map]
+static WB_INFLIGHT: HashMap<u64, Inflight> = HashMap::with_max_entries(MAX_INFLIGHT, 0);
+
+#[inline(always)]
+fn global(v: &'static u64) -> u64 {
+    // SAFETY: reading a static; volatile so the loader's value is not constant-folded away.
+    unsafe { core::ptr::read_volatile(v) }
+}
+
+#[inline(always)]
+fn add_percpu(map: &PerCpuArray<u64>, index: u32, value: u64) {
+    if let Some(p) = map.get_ptr_mut(index) {
+        // SAFETY: the pointer comes from the map lookup and is this CPU's slot.
+        unsafe { *p += value };
+    }
+}
+
+#[inline(always)]
+fn count(index: u32, value: u64) {
+    add_percpu(&COUNTERS, index, value);
+}
+
+/// Reads a kernel pointer-sized value at `base + off`.
+#[inline(always)]
+fn read_u64(base: u64, off: u64) -> Option<u64> {
+    if base == 0 {
+        return None;
+    }
+    // SAFETY: bpf_probe_read_kernel checks the address and fails instead of faulting.
+    unsafe { bpf_probe_read_kernel((base + off) as *const u64).ok() }
+}
+
+/// cgroup v2 id of the memory cgroup behind an `obj_cgroup`:
+/// `objcg->memcg->css.cgroup->kn->id`, with offsets from BTF.
+#[inline(always)]
+fn objcg_cgroup_id(objcg: u64) -> Option<u64> {
+    if global(&HAVE_MEMCG_OFFSETS) == 0 {
+        return None;
+    }
+    let memcg = read_u64(objcg, global(&OFF_OBJCG_MEMCG))?;
+    if memcg == 0 {
+        return None;
+    }
+    let cgroup = read_u64(memcg + global(&OFF_MEMCG_CSS), global(&OFF_CSS_CGROUP))?;
+    let kn = read_u64(cgroup, global(&OFF_CGROUP_KN))?;
+    let id = read_u64(kn, global(&OFF_KN_ID))?;
+    if id == 0 { None } else { Some(id) }
+}
+
+#[inline(always)]
+fn enter(map: &HashMap<u64, Inflight>) {
+    let inflight = Inflight {
+        // SAFETY: helper without preconditions.
+        start_ns: unsafe { bpf_ktime_get_ns() },
+        cgroup_id: 0,
+        bytes: 0,
+        pages: 0,
+        _pad: 0,
+    };
+    // A full map drops this call; its exit is then counted as unmatched.
+    let _ = map.insert(&bpf_get_current_pid_tgid(), &inflight, 0);
+}
+
+/// Decodes a return value into an outcome code for `op_code`.
+#[inline(always)]
+fn classify(op_code: u8, kind: u64, ret: u64) -> (u8, i64) {
+    if kind == ret_kind::BOOL {
+        let ok = ret & 0xff != 0;
+        let code = if ok {
+            outcome::OK
+        } else if op_code == op::LOAD {
+            outcome::NOT_FOUND
+        } else {
+            outcome::REJECTED
+        };
+        return (code, (ret & 0xff) as i64);
+    }
+    let ret = ret as u32 as i32 as i64;
+    let code = match ret {
+        0 => outcome::OK,
+        // 6.1 loads return -1 for "not present"; 6.18+ loads return -ENOENT.
+        -1 | -2 if op_code == op::LOAD => outcome::NOT_FOUND,
+        -5 => outcome::IO_ERROR,
+        -22 => outcome::INVALID,
+        -12 => outcome::NO_MEMORY,
+        -28 => outcome::NO_SPACE,
+        -19 => outcome::DISABLED,
+        _ => outcome::OTHER_ERROR,
+    };
+    (code, ret)
+}
+
+/// Adds `add` (in [`CgroupCounters`] field order) to this CPU's counters of cgroup `id`.
+#[inline(always)]
+fn cgroup_add(id: u64, add: [u64; 5]) {
+    if CGROUPS.get_ptr_mut(&id).is_none() {
+        // Fails only when the map is full (or another program just inserted the key).
+        let _ = CGROUPS.insert(&id, &CgroupCounters::default(), BPF_NOEXIST as u64);
+    }
+    let Some(p) = CGROUPS.get_ptr_mut(&id) else {
+        count(counter::CGROUP_OVERFLOW, 1);
+        return;
+    };
+    // SAFETY: `p` is this CPU's copy of the entry; a per-CPU map needs no atomics.
+    unsafe {
+        (*p).store_ok_pages += add[0];
+        (*p).store_fail += add[1];
+        (*p).stored_bytes += add[2];
+        (*p).load_ok += add[3];
+        (*p).load_fail += add[4];
+    }
+}
+
+#[inline(always)]
+fn emit(op_code: u8, code: u8, ret: i64, cgroup_id: u64, latency_ns: u64, bytes: u64, pages: u32) {
+    if global(&EMIT_EVENTS) == 0 {
+        return;
+    }
+    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
+        count(counter::EVENTS_DROPPED, 1);
+        return;
+    };
+    let pid_tgid = bpf_get_current_pid_tgid();
+    let event = Event {
+        // SAFETY: helper without preconditions.
+        ts_ns: unsafe { bpf_ktime_get_ns() },
+        cgroup_id,
+        latency_ns,
+        bytes,
+        ret,
+        pid: (pid_tgid >> 32) as u32,
+        pages,
+        op: op_code,
+        outcome: code,
+        _pad: [0; 6],
+        comm: bpf_get_current_comm().unwrap_or([0; 16]),
+    };
+    entry.write(event);
+    entry.submit(0);
+}
+
+#[inline(always)]
+fn current_cgroup() -> u64 {
+    // SAFETY: helper without preconditions.
+    unsafe { bpf_get_current_cgroup_id() }
+}
+
+/// Common exit path of stores and loads.
+#[inline(always)]
+fn exit(op_code: u8, ret: u64) {
+    let (map, hist, kind) = if op_code == op::STORE {
+        (&STORE_INFLIGHT, &STORE_LATENCY, global(&STORE_RET_KIND))
+    } else {
+        (&LOAD_INFLIGHT, &LOAD_LATENCY, global(&LOAD_RET_KIND))
+    };
+    let key = bpf_get_current_pid_tgid();
+    // SAFETY: the value is copied out before the entry is removed.
+    let Some(inflight) = (unsafe { map.get(&key) }).copied() else {
+        count(counter::UNMATCHED_EXIT, 1);
+        return;
+    };
+    let _ = map.remove(&key);
+    // SAFETY: helper without preconditions.
+    let now = unsafe { bpf_ktime_get_ns() };
+    let latency = now.saturating_sub(inflight.start_ns);
+    let (code, ret) = classify(op_code, kind, ret);
+    let slot = code as u32 * LATENCY_BUCKETS + latency_bucket(latency);
+    add_percpu(hist, slot, 1);
+    let ok = code == outcome::OK;
+    let cgroup_id = if inflight.cgroup_id != 0 {
+        inflight.cgroup_id
+    } else {
+        current_cgroup()
+    };
+    let pages = if inflight.pages == 0 {
+        1
+    } else {
+        inflight.pages
+    };
+    if op_code == op::STORE {
+        if ok {
+            count(counter::STORE_OK, 1);
+            count(counter::STORE_OK_PAGES, pages as u64);
+            let bytes = inflight.bytes;
+            cgroup_add(cgroup_id, [pages as u64, 0, bytes, 0, 0]);
+        } else {
+            count(counter::STORE_FAIL, 1);
+            cgroup_add(cgroup_id, [0, 1, 0, 0, 0]);
+        }
+    } else if ok {
+        count(counter::LOAD_OK, 1);
+        cgroup_add(cgroup_id, [0, 0, 0, 1, 0]);
+    } else {
+        count(counter::LOAD_FAIL, 1);
+        cgroup_add(cgroup_id, [0, 0, 0, 0, 1]);
+    }
+    emit(
+        op_code,
+        code,
+        ret,
+        cgroup_id,
+        latency,
+        inflight.bytes,
+        pages,
+    );
+}
+
+/// `obj_cgroup_charge_zswap(objcg, size)`: called once per stored object inside a store.
+#[inline(always)]
+fn charge(objcg: u64, size: u64) {
+    let key = bpf_get_current_pid_tgid();
+    let Some(p) = STORE_INFLIGHT.get_ptr_mut(&key) else {
+        return;
+    };
+    if size == 0 {
+        count(counter::SAME_FILLED, 1);
+    } else {
+        add_percpu(&SIZE_HIST, size_bucket(size), 1);
+    }
+    count(counter::CHARGED_BYTES, size);
+    let id = objcg_cgroup_id(objcg).unwrap_or(0);
+    // SAFETY: `p` is this thread's own in-flight entry; no other CPU writes it.
+    unsafe {
+        if (*p).cgroup_id == 0 {
+            (*p).cgroup_id = id;
+        }
+        (*p).bytes += size;
+        (*p).pages += 1;
+    }
+}
+
+fn invalidate() {
+    count(counter::INVALIDATE, 1);
+    emit(op::INVALIDATE, outcome::OK, 0, current_cgroup(), 0, 0, 0);
+}
+
+fn writeback_exit(ret: u64) {
+    let key = bpf_get_current_pid_tgid();
+    // SAFETY: the value is copied out before the entry is removed.
+    let start = unsafe { WB_INFLIGHT.get(&key) }.map(|i| i.start_ns);
+    let _ = WB_INFLIGHT.remove(&key);
+    // SAFETY: helper without preconditions.
+    let now = unsafe { bpf_ktime_get_ns() };
+    let latency = start.map_or(0, |s| now.saturating_sub(s));
+    let (code, ret) = classify(op::WRITEBACK, ret_kind::ERRNO, ret);
+    if code == outcome::OK {
+        count(counter::WRITEBACK_OK, 1);
+    } else {
+        count(counter::WRITEBACK_FAIL, 1);
+    }
+    emit(op::WRITEBACK, code, ret, current_cgroup(), latency, 0, 1);
+}
+
+// ---- fentry / fexit -------------------------------------------------------------------------
+
+#[fentry]
+pub fn store_enter(_ctx: FEntryContext) -> u32 {
+    enter(&STORE_INFLIGHT);
+    0
+}
+
+#[fexit]
+pub fn store_exit(ctx: FExitContext) -> u32 {
+    if let Ok(ret) = ctx.ret::<u64>() {
+        exit(op::STORE, ret);
+    }
+    0
+}
+
+#[fentry]
+pub fn load_enter(_ctx: FEntryContext) -> u32 {
+    enter(&LOAD_INFLIGHT);
+    0
+}
+
+#[fexit]
+pub fn load_exit(ctx: FExitContext) -> u32 {
+    if let Ok(ret) = ctx.ret::<u64>() {
+        exit(op::LOAD, ret);
+    }
+    0
+}
+
+#[fentry]
+pub fn charge_enter(ctx: FEntryContext) -> u32 {
+    let objcg: u64 = ctx.arg(0);
+    let size: u64 = ctx.arg(1);
+    charge(objcg, size);
+    0
+}
+
+#[fentry]
+pub fn invalidate_enter(_ctx: FEntryContext) -> u32 {
+    invalidate();
+    0
+}
+
+#[fentry]
+pub fn writeback_enter(_ctx: FEntryContext) -> u32 {
+    enter(&WB_INFLIGHT);
+    0
+}
+
+#[fexit]
+pub fn writeback_exit_fexit(ctx: FExitContext) -> u32 {
+    if let Ok(ret) = ctx.ret::<u64>() {
+        writeback_exit(ret);
+    }
+    0
+}
+
+// ---- kprobe / kretprobe fallback -----------------------------------------------------------
+
+#[kprobe]
+pub fn kp_store_enter(_ctx: ProbeContext) -> u32 {
+    enter(&STORE_INFLIGHT);
+    0
+}
+
+#[kretprobe]
+pub fn kp_store_exit(ctx: RetProbeContext) -> u32 {
+    exit(op::STORE, ctx.ret::<u64>());
+    0
+}
+
+#[kprobe]
+pub fn kp_load_enter(_ctx: ProbeContext) -> u32 {
+    enter(&LOAD_INFLIGHT);
+    0
+}
+
+#[kretprobe]
+pub fn kp_load_exit(ctx: RetProbeContext) -> u32 {
+    exit(op::LOAD, ctx.ret::<u64>());
+    0
+}
+
+#[kprobe]
+pub fn kp_charge_enter(ctx: ProbeContext) -> u32 {
+    if let (Some(objcg), Some(size)) = (ctx.arg::<u64>(0), ctx.arg::<u64>(1)) {
+        charge(objcg, size);
+    }
+    0
+}
+
+#[kprobe]
+pub fn kp_invalidate_enter(_ctx: ProbeContext) -> u32 {
+    invalidate();
+    0
+}
+
+#[kprobe]
+pub fn kp_writeback_enter(_ctx: ProbeContext) -> u32 {
+    enter(&WB_INFLIGHT);
+    0
+}
+
+#[kretprobe]
+pub fn kp_writeback_exit(ctx: RetProbeContext) -> u32 {
+    writeback_exit(ctx.ret::<u64>());
+    0
+}
+
+#[cfg(not(test))]
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    loop {}
+}
+
+#[unsafe(link_section = "license")]
+#[unsafe(no_mangle)]
+static LICENSE: [u8; 13] = *b"Dual MIT/GPL\0";
