@@ -2,8 +2,9 @@
 
 use std::fmt;
 
-use super::codec::{CodecProvider, RleProvider};
+use super::codec::CodecProvider;
 use super::era::KernelEra;
+use super::kernel_codecs::KernelCodecs;
 
 /// The zpool allocator behind a pool (6.1 and 6.12 only; 6.18 always uses zsmalloc).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -136,7 +137,7 @@ impl fmt::Debug for SimConfig {
 
 impl SimConfig {
     /// A builder for `era` with its defaults: 4 GiB of RAM, zswap enabled, lzo, cgroup v2,
-    /// the deterministic test codecs ([`RleProvider`]).
+    /// the kernel-exact compressors ([`KernelCodecs`]).
     pub fn builder(era: KernelEra) -> SimConfigBuilder {
         SimConfigBuilder {
             cfg: SimConfig {
@@ -144,7 +145,7 @@ impl SimConfig {
                 total_ram_pages: 1 << 20,
                 params: Params::defaults(era),
                 cgroup_v2: true,
-                codecs: Box::new(RleProvider::default()),
+                codecs: Box::new(KernelCodecs::default()),
             },
         }
     }

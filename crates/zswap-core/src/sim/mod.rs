@@ -12,6 +12,7 @@ mod codec;
 mod config;
 mod counters;
 mod era;
+mod kernel_codecs;
 mod load;
 mod lru;
 mod memcg;
@@ -28,6 +29,7 @@ pub use counters::{
     DebugfsCounters, FrontswapCounters, MeminfoCounters, VmstatCounters, ZswapCounters,
 };
 pub use era::{KernelEra, ParseEraError};
+pub use kernel_codecs::KernelCodecs;
 pub use load::LoadOutcome;
 pub use memcg::{MemcgId, MemcgZswapStat};
 pub use pool::PoolInfo;

@@ -26,8 +26,13 @@ pub(super) fn incompressible() -> [u8; 4096] {
     std::array::from_fn(|i| (i % 2 + 2 * ((i / 8) % 2)) as u8 + 3)
 }
 
+/// A builder with the deterministic RLE codecs.
+pub(super) fn rle(era: KernelEra) -> SimConfigBuilder {
+    SimConfig::builder(era).codecs(RleProvider::default())
+}
+
 pub(super) fn sim(era: KernelEra) -> Zswap {
-    Zswap::new(SimConfig::builder(era).build())
+    Zswap::new(rle(era).build())
 }
 
 pub(super) fn sim_with(b: SimConfigBuilder) -> Zswap {

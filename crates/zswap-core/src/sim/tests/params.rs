@@ -3,7 +3,7 @@ use super::*;
 #[test]
 fn e2_limit_and_hysteresis_use_exact_integer_rules() {
     // T=100, P=20, A=90: max 20 pages, threshold 18 pages; each page_len(4096) is one page.
-    let mut z = sim_with(SimConfig::builder(KernelEra::V6_12).total_ram_pages(100));
+    let mut z = sim_with(rle(KernelEra::V6_12).total_ram_pages(100));
     for s in 0..20 {
         assert!(matches!(
             z.store(s, MemcgId::ROOT, &page_len(4096)),
@@ -43,7 +43,7 @@ fn e2_limit_and_hysteresis_use_exact_integer_rules() {
 fn e1_limit_uses_strict_comparisons() {
     // full iff 20 < cur; re-accept iff 100*90/100*20/100 = 18 > cur.
     let mut z = sim_with(
-        SimConfig::builder(KernelEra::V6_1)
+        rle(KernelEra::V6_1)
             .total_ram_pages(100)
             .zpool(ZpoolKind::Zsmalloc),
     );
@@ -83,7 +83,7 @@ fn memcg_limit_checks_before_compression() {
         StoreOutcome::Rejected(RejectReason::MemcgLimit)
     );
     // cgroup v1: no limit, no charge
-    let mut z = sim_with(SimConfig::builder(KernelEra::V6_12).cgroup_v2(false));
+    let mut z = sim_with(rle(KernelEra::V6_12).cgroup_v2(false));
     let m = z.create_memcg(MemcgId::ROOT).unwrap();
     z.set_memcg_zswap_max(m, Some(0)).unwrap();
     assert!(matches!(
@@ -144,7 +144,7 @@ fn compressor_change_keeps_old_pool_until_empty() {
 
 #[test]
 fn unavailable_compressor_is_enoent() {
-    let mut z = sim_with(SimConfig::builder(KernelEra::V6_18).codecs(RleProvider {
+    let mut z = sim_with(rle(KernelEra::V6_18).codecs(RleProvider {
         unavailable: vec!["lz4".into()],
     }));
     let e = z.set_compressor("lz4").unwrap_err();
@@ -171,7 +171,7 @@ fn params_of_other_eras_do_not_exist() {
 
 #[test]
 fn e2_booted_disabled_validates_compressor_at_first_enable() {
-    let mut z = sim_with(SimConfig::builder(KernelEra::V6_12).enabled(false));
+    let mut z = sim_with(rle(KernelEra::V6_12).enabled(false));
     assert!(
         z.set_compressor("nonsense").is_ok(),
         "unchecked while uninitialised"
@@ -186,13 +186,9 @@ fn e2_booted_disabled_validates_compressor_at_first_enable() {
 
 #[test]
 fn setup_without_any_compressor_is_enodev() {
-    let mut z = sim_with(
-        SimConfig::builder(KernelEra::V6_18)
-            .enabled(false)
-            .codecs(RleProvider {
-                unavailable: vec!["lzo".into()],
-            }),
-    );
+    let mut z = sim_with(rle(KernelEra::V6_18).enabled(false).codecs(RleProvider {
+        unavailable: vec!["lzo".into()],
+    }));
     let e = z.set_param(Param::Enabled(true)).unwrap_err();
     assert_eq!(e.errno(), 19);
     assert_eq!(z.params().compressor, "");

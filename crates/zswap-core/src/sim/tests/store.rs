@@ -79,7 +79,7 @@ fn e1_repeated_word_is_same_filled_e2_compresses_it() {
 
 #[test]
 fn e1_non_same_filled_disabled_rejects_without_counter() {
-    let mut z = sim_with(SimConfig::builder(KernelEra::V6_1).same_filled(true, false));
+    let mut z = sim_with(rle(KernelEra::V6_1).same_filled(true, false));
     assert_eq!(
         z.store(1, MemcgId::ROOT, &page_len(100)),
         StoreOutcome::Rejected(RejectReason::NonSameFilledDisabled)
@@ -121,7 +121,7 @@ fn incompressible_per_era() {
         StoreOutcome::Rejected(RejectReason::CompressPoor)
     );
     assert_eq!(z.counters().debugfs.reject_compress_poor, 1);
-    let mut z = sim_with(SimConfig::builder(KernelEra::V6_12).compressor("lz4"));
+    let mut z = sim_with(rle(KernelEra::V6_12).compressor("lz4"));
     assert_eq!(
         z.store(1, MemcgId::ROOT, &p),
         StoreOutcome::Rejected(RejectReason::CompressFail)
@@ -149,7 +149,7 @@ fn e3_incompressible_with_writeback_off_is_rejected() {
         ("lzo", RejectReason::CompressFail, 0),
         ("deflate", RejectReason::CompressPoor, 1),
     ] {
-        let mut z = sim_with(SimConfig::builder(KernelEra::V6_18).compressor(comp));
+        let mut z = sim_with(rle(KernelEra::V6_18).compressor(comp));
         let m = z.create_memcg(MemcgId::ROOT).unwrap();
         z.set_memcg_zswap_writeback(m, false).unwrap();
         assert_eq!(z.store(1, m, &p), StoreOutcome::Rejected(reason));
@@ -194,7 +194,7 @@ fn e1_zbud_adds_header_and_refuses_over_3960() {
 
 #[test]
 fn e2_zbud_has_no_header() {
-    let mut z = sim_with(SimConfig::builder(KernelEra::V6_12).zpool(ZpoolKind::Zbud));
+    let mut z = sim_with(rle(KernelEra::V6_12).zpool(ZpoolKind::Zbud));
     assert_eq!(
         z.store(1, MemcgId::ROOT, &page_len(3968)),
         StoreOutcome::Stored { length: 3968 }

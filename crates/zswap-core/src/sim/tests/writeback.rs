@@ -1,7 +1,7 @@
 use super::*;
 
 fn full_e2(era: KernelEra) -> Zswap {
-    let mut z = sim_with(SimConfig::builder(era).total_ram_pages(100));
+    let mut z = sim_with(rle(era).total_ram_pages(100));
     for s in 0..20 {
         z.store(s, MemcgId::ROOT, &page_len(4096 - 2 * (s as usize % 8)));
     }
@@ -52,7 +52,7 @@ fn shrink_worker_gives_up_after_16_rotations_then_resumes() {
 
 #[test]
 fn shrink_worker_skips_writeback_disabled_memcgs() {
-    let mut z = sim_with(SimConfig::builder(KernelEra::V6_18).total_ram_pages(100));
+    let mut z = sim_with(rle(KernelEra::V6_18).total_ram_pages(100));
     let m = z.create_memcg(MemcgId::ROOT).unwrap();
     z.set_memcg_zswap_writeback(m, false).unwrap();
     for s in 0..21 {
@@ -121,7 +121,7 @@ fn shrinker_is_off_by_default_and_walks_when_on() {
 
 #[test]
 fn lone_referenced_entry_ends_the_walk() {
-    let mut z = sim_with(SimConfig::builder(KernelEra::V6_12).shrinker_enabled(true));
+    let mut z = sim_with(rle(KernelEra::V6_12).shrinker_enabled(true));
     z.store(1, MemcgId::ROOT, &page_len(100));
     let scan = z.shrinker_scan(MemcgId::ROOT, 5);
     assert_eq!((scan.scanned, scan.freed), (1, 0));
@@ -129,7 +129,7 @@ fn lone_referenced_entry_ends_the_walk() {
 
 #[test]
 fn e1_zbud_evicts_the_lru_tail_page() {
-    let mut z = sim_with(SimConfig::builder(KernelEra::V6_1).total_ram_pages(50));
+    let mut z = sim_with(rle(KernelEra::V6_1).total_ram_pages(50));
     // 10 pages max; every page_len(3000) takes a zbud page of its own
     for s in 0..11 {
         z.store(s, MemcgId::ROOT, &page_len(3000));
@@ -155,7 +155,7 @@ fn e1_zbud_evicts_the_lru_tail_page() {
 #[test]
 fn e1_zsmalloc_shrink_always_fails() {
     let mut z = sim_with(
-        SimConfig::builder(KernelEra::V6_1)
+        rle(KernelEra::V6_1)
             .total_ram_pages(50)
             .zpool(ZpoolKind::Zsmalloc),
     );
