@@ -1,5 +1,272 @@
 //! `cargo xtask`: development tasks for zswap-tools.
+//!
+//! - `vmtest`: the QEMU kernel matrix (Debian 6.1, 6.12, 7.x) running scenarios in guests.
+//! - `capture-fixtures`: copies zswap-relevant kernel files from a root, or from each guest
+//!   kernel before and after a workload, into fixture trees.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: printing is its job
 
-fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+mod fixtures;
+mod vm;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+use vm::Series;
+
+#[derive(Parser, Debug)]
+#[command(name = "cargo xtask", about = "Development tasks for zswap-tools")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct GuestArgs {
+    /// Kernel series to boot: 6.1 (bookworm), 6.12 (trixie), 7 (sid); all when omitted.
+    #[arg(long = "kernel", value_name = "SERIES")]
+    kernels: Vec<Series>,
+    /// Cache for kernel packages, extracted kernels and guest runs
+    /// [default: $XDG_CACHE_HOME/zswap-tools/vmtest or ~/.cache/zswap-tools/vmtest].
+    #[arg(long, env = "ZSWAP_VMTEST_CACHE", value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Guests to run at the same time.
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
+    /// Seconds before a guest is killed and reported as failed.
+    #[arg(long, default_value_t = 300)]
+    timeout: u64,
+    /// Guest memory in MiB [default: the scenario's, 512].
+    #[arg(long, value_name = "MIB")]
+    memory: Option<u32>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Boot Debian kernels in QEMU (TCG) and run scenarios in them; prints one
+    /// `PASS <kernel> <scenario>` or `FAIL <kernel> <scenario> <reason>` line per pair.
+    Vmtest {
+        #[command(flatten)]
+        guest: GuestArgs,
+        /// Scenario to run (repeatable); the default matrix when omitted.
+        #[arg(long = "scenario", value_name = "NAME")]
+        scenarios: Vec<String>,
+    },
+    /// Copy zswap-relevant kernel files into fixture trees laid out like `/`.
+    CaptureFixtures {
+        /// Root to copy from (`/` for this machine); needs --to.
+        #[arg(long, value_name = "ROOT", conflicts_with = "guest")]
+        from: Option<PathBuf>,
+        /// Destination: the tree itself with --from; with --guest, the directory receiving
+        /// `linux-<ver>-fresh/` and `linux-<ver>-after-workload/` [default: tests/fixtures].
+        #[arg(long, value_name = "DIR")]
+        to: Option<PathBuf>,
+        /// Boot these kernel series and capture each before enabling zswap and after the
+        /// workload.
+        #[arg(long, value_name = "SERIES", num_args = 1..)]
+        guest: Vec<Series>,
+        #[command(flatten)]
+        guest_args: GuestArgs,
+    },
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+#[allow(clippy::disallowed_methods)] // main reads the environment
+fn default_cache_dir() -> Result<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(x).join("zswap-tools/vmtest"));
+    }
+    let home = std::env::var_os("HOME")
+        .context("neither XDG_CACHE_HOME nor HOME is set; pass --cache-dir")?;
+    Ok(PathBuf::from(home).join(".cache/zswap-tools/vmtest"))
+}
+
+#[allow(clippy::disallowed_methods)] // main reads the environment
+fn options(g: &GuestArgs, scenarios: Vec<&'static vm::scenario::Scenario>) -> Result<vm::Options> {
+    let workspace = workspace_root();
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace.join("target"));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let cache_dir = match &g.cache_dir {
+        Some(d) => d.clone(),
+        None => default_cache_dir()?,
+    };
+    let kernels = if g.kernels.is_empty() {
+        Series::ALL.to_vec()
+    } else {
+        g.kernels.clone()
+    };
+    Ok(vm::Options {
+        kernels,
+        scenarios,
+        cache_dir,
+        jobs: g.jobs,
+        timeout: Duration::from_secs(g.timeout),
+        memory_mb: g.memory,
+        workspace,
+        target_dir,
+        cargo,
+    })
+}
+
+fn vmtest(g: &GuestArgs, names: &[String]) -> Result<bool> {
+    let scenarios = if names.is_empty() {
+        vm::scenario::SCENARIOS
+            .iter()
+            .filter(|s| s.listed)
+            .collect()
+    } else {
+        names
+            .iter()
+            .map(|n| {
+                vm::scenario::find(n).with_context(|| {
+                    format!("unknown scenario '{n}'; known: {}", vm::scenario::names())
+                })
+            })
+            .collect::<Result<Vec<_>>>()?
+    };
+    let outcomes = vm::run_matrix(&options(g, scenarios)?)?;
+    for o in outcomes.iter().filter(|o| o.failure.is_some()) {
+        eprintln!(
+            "\n--- {} {}: console tail ({}) ---",
+            o.release,
+            o.scenario,
+            o.run_dir.join("console.log").display()
+        );
+        eprintln!("{}", o.console_tail);
+    }
+    for o in &outcomes {
+        println!("{}", o.line());
+    }
+    Ok(outcomes.iter().all(|o| o.failure.is_none()))
+}
+
+fn capture_guests(g: &GuestArgs, series: &[Series], to: &Path) -> Result<bool> {
+    let sc = vm::scenario::find("capture").context("the 'capture' scenario is missing")?;
+    let mut g = g.clone();
+    g.kernels = series.to_vec();
+    let outcomes = vm::run_matrix(&options(&g, vec![sc])?)?;
+    let mut ok = true;
+    for o in &outcomes {
+        if let Some(why) = &o.failure {
+            eprintln!("--- {} console tail ---\n{}", o.release, o.console_tail);
+            println!("FAIL {} capture {why}", o.release);
+            ok = false;
+            continue;
+        }
+        let unpack = o.run_dir.join("unpacked");
+        if unpack.exists() {
+            std::fs::remove_dir_all(&unpack)?;
+        }
+        std::fs::create_dir_all(&unpack)?;
+        let st = std::process::Command::new("tar")
+            .arg("-xf")
+            .arg(o.run_dir.join("out.img"))
+            .arg("-C")
+            .arg(&unpack)
+            .status()
+            .context("running 'tar'")?;
+        if !st.success() {
+            bail!("unpacking the capture of '{}' failed", o.release);
+        }
+        let ver = vm::major_minor(&o.release);
+        for phase in ["fresh", "after-workload"] {
+            let dst = to.join(format!("linux-{ver}-{phase}"));
+            if dst.exists() {
+                std::fs::remove_dir_all(&dst)?;
+            }
+            std::fs::create_dir_all(to)?;
+            std::fs::rename(unpack.join(phase), &dst)
+                .with_context(|| format!("moving the capture to '{}'", dst.display()))?;
+            println!("captured {} {phase} -> {}", o.release, dst.display());
+        }
+    }
+    Ok(ok)
+}
+
+fn run(cli: Cli) -> Result<bool> {
+    match cli.cmd {
+        Cmd::Vmtest { guest, scenarios } => vmtest(&guest, &scenarios),
+        Cmd::CaptureFixtures {
+            from,
+            to,
+            guest,
+            guest_args,
+        } => match from {
+            Some(root) => {
+                let to = to.context("'--from' needs '--to DIR'")?;
+                let files = fixtures::capture(&root, &to)?;
+                println!(
+                    "captured {} files from '{}' into '{}'",
+                    files.len(),
+                    root.display(),
+                    to.display()
+                );
+                Ok(true)
+            }
+            None if !guest.is_empty() => {
+                let to = to.unwrap_or_else(|| workspace_root().join("tests/fixtures"));
+                capture_guests(&guest_args, &guest, &to)
+            }
+            None => {
+                bail!("say where to capture from: '--from ROOT --to DIR' or '--guest SERIES...'")
+            }
+        },
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("xtask: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn vmtest_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "xtask",
+            "vmtest",
+            "--kernel",
+            "6.12",
+            "--kernel",
+            "sid",
+            "--scenario",
+            "workload",
+            "--jobs",
+            "1",
+        ])
+        .unwrap();
+        let Cmd::Vmtest { guest, scenarios } = cli.cmd else {
+            panic!("not vmtest")
+        };
+        assert_eq!(guest.kernels, [Series::Trixie, Series::Sid]);
+        assert_eq!(scenarios, ["workload"]);
+        assert_eq!(guest.jobs, 1);
+    }
 }

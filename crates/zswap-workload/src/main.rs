@@ -1,0 +1,164 @@
+//! `zswap-workload`: allocates N pages with the deterministic content of `zswap_workload`,
+//! lets the memory limit of its cgroup push them out through zswap, then reads them back and
+//! verifies every byte.
+//!
+//! Usage: `zswap-workload --pages N [--seed S] [--hold-file PATH]`. With `--hold-file`, after
+//! filling it creates `PATH.filled` and waits until `PATH` exists before verifying, so a test
+//! can read the kernel's counters while the pages are swapped out.
+//!
+//! Output (stdout): `pages=N text=T zero=Z random=R`, then `verified=V mismatches=M`.
+//! Exit status 0 if and only if every page matched.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use zswap_workload::{PAGE_SIZE, PageKind, fill, kind};
+
+struct Args {
+    pages: usize,
+    seed: u64,
+    hold: Option<PathBuf>,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut a = Args {
+        pages: 0,
+        seed: 1,
+        hold: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut val = || it.next().with_context(|| format!("'{flag}' needs a value"));
+        match flag.as_str() {
+            "--pages" => a.pages = val()?.parse().context("'--pages' takes a number")?,
+            "--seed" => a.seed = val()?.parse().context("'--seed' takes a number")?,
+            "--hold-file" => a.hold = Some(PathBuf::from(val()?)),
+            "--version" => {
+                print_line(&format!("zswap-workload {}", env!("CARGO_PKG_VERSION")));
+                std::process::exit(0);
+            }
+            other => {
+                bail!("unknown argument '{other}'; usage: --pages N [--seed S] [--hold-file PATH]")
+            }
+        }
+    }
+    if a.pages == 0 {
+        bail!("'--pages N' is required and must be at least 1");
+    }
+    Ok(a)
+}
+
+#[allow(clippy::print_stdout)] // the binary's output is its report
+fn print_line(s: &str) {
+    println!("{s}");
+}
+
+/// Anonymous, page-aligned memory, so page `i` of the workload is exactly one kernel page.
+struct Mapping {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl Mapping {
+    fn new(len: usize) -> Result<Self> {
+        // SAFETY: a fresh private anonymous mapping; no existing memory is affected.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            bail!(
+                "mmap of {len} bytes failed: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+        Ok(Mapping {
+            ptr: ptr.cast(),
+            len,
+        })
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: ptr..ptr+len is our mapping, readable and writable, owned by self.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: unmapping exactly the region mmap returned.
+        unsafe { libc::munmap(self.ptr.cast(), self.len) };
+    }
+}
+
+fn wait_for(path: &Path) {
+    while !path.exists() {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn run() -> Result<bool> {
+    let args = parse_args()?;
+    let len = args
+        .pages
+        .checked_mul(PAGE_SIZE)
+        .context("'--pages' is too large")?;
+    let mut map = Mapping::new(len)?;
+    let mem = map.as_mut_slice();
+    let (mut text, mut zero, mut random) = (0, 0, 0);
+    for (i, p) in mem.chunks_mut(PAGE_SIZE).enumerate() {
+        let i = i as u64;
+        match kind(i) {
+            PageKind::Text => text += 1,
+            PageKind::Zero => zero += 1,
+            PageKind::Random => random += 1,
+        }
+        fill(p, i, args.seed);
+    }
+    print_line(&format!(
+        "pages={} text={text} zero={zero} random={random}",
+        args.pages
+    ));
+    if let Some(hold) = &args.hold {
+        let mut name = hold.as_os_str().to_owned();
+        name.push(".filled");
+        let filled = PathBuf::from(name);
+        std::fs::File::create(&filled)
+            .with_context(|| format!("creating '{}'", filled.display()))?;
+        wait_for(hold);
+    }
+    let mut expect = [0u8; PAGE_SIZE];
+    let (mut verified, mut mismatches) = (0usize, 0usize);
+    for (i, p) in mem.chunks(PAGE_SIZE).enumerate() {
+        fill(&mut expect, i as u64, args.seed);
+        if p == expect {
+            verified += 1;
+        } else {
+            mismatches += 1;
+        }
+    }
+    print_line(&format!("verified={verified} mismatches={mismatches}"));
+    Ok(mismatches == 0)
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            #[allow(clippy::print_stderr)] // the binary's error report
+            {
+                eprintln!("zswap-workload: {e:#}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

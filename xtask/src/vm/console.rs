@@ -1,0 +1,190 @@
+//! Reading a guest's serial console: the scenario scripts print `VMTEST:` lines (see
+//! `scenarios/common.sh`) among the kernel's messages, and the host decides PASS or FAIL from
+//! them.
+//!
+//! Protocol, one per line (the marker may follow kernel noise on the same line):
+//! `VMTEST:BOOTED RELEASE`, `VMTEST:CHECK ok NAME`, `VMTEST:CHECK fail NAME DETAIL`,
+//! `VMTEST:VALUE KEY VALUE`, `VMTEST:NOTE TEXT`, `VMTEST:EXIT CODE`.
+
+use std::collections::BTreeMap;
+
+const MARK: &str = "VMTEST:";
+
+/// What a guest reported.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Report {
+    pub(crate) booted: Option<String>,
+    pub(crate) passed: Vec<String>,
+    pub(crate) failed: Vec<(String, String)>,
+    pub(crate) values: BTreeMap<String, String>,
+    pub(crate) notes: Vec<String>,
+    pub(crate) exit: Option<i32>,
+    /// The first line of a kernel panic, if the console shows one.
+    pub(crate) panic: Option<String>,
+}
+
+impl Report {
+    /// Parses a whole console transcript.
+    pub(crate) fn parse(console: &str) -> Report {
+        let mut r = Report::default();
+        for line in console.lines() {
+            r.line(line);
+        }
+        r
+    }
+
+    /// Takes in one console line.
+    pub(crate) fn line(&mut self, line: &str) {
+        let line = line.trim_end_matches(['\r', '\n']);
+        if r_is_panic(line) && self.panic.is_none() {
+            self.panic = Some(line.trim().to_string());
+        }
+        let Some(pos) = line.find(MARK) else { return };
+        let rest = &line[pos + MARK.len()..];
+        let (kind, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+        match kind {
+            "BOOTED" => self.booted = Some(rest.trim().to_string()),
+            "CHECK" => {
+                let (status, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+                let (name, detail) = rest.split_once(' ').unwrap_or((rest, ""));
+                match status {
+                    "ok" => self.passed.push(name.to_string()),
+                    _ => self
+                        .failed
+                        .push((name.to_string(), detail.trim().to_string())),
+                }
+            }
+            "VALUE" => {
+                let (k, v) = rest.split_once(' ').unwrap_or((rest, ""));
+                self.values.insert(k.to_string(), v.trim().to_string());
+            }
+            "NOTE" => self.notes.push(rest.to_string()),
+            "EXIT" => self.exit = rest.trim().parse().ok(),
+            _ => {}
+        }
+    }
+
+    /// The reason the run failed, or `None` if the guest finished with every check passing.
+    pub(crate) fn failure(&self) -> Option<String> {
+        if let Some(p) = &self.panic {
+            return Some(format!("kernel panic: {p}"));
+        }
+        if self.booted.is_none() {
+            return Some("guest never reached init".into());
+        }
+        if let Some((name, detail)) = self.failed.first() {
+            let more = if self.failed.len() > 1 {
+                format!(" (+{} more failed checks)", self.failed.len() - 1)
+            } else {
+                String::new()
+            };
+            return Some(format!("check '{name}' failed: {detail}{more}"));
+        }
+        match self.exit {
+            None => Some("scenario did not finish".into()),
+            Some(0) if self.passed.is_empty() => Some("scenario ran no checks".into()),
+            Some(0) => None,
+            Some(code) => Some(format!("scenario script exited with {code}")),
+        }
+    }
+}
+
+fn r_is_panic(line: &str) -> bool {
+    line.contains("Kernel panic - not syncing")
+}
+
+/// The last `n` lines of a console transcript, for failure reports.
+pub(crate) fn tail(console: &str, n: usize) -> String {
+    let lines: Vec<&str> = console.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "\
+[    0.000000] Linux version 6.12.117+deb13-amd64
+VMTEST:BOOTED 6.12.117+deb13-amd64
+VMTEST:VALUE zswpout_delta 1234
+VMTEST:CHECK ok zswpout_moved
+[    4.2] some kernel line VMTEST:CHECK ok interleaved
+VMTEST:NOTE zpool absent
+VMTEST:EXIT 0
+";
+
+    #[test]
+    fn good_run_passes_with_values() {
+        let r = Report::parse(GOOD);
+        assert_eq!(r.failure(), None);
+        assert_eq!(r.booted.as_deref(), Some("6.12.117+deb13-amd64"));
+        assert_eq!(r.values["zswpout_delta"], "1234");
+        assert_eq!(r.passed, ["zswpout_moved", "interleaved"]);
+        assert_eq!(r.notes, ["zpool absent"]);
+    }
+
+    #[test]
+    fn failed_check_is_the_reason() {
+        let r = Report::parse(&GOOD.replace(
+            "CHECK ok zswpout_moved",
+            "CHECK fail zswpout_moved [ 0 -gt 0 ]",
+        ));
+        assert_eq!(
+            r.failure().unwrap(),
+            "check 'zswpout_moved' failed: [ 0 -gt 0 ]"
+        );
+    }
+
+    #[test]
+    fn panic_wins_over_everything() {
+        let r = Report::parse(
+            "VMTEST:BOOTED x\n[ 1.0] Kernel panic - not syncing: Attempted to kill init!\n",
+        );
+        assert_eq!(
+            r.failure().unwrap(),
+            "kernel panic: [ 1.0] Kernel panic - not syncing: Attempted to kill init!"
+        );
+    }
+
+    #[test]
+    fn missing_exit_means_unfinished() {
+        let r = Report::parse("VMTEST:BOOTED x\nVMTEST:CHECK ok a\n");
+        assert_eq!(r.failure().unwrap(), "scenario did not finish");
+    }
+
+    #[test]
+    fn no_boot_marker_means_init_never_ran() {
+        assert_eq!(
+            Report::parse("[ 0.1] booting\n").failure().unwrap(),
+            "guest never reached init"
+        );
+    }
+
+    #[test]
+    fn nonzero_exit_and_no_checks_fail() {
+        assert_eq!(
+            Report::parse("VMTEST:BOOTED x\nVMTEST:CHECK ok a\nVMTEST:EXIT 3\n")
+                .failure()
+                .unwrap(),
+            "scenario script exited with 3"
+        );
+        assert_eq!(
+            Report::parse("VMTEST:BOOTED x\nVMTEST:EXIT 0\n")
+                .failure()
+                .unwrap(),
+            "scenario ran no checks"
+        );
+    }
+
+    #[test]
+    fn crlf_is_tolerated() {
+        let r = Report::parse("VMTEST:BOOTED x\r\nVMTEST:CHECK ok a\r\nVMTEST:EXIT 0\r\n");
+        assert_eq!(r.failure(), None);
+    }
+
+    #[test]
+    fn tail_keeps_last_lines() {
+        assert_eq!(tail("a\nb\nc\n", 2), "b\nc");
+        assert_eq!(tail("a", 5), "a");
+    }
+}

@@ -1,0 +1,393 @@
+//! `cargo xtask vmtest`: boots real Debian kernels under QEMU (TCG) with a small initramfs and
+//! runs scenarios in them. See `xtask/README.md`.
+//!
+//! The steps, each in its own module: install host prerequisites (`prereq`), resolve and cache
+//! the newest kernel of each series through a private apt configuration (`apt`, `kernel`),
+//! build the guest binaries for musl (`guest_bins`), assemble an initramfs (`initramfs`,
+//! `cpio`, `modules`), boot (`qemu`) and read the verdict from the console (`console`), per
+//! scenario (`scenario`).
+
+mod apt;
+mod console;
+mod cpio;
+mod guest_bins;
+mod initramfs;
+mod kernel;
+mod modules;
+mod prereq;
+mod qemu;
+pub(crate) mod scenario;
+
+use std::collections::{BTreeSet, VecDeque};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use kernel::Kernel;
+use scenario::Scenario;
+
+/// A Debian kernel series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Series {
+    /// bookworm, 6.1: `zpool` (zbud default), same-filled parameters, frontswap hooks.
+    Bookworm,
+    /// trixie, 6.12: `zpool` (zsmalloc default), `shrinker_enabled`.
+    Trixie,
+    /// sid, 7.x: no `zpool`.
+    Sid,
+}
+
+impl Series {
+    pub(crate) const ALL: [Series; 3] = [Series::Bookworm, Series::Trixie, Series::Sid];
+
+    pub(crate) fn suite(self) -> &'static str {
+        match self {
+            Series::Bookworm => "bookworm",
+            Series::Trixie => "trixie",
+            Series::Sid => "sid",
+        }
+    }
+
+    /// What `apt-cache pkgnames` is asked for.
+    pub(crate) fn package_prefix(self) -> &'static str {
+        match self {
+            Series::Bookworm => "linux-image-6.1.0-",
+            Series::Trixie => "linux-image-6.12.",
+            Series::Sid => "linux-binary-7.",
+        }
+    }
+
+    /// The kernel version in a package name of this series (`6.1.0-50`, `6.12.117+deb13`,
+    /// `7.2.13+deb14`), or `None` for other packages and flavours (cloud, rt, dbg).
+    pub(crate) fn version_of(self, name: &str) -> Option<String> {
+        let v = match self {
+            Series::Bookworm | Series::Trixie => name
+                .strip_prefix("linux-image-")?
+                .strip_suffix("-amd64-unsigned")?,
+            Series::Sid => name.strip_prefix("linux-binary-")?.strip_suffix("-amd64")?,
+        };
+        let ok = match self {
+            Series::Bookworm => v
+                .strip_prefix("6.1.0-")
+                .is_some_and(|abi| !abi.is_empty() && abi.bytes().all(|b| b.is_ascii_digit())),
+            Series::Trixie => v.starts_with("6.12.") && !v.contains('-'),
+            Series::Sid => v.starts_with("7.") && !v.contains('-'),
+        };
+        ok.then(|| v.to_string())
+    }
+
+    /// The packages holding vmlinuz and modules of `version`.
+    pub(crate) fn packages(self, version: &str) -> Vec<String> {
+        match self {
+            Series::Bookworm | Series::Trixie => {
+                vec![format!("linux-image-{version}-amd64-unsigned")]
+            }
+            Series::Sid => {
+                vec![
+                    format!("linux-binary-{version}-amd64"),
+                    format!("linux-modules-{version}-amd64"),
+                ]
+            }
+        }
+    }
+}
+
+impl fmt::Display for Series {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Series::Bookworm => "6.1",
+            Series::Trixie => "6.12",
+            Series::Sid => "7",
+        })
+    }
+}
+
+impl FromStr for Series {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "6.1" | "bookworm" => Ok(Series::Bookworm),
+            "6.12" | "trixie" => Ok(Series::Trixie),
+            "7" | "7.x" | "sid" => Ok(Series::Sid),
+            _ => Err(format!(
+                "unknown kernel series '{s}'; use 6.1, 6.12 or 7 (bookworm, trixie, sid)"
+            )),
+        }
+    }
+}
+
+/// `major.minor` of a kernel release: `6.12.117+deb13-amd64` → `6.12`.
+pub(crate) fn major_minor(release: &str) -> String {
+    release
+        .split(['.', '-', '+'])
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// Everything a matrix run needs.
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    pub(crate) kernels: Vec<Series>,
+    pub(crate) scenarios: Vec<&'static Scenario>,
+    pub(crate) cache_dir: PathBuf,
+    pub(crate) jobs: usize,
+    pub(crate) timeout: Duration,
+    pub(crate) memory_mb: Option<u32>,
+    pub(crate) workspace: PathBuf,
+    pub(crate) target_dir: PathBuf,
+    pub(crate) cargo: String,
+}
+
+/// The verdict on one kernel and scenario.
+#[derive(Debug, Clone)]
+pub(crate) struct Outcome {
+    pub(crate) release: String,
+    pub(crate) scenario: &'static str,
+    pub(crate) failure: Option<String>,
+    pub(crate) console_tail: String,
+    pub(crate) run_dir: PathBuf,
+}
+
+impl Outcome {
+    /// The summary line: `PASS <kernel> <scenario>` or `FAIL <kernel> <scenario> <reason>`.
+    pub(crate) fn line(&self) -> String {
+        match &self.failure {
+            None => format!("PASS {} {}", self.release, self.scenario),
+            Some(r) => format!("FAIL {} {} {}", self.release, self.scenario, one_line(r)),
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Runs every scenario on every kernel; returns one outcome per pair, in matrix order.
+pub(crate) fn run_matrix(opts: &Options) -> Result<Vec<Outcome>> {
+    let installed = prereq::ensure()?;
+    if !installed.is_empty() {
+        log(&format!("installed: {}", installed.join(", ")));
+    }
+    std::fs::create_dir_all(&opts.cache_dir)
+        .with_context(|| format!("creating cache dir '{}'", opts.cache_dir.display()))?;
+    let resolved = kernel::resolve_all(&opts.cache_dir, &opts.kernels)?;
+    let mut kernels: Vec<Result<Kernel, String>> = Vec::new();
+    for r in &resolved {
+        kernels.push(
+            kernel::ensure(&opts.cache_dir, r).map_err(|e| format!("preparing kernel: {e:#}")),
+        );
+    }
+    let wanted: BTreeSet<_> = opts
+        .scenarios
+        .iter()
+        .flat_map(|s| s.binaries.iter().copied())
+        .collect();
+    let built = Arc::new(guest_bins::build(
+        &opts.workspace,
+        &opts.target_dir,
+        &opts.cargo,
+        &wanted,
+    ));
+
+    let mut jobs = VecDeque::new();
+    let mut done: Vec<(usize, Outcome)> = Vec::new();
+    for (ki, (k, r)) in kernels.iter().zip(&resolved).enumerate() {
+        for (si, sc) in opts.scenarios.iter().enumerate() {
+            let idx = ki * opts.scenarios.len() + si;
+            let run_dir = opts.cache_dir.join("runs").join(&r.release).join(sc.name);
+            match k {
+                Ok(k) => jobs.push_back((idx, k.clone(), *sc, run_dir)),
+                Err(e) => done.push((
+                    idx,
+                    Outcome {
+                        release: r.release.clone(),
+                        scenario: sc.name,
+                        failure: Some(e.clone()),
+                        console_tail: String::new(),
+                        run_dir,
+                    },
+                )),
+            }
+        }
+    }
+    let queue = Arc::new(Mutex::new(jobs));
+    let results = Arc::new(Mutex::new(done));
+    let workers: Vec<_> = (0..opts.jobs.max(1))
+        .map(|_| {
+            let (queue, results, built, opts) =
+                (queue.clone(), results.clone(), built.clone(), opts.clone());
+            std::thread::spawn(move || {
+                loop {
+                    let job = queue.lock().ok().and_then(|mut q| q.pop_front());
+                    let Some((idx, k, sc, run_dir)) = job else {
+                        break;
+                    };
+                    let o = run_one(&opts, &built, &k, sc, run_dir);
+                    log(&format!("{}", o.line()));
+                    if let Ok(mut r) = results.lock() {
+                        r.push((idx, o));
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        let _ = w.join();
+    }
+    let mut out = results.lock().map(|r| r.clone()).unwrap_or_default();
+    out.sort_by_key(|(i, _)| *i);
+    Ok(out.into_iter().map(|(_, o)| o).collect())
+}
+
+fn run_one(
+    opts: &Options,
+    built: &guest_bins::Built,
+    k: &Kernel,
+    sc: &'static Scenario,
+    run_dir: PathBuf,
+) -> Outcome {
+    let mut o = Outcome {
+        release: k.release.clone(),
+        scenario: sc.name,
+        failure: None,
+        console_tail: String::new(),
+        run_dir: run_dir.clone(),
+    };
+    if let Some((bin, why)) = sc
+        .binaries
+        .iter()
+        .find_map(|b| built.failed.get_key_value(b.bin))
+    {
+        o.failure = Some(format!("guest binary '{bin}' unavailable: {why}"));
+        return o;
+    }
+    match boot(opts, built, k, sc, &run_dir) {
+        Ok((run, report)) => {
+            o.console_tail = console::tail(&run.console, 40);
+            let mut failure = report.failure();
+            if failure.is_none() {
+                if let Some(check) = sc.host_check {
+                    failure = check(&report, k.series).err();
+                }
+            }
+            o.failure = match (&run.ending, failure) {
+                (qemu::Ending::TimedOut, f) => Some(format!(
+                    "timed out after {} s ({})",
+                    run.elapsed.as_secs(),
+                    f.unwrap_or_else(|| "no verdict".into())
+                )),
+                (_, f) => f,
+            };
+        }
+        Err(e) => o.failure = Some(format!("{e:#}")),
+    }
+    o
+}
+
+fn boot(
+    opts: &Options,
+    built: &guest_bins::Built,
+    k: &Kernel,
+    sc: &Scenario,
+    run_dir: &Path,
+) -> Result<(qemu::GuestRun, console::Report)> {
+    std::fs::create_dir_all(run_dir)
+        .with_context(|| format!("creating '{}'", run_dir.display()))?;
+    let initrd = run_dir.join("initramfs.cpio");
+    let image = initramfs::build(k, sc, &built.bins)?;
+    #[allow(clippy::disallowed_methods)] // a build artifact
+    std::fs::write(&initrd, image).with_context(|| format!("writing '{}'", initrd.display()))?;
+    let swap = run_dir.join("swap.img");
+    qemu::raw_disk(&swap, 256 << 20)?;
+    let mut disks = vec![swap];
+    if let Some(mb) = sc.out_disk_mb {
+        let out = run_dir.join("out.img");
+        qemu::raw_disk(&out, mb << 20)?;
+        disks.push(out);
+    }
+    let mut cmdline = String::from("console=ttyS0 panic=-1 quiet");
+    for a in sc.cmdline {
+        cmdline.push(' ');
+        cmdline.push_str(a);
+    }
+    let spec = qemu::GuestSpec {
+        vmlinuz: k.vmlinuz.clone(),
+        initrd,
+        cmdline,
+        memory_mb: opts.memory_mb.unwrap_or(sc.memory_mb),
+        disks,
+        timeout: opts.timeout,
+        console_log: run_dir.join("console.log"),
+    };
+    let run = qemu::run(&spec)?;
+    let report = console::Report::parse(&run.console);
+    Ok((run, report))
+}
+
+#[allow(clippy::print_stderr)] // xtask progress
+fn log(msg: &str) {
+    eprintln!("vmtest: {msg}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn series_parse_and_display() {
+        assert_eq!("bookworm".parse::<Series>().unwrap(), Series::Bookworm);
+        assert_eq!("6.12".parse::<Series>().unwrap().to_string(), "6.12");
+        assert_eq!("7.x".parse::<Series>().unwrap(), Series::Sid);
+        assert!("6.6".parse::<Series>().unwrap_err().contains("'6.6'"));
+    }
+
+    #[test]
+    fn version_of_rejects_flavours() {
+        assert_eq!(
+            Series::Trixie.version_of("linux-image-6.12.117+deb13-cloud-amd64-unsigned"),
+            None
+        );
+        assert_eq!(
+            Series::Bookworm.version_of("linux-image-6.1.0-50-rt-amd64-unsigned"),
+            None
+        );
+        assert_eq!(
+            Series::Sid
+                .version_of("linux-binary-7.2.13+deb14-rt-amd64")
+                .as_deref(),
+            None
+        );
+        assert_eq!(
+            Series::Sid
+                .version_of("linux-binary-7.2.13+deb14-amd64")
+                .as_deref(),
+            Some("7.2.13+deb14")
+        );
+    }
+
+    #[test]
+    fn major_minor_of_debian_releases() {
+        assert_eq!(major_minor("6.1.0-50-amd64"), "6.1");
+        assert_eq!(major_minor("6.12.117+deb13-amd64"), "6.12");
+        assert_eq!(major_minor("7.2.13+deb14-amd64"), "7.2");
+    }
+
+    #[test]
+    fn outcome_lines() {
+        let mut o = Outcome {
+            release: "6.12.1-amd64".into(),
+            scenario: "ctl",
+            failure: None,
+            console_tail: String::new(),
+            run_dir: PathBuf::new(),
+        };
+        assert_eq!(o.line(), "PASS 6.12.1-amd64 ctl");
+        o.failure = Some("kernel panic:\n  oops".into());
+        assert_eq!(o.line(), "FAIL 6.12.1-amd64 ctl kernel panic: oops");
+    }
+}

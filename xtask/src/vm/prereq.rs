@@ -1,0 +1,193 @@
+//! Host prerequisites of the kernel matrix, installed when missing: QEMU, static busybox, the
+//! tools that unpack kernel packages and modules, and Rust's musl target for guest binaries.
+//! Each install is printed before it runs.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use super::initramfs::BUSYBOX;
+
+/// The musl target guest binaries are built for.
+pub(crate) const MUSL_TARGET: &str = "x86_64-unknown-linux-musl";
+
+/// A Debian package and how to tell it is installed.
+struct Need {
+    package: &'static str,
+    present: fn() -> bool,
+}
+
+const NEEDS: &[Need] = &[
+    // Installing qemu-system-x86 may remove qemu-img; disks are made with set_len instead.
+    Need {
+        package: "qemu-system-x86",
+        present: || on_path("qemu-system-x86_64"),
+    },
+    Need {
+        package: "busybox-static",
+        present: || is_static_elf(Path::new(BUSYBOX)),
+    },
+    Need {
+        package: "xz-utils",
+        present: || on_path("xz"),
+    },
+    Need {
+        package: "zstd",
+        present: || on_path("zstd"),
+    },
+    Need {
+        package: "dpkg",
+        present: || on_path("dpkg-deb"),
+    },
+    Need {
+        package: "tar",
+        present: || on_path("tar"),
+    },
+];
+
+/// Installs whatever is missing; returns what was installed.
+pub(crate) fn ensure() -> Result<Vec<String>> {
+    let mut installed = Vec::new();
+    let missing: Vec<&str> = NEEDS
+        .iter()
+        .filter(|n| !(n.present)())
+        .map(|n| n.package)
+        .collect();
+    if !missing.is_empty() {
+        say(&format!(
+            "installing {} (apt-get install -y)",
+            missing.join(" ")
+        ));
+        let mut ok = apt_install(&missing)?;
+        if !ok {
+            say("apt-get install failed; running apt-get update and retrying");
+            let _ = Command::new("apt-get").args(["-q", "update"]).status();
+            ok = apt_install(&missing)?;
+        }
+        if !ok {
+            bail!(
+                "could not install {}; install them by hand",
+                missing.join(" ")
+            );
+        }
+        installed.extend(missing.iter().map(|s| s.to_string()));
+    }
+    if !musl_installed()? {
+        say(&format!(
+            "installing the Rust target {MUSL_TARGET} (rustup target add)"
+        ));
+        let st = Command::new("rustup")
+            .args(["target", "add", MUSL_TARGET])
+            .status()
+            .context("running 'rustup' (install rustup, or add the musl target by hand)")?;
+        if !st.success() {
+            bail!("'rustup target add {MUSL_TARGET}' failed");
+        }
+        installed.push(MUSL_TARGET.into());
+    }
+    Ok(installed)
+}
+
+fn apt_install(pkgs: &[&str]) -> Result<bool> {
+    let st = Command::new("apt-get")
+        .args(["install", "-y", "-q", "--no-install-recommends"])
+        .args(pkgs)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status()
+        .context("running 'apt-get install' (needs root)")?;
+    Ok(st.success())
+}
+
+fn musl_installed() -> Result<bool> {
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .context("running 'rustup target list'")?;
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l.trim() == MUSL_TARGET))
+}
+
+fn on_path(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// True if and only if `path` is an ELF64 executable without a `PT_INTERP` program header
+/// (a dynamic busybox would not run in the initramfs, which has no libc).
+pub(crate) fn is_static_elf(path: &Path) -> bool {
+    #[allow(clippy::disallowed_methods)] // an executable's headers, not a kernel attribute
+    std::fs::read(path)
+        .map(|b| elf_is_static(&b))
+        .unwrap_or(false)
+}
+
+fn elf_is_static(b: &[u8]) -> bool {
+    let u16_at = |o: usize| {
+        b.get(o..o + 2)
+            .map(|x| u16::from_le_bytes([x[0], x[1]]) as usize)
+    };
+    let u32_at = |o: usize| {
+        b.get(o..o + 4)
+            .map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))
+    };
+    let u64_at = |o: usize| {
+        b.get(o..o + 8).map(|x| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(x);
+            u64::from_le_bytes(a) as usize
+        })
+    };
+    if b.get(..5) != Some(b"\x7fELF\x02") {
+        return false;
+    }
+    let (Some(phoff), Some(phentsize), Some(phnum)) = (u64_at(0x20), u16_at(0x36), u16_at(0x38))
+    else {
+        return false;
+    };
+    const PT_INTERP: u32 = 3;
+    (0..phnum).all(|i| u32_at(phoff + i * phentsize).is_some_and(|t| t != PT_INTERP))
+}
+
+#[allow(clippy::print_stderr)] // xtask progress
+fn say(msg: &str) {
+    eprintln!("vmtest: {msg}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn elf_with_phdrs(types: &[u32]) -> Vec<u8> {
+        let mut b = vec![0u8; 64];
+        b[..5].copy_from_slice(b"\x7fELF\x02");
+        b[0x20..0x28].copy_from_slice(&64u64.to_le_bytes());
+        b[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
+        b[0x38..0x3a].copy_from_slice(&(types.len() as u16).to_le_bytes());
+        for t in types {
+            let mut ph = [0u8; 56];
+            ph[..4].copy_from_slice(&t.to_le_bytes());
+            b.extend_from_slice(&ph);
+        }
+        b
+    }
+
+    #[test]
+    fn elf_without_interp_is_static() {
+        assert!(elf_is_static(&elf_with_phdrs(&[1, 1, 4])));
+    }
+
+    #[test]
+    fn elf_with_interp_is_dynamic() {
+        assert!(!elf_is_static(&elf_with_phdrs(&[6, 3, 1])));
+    }
+
+    #[test]
+    fn non_elf_is_not_static() {
+        assert!(!elf_is_static(b"#!/bin/sh\n"));
+    }
+}
