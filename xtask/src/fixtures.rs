@@ -120,6 +120,7 @@ pub(crate) fn cgroup2_mounts(mounts: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // builds and reads fake trees
 mod tests {
     use super::*;
 

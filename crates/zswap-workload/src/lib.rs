@@ -101,7 +101,11 @@ pub fn fill(page: &mut [u8], index: u64, seed: u64) {
             while pos < page.len() {
                 let r = rng.next();
                 let word = WORDS[(r % WORDS.len() as u64) as usize].as_bytes();
-                let sep = if (r >> 32) % 9 == 0 { b'\n' } else { b' ' };
+                let sep = if (r >> 32).is_multiple_of(9) {
+                    b'\n'
+                } else {
+                    b' '
+                };
                 for &b in word.iter().chain(std::iter::once(&sep)) {
                     if pos == page.len() {
                         break;

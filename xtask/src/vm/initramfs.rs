@@ -25,11 +25,12 @@ use super::scenario::{self, BASE_MODULES, Scenario};
 /// Where static busybox is installed by Debian's `busybox-static`.
 pub(crate) const BUSYBOX: &str = "/bin/busybox";
 
+/// Module files in load order (name, path), and the wanted names the kernel has no file for
+/// (built in or not configured).
+pub(crate) type ModulePlan = (Vec<(String, PathBuf)>, Vec<String>);
+
 /// Module load order for `kernel` and `scenario`, plus the names the kernel has no file for.
-pub(crate) fn module_plan(
-    kernel: &Kernel,
-    sc: &Scenario,
-) -> Result<(Vec<(String, PathBuf)>, Vec<String>)> {
+pub(crate) fn module_plan(kernel: &Kernel, sc: &Scenario) -> Result<ModulePlan> {
     let index = modules::index(&kernel.modules_dir.join("kernel"))?;
     // Read dependencies lazily: only the modules reachable from the wanted ones.
     let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();

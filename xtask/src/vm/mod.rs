@@ -228,7 +228,7 @@ pub(crate) fn run_matrix(opts: &Options) -> Result<Vec<Outcome>> {
                         break;
                     };
                     let o = run_one(&opts, &built, &k, sc, run_dir);
-                    log(&format!("{}", o.line()));
+                    log(&o.line());
                     if let Ok(mut r) = results.lock() {
                         r.push((idx, o));
                     }
@@ -270,10 +270,10 @@ fn run_one(
         Ok((run, report)) => {
             o.console_tail = console::tail(&run.console, 40);
             let mut failure = report.failure();
-            if failure.is_none() {
-                if let Some(check) = sc.host_check {
-                    failure = check(&report, k.series).err();
-                }
+            if failure.is_none()
+                && let Some(check) = sc.host_check
+            {
+                failure = check(&report, k.series).err();
             }
             o.failure = match (&run.ending, failure) {
                 (qemu::Ending::TimedOut, f) => Some(format!(

@@ -21,7 +21,7 @@ pub(crate) struct ModuleFile {
 
 /// Module name of a file: the stem before `.ko`, with `-` read as `_` (as the kernel does).
 pub(crate) fn module_name(file_name: &str) -> Option<String> {
-    let stem = file_name.split_once(".ko").map(|(s, rest)| (s, rest))?;
+    let stem = file_name.split_once(".ko")?;
     if !(stem.1.is_empty() || stem.1 == ".xz" || stem.1 == ".zst" || stem.1 == ".gz") {
         return None;
     }
