@@ -28,6 +28,11 @@ const NEEDS: &[Need] = &[
         package: "busybox-static",
         present: || is_static_elf(Path::new(BUSYBOX)),
     },
+    // crates that compile C (zstd-sys, for one) build for musl with musl-gcc.
+    Need {
+        package: "musl-tools",
+        present: || on_path("musl-gcc"),
+    },
     Need {
         package: "xz-utils",
         present: || on_path("xz"),
@@ -62,7 +67,10 @@ pub(crate) fn ensure() -> Result<Vec<String>> {
         let mut ok = apt_install(&missing)?;
         if !ok {
             say("apt-get install failed; running apt-get update and retrying");
-            let _ = Command::new("apt-get").args(["-q", "update"]).status();
+            let _ = Command::new("apt-get")
+                .args(["-q", "update"])
+                .stdout(std::io::stderr())
+                .status();
             ok = apt_install(&missing)?;
         }
         if !ok {
@@ -79,6 +87,7 @@ pub(crate) fn ensure() -> Result<Vec<String>> {
         ));
         let st = Command::new("rustup")
             .args(["target", "add", MUSL_TARGET])
+            .stdout(std::io::stderr())
             .status()
             .context("running 'rustup' (install rustup, or add the musl target by hand)")?;
         if !st.success() {
@@ -94,6 +103,8 @@ fn apt_install(pkgs: &[&str]) -> Result<bool> {
         .args(["install", "-y", "-q", "--no-install-recommends"])
         .args(pkgs)
         .env("DEBIAN_FRONTEND", "noninteractive")
+        // Keep stdout for the verdict lines: apt's progress goes to stderr.
+        .stdout(std::io::stderr())
         .status()
         .context("running 'apt-get install' (needs root)")?;
     Ok(st.success())
