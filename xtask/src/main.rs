@@ -190,6 +190,8 @@ fn capture_guests(g: &GuestArgs, series: &[Series], to: &Path) -> Result<bool> {
                 .with_context(|| format!("moving the capture to '{}'", dst.display()))?;
             println!("captured {} {phase} -> {}", o.release, dst.display());
         }
+        let _ = std::fs::remove_file(o.run_dir.join("out.img"));
+        let _ = std::fs::remove_dir_all(&unpack);
     }
     Ok(ok)
 }

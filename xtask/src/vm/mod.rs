@@ -175,6 +175,8 @@ pub(crate) fn run_matrix(opts: &Options) -> Result<Vec<Outcome>> {
     }
     std::fs::create_dir_all(&opts.cache_dir)
         .with_context(|| format!("creating cache dir '{}'", opts.cache_dir.display()))?;
+    // One process at a time resolves, downloads and extracts; the lock ends with this scope.
+    let lock = CacheLock::acquire(&opts.cache_dir)?;
     let resolved = kernel::resolve_all(&opts.cache_dir, &opts.kernels)?;
     let mut kernels: Vec<Result<Kernel, String>> = Vec::new();
     for r in &resolved {
@@ -182,6 +184,7 @@ pub(crate) fn run_matrix(opts: &Options) -> Result<Vec<Outcome>> {
             kernel::ensure(&opts.cache_dir, r).map_err(|e| format!("preparing kernel: {e:#}")),
         );
     }
+    drop(lock);
     let wanted: BTreeSet<_> = opts
         .scenarios
         .iter()
@@ -199,7 +202,12 @@ pub(crate) fn run_matrix(opts: &Options) -> Result<Vec<Outcome>> {
     for (ki, (k, r)) in kernels.iter().zip(&resolved).enumerate() {
         for (si, sc) in opts.scenarios.iter().enumerate() {
             let idx = ki * opts.scenarios.len() + si;
-            let run_dir = opts.cache_dir.join("runs").join(&r.release).join(sc.name);
+            // Per process, so concurrent runs (several developers, one cache) do not collide.
+            let run_dir = opts.cache_dir.join("runs").join(&r.release).join(format!(
+                "{}.{}",
+                sc.name,
+                std::process::id()
+            ));
             match k {
                 Ok(k) => jobs.push_back((idx, k.clone(), *sc, run_dir)),
                 Err(e) => done.push((
@@ -324,9 +332,37 @@ fn boot(
         timeout: opts.timeout,
         console_log: run_dir.join("console.log"),
     };
-    let run = qemu::run(&spec)?;
+    let run = qemu::run(&spec);
+    // The swap disk and initramfs are large and rebuilt each time; the console log stays.
+    let _ = std::fs::remove_file(run_dir.join("swap.img"));
+    let _ = std::fs::remove_file(run_dir.join("initramfs.cpio"));
+    let run = run?;
     let report = console::Report::parse(&run.console);
     Ok((run, report))
+}
+
+/// An exclusive `flock` on `CACHE/lock`, held while the kernel cache is being changed.
+struct CacheLock {
+    _file: std::fs::File,
+}
+
+impl CacheLock {
+    fn acquire(cache: &Path) -> Result<CacheLock> {
+        use std::os::fd::AsRawFd;
+        let path = cache.join("lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening '{}'", path.display()))?;
+        // SAFETY: flock on a descriptor we own; released when the file is closed.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            return Err(std::io::Error::last_os_error())
+                .with_context(|| format!("locking '{}'", path.display()));
+        }
+        Ok(CacheLock { _file: file })
+    }
 }
 
 #[allow(clippy::print_stderr)] // xtask progress

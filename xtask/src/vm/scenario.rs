@@ -116,12 +116,14 @@ pub(crate) fn names() -> String {
         .join(", ")
 }
 
-/// `ctl`: what `zswapctl status --json` printed must be JSON, and the era facts the guest
-/// read from the kernel must match the series.
+/// `ctl`: the era facts the guest read from the kernel must match the series, and what
+/// `zswapctl status --json` printed must be JSON whose release and parameters are the
+/// kernel's own (the guest reports each parameter file as `param.NAME`).
 fn check_ctl(r: &Report, series: Series) -> Result<(), String> {
     if let Some(json) = r.values.get("status_json") {
-        serde_json::from_str::<serde_json::Value>(json)
+        let v: serde_json::Value = serde_json::from_str(json)
             .map_err(|e| format!("'zswapctl status --json' printed invalid JSON: {e}"))?;
+        check_status_json(&v, r)?;
     }
     let zpool = r.values.get("zpool").map(String::as_str);
     let expected = match series {
@@ -135,6 +137,50 @@ fn check_ctl(r: &Report, series: Series) -> Result<(), String> {
             "default zpool is '{}', expected '{}' on {series}",
             got.unwrap_or("absent"),
             expected.unwrap_or("absent")
+        ));
+    }
+    Ok(())
+}
+
+/// Compares `zswapctl status --json`'s `sample.release.text` and `sample.params` with the
+/// kernel's values: the same parameter names, `Y`/`N` as booleans, numbers as numbers.
+fn check_status_json(v: &serde_json::Value, r: &Report) -> Result<(), String> {
+    let sample = &v["sample"];
+    if let Some(booted) = &r.booted {
+        let text = sample["release"]["text"].as_str().unwrap_or("");
+        if text != booted {
+            return Err(format!(
+                "status --json release is '{text}', the guest runs '{booted}'"
+            ));
+        }
+    }
+    let params = sample["params"]
+        .as_object()
+        .ok_or("status --json has no 'sample.params' object")?;
+    let kernel: Vec<(&str, &str)> = r
+        .values
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("param.")?, v.as_str())))
+        .collect();
+    for (name, raw) in &kernel {
+        let got = params
+            .get(*name)
+            .ok_or(format!("status --json lacks parameter '{name}'"))?;
+        let same = match got {
+            serde_json::Value::Bool(b) => (*raw == "Y") == *b && (*raw == "Y" || *raw == "N"),
+            serde_json::Value::Number(n) => n.to_string() == *raw,
+            serde_json::Value::String(s) => s == raw,
+            _ => false,
+        };
+        if !same {
+            return Err(format!(
+                "status --json says {name}={got}, the kernel says '{raw}'"
+            ));
+        }
+    }
+    if let Some(extra) = params.keys().find(|k| !kernel.iter().any(|(n, _)| n == k)) {
+        return Err(format!(
+            "status --json reports parameter '{extra}' the kernel does not have"
         ));
     }
     Ok(())
@@ -173,6 +219,79 @@ mod tests {
         assert!(check_ctl(&r, Series::Trixie).is_err());
         r.values.insert("zpool".into(), "absent".into());
         assert!(check_ctl(&r, Series::Sid).is_ok());
+    }
+
+    fn report_with_params(params: &[(&str, &str)], json: &str) -> Report {
+        let mut r = Report {
+            booted: Some("6.1.0-50-amd64".into()),
+            ..Report::default()
+        };
+        r.values.insert("zpool".into(), "zbud".into());
+        for (k, v) in params {
+            r.values.insert(format!("param.{k}"), v.to_string());
+        }
+        r.values.insert("status_json".into(), json.into());
+        r
+    }
+
+    const JSON_61: &str = r#"{"sample": {"release": {"text": "6.1.0-50-amd64"},
+        "params": {"enabled": true, "compressor": "lzo", "zpool": "zbud", "max_pool_percent": 20}}}"#;
+
+    #[test]
+    fn ctl_check_accepts_json_matching_the_kernel() {
+        let p = [
+            ("enabled", "Y"),
+            ("compressor", "lzo"),
+            ("zpool", "zbud"),
+            ("max_pool_percent", "20"),
+        ];
+        assert_eq!(
+            check_ctl(&report_with_params(&p, JSON_61), Series::Bookworm),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn ctl_check_rejects_a_wrong_value() {
+        let p = [
+            ("enabled", "N"),
+            ("compressor", "lzo"),
+            ("zpool", "zbud"),
+            ("max_pool_percent", "20"),
+        ];
+        let e = check_ctl(&report_with_params(&p, JSON_61), Series::Bookworm).unwrap_err();
+        assert!(e.contains("enabled=true"), "{e}");
+    }
+
+    #[test]
+    fn ctl_check_rejects_missing_and_extra_params() {
+        let p = [("enabled", "Y"), ("compressor", "lzo"), ("zpool", "zbud")];
+        let e = check_ctl(&report_with_params(&p, JSON_61), Series::Bookworm).unwrap_err();
+        assert!(
+            e.contains("'max_pool_percent' the kernel does not have"),
+            "{e}"
+        );
+        let p = [
+            ("enabled", "Y"),
+            ("compressor", "lzo"),
+            ("zpool", "zbud"),
+            ("max_pool_percent", "20"),
+            ("shrinker_enabled", "N"),
+        ];
+        let e = check_ctl(&report_with_params(&p, JSON_61), Series::Bookworm).unwrap_err();
+        assert!(e.contains("lacks parameter 'shrinker_enabled'"), "{e}");
+    }
+
+    #[test]
+    fn ctl_check_rejects_another_release() {
+        let mut r = report_with_params(&[], JSON_61);
+        r.booted = Some("6.12.117+deb13-amd64".into());
+        r.values.insert("zpool".into(), "zsmalloc".into());
+        assert!(
+            check_ctl(&r, Series::Trixie)
+                .unwrap_err()
+                .contains("release")
+        );
     }
 
     #[test]

@@ -47,6 +47,8 @@ check unknown_compressor_refused [ "$(param compressor)" = lzo ]
 check zswapctl_version zswapctl --version
 help=$(zswapctl --help 2>&1)
 if echo "$help" | grep -qE '^ +status'; then
+    # The kernel's own view, for the host to compare with the JSON (scenario.rs check_ctl).
+    for f in $P/*; do value "param.${f##*/}" "$(cat "$f")"; done
     zswapctl status --json > /tmp/status.json 2> /tmp/status.err
     rc=$?
     check zswapctl_status_json_exit [ $rc -eq 0 ]
