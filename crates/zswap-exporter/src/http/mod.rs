@@ -1,0 +1,342 @@
+//! The HTTP(S) server: `/metrics` (or `--web.telemetry-path`), a landing page at `/`, and
+//! nothing else. HTTP/1.1 with hyper on a single-threaded tokio runtime; the kernel files are
+//! read on tokio's blocking pool so that one slow scrape never stalls the others.
+//!
+//! Robustness limits: at most `max_connections` open connections (more are closed at once),
+//! at most `max_requests` scrapes in flight (more get 503, as node_exporter's
+//! `--web.max-requests`), request heads capped at 16 KiB (hyper answers 431), headers must
+//! arrive within `header_timeout`, and a connection that moves no byte for `idle_timeout`
+//! is closed.
+
+mod idle;
+mod negotiate;
+pub(crate) mod webconfig;
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{self, HeaderName, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+
+use crate::collect::{CollectConfig, CollectorName, Scrape, collect};
+use crate::log;
+use crate::metrics::{Format, families, render};
+use idle::IdleTimeout;
+pub(crate) use negotiate::negotiate;
+use webconfig::WebConfig;
+
+/// Server settings from the command line.
+#[derive(Debug)]
+pub(crate) struct ServerOptions {
+    pub(crate) listen: Vec<SocketAddr>,
+    pub(crate) telemetry_path: String,
+    pub(crate) max_requests: usize,
+    pub(crate) max_connections: usize,
+    pub(crate) header_timeout: Duration,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) web: WebConfig,
+}
+
+struct State {
+    collect: CollectConfig,
+    telemetry_path: String,
+    scrape_slots: Option<Arc<Semaphore>>,
+    connections: AtomicUsize,
+    max_connections: usize,
+    header_timeout: Duration,
+    idle_timeout: Duration,
+    web: WebConfig,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    /// The last error of each collector, to log changes rather than every scrape.
+    last_errors: Mutex<HashMap<CollectorName, Option<String>>>,
+}
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+const MAX_HEAD_BYTES: usize = 16 * 1024;
+
+/// Reads the kernel once and renders the exposition; shared by the server and `--once`.
+pub(crate) fn scrape_text(cfg: &CollectConfig, format: Format) -> Result<(String, Scrape)> {
+    let s = collect(cfg);
+    let text = render(families(&s, VERSION), format).context("encoding metrics")?;
+    Ok((text, s))
+}
+
+/// Binds every address, then serves until the process is stopped.
+pub(crate) async fn serve(collect_cfg: CollectConfig, opts: ServerOptions) -> Result<()> {
+    let mut headers = Vec::new();
+    for (k, v) in &opts.web.headers {
+        headers.push((
+            HeaderName::from_bytes(k.as_bytes()).context("header name")?,
+            HeaderValue::from_str(v).context("header value")?,
+        ));
+    }
+    let state = Arc::new(State {
+        collect: collect_cfg,
+        telemetry_path: opts.telemetry_path,
+        scrape_slots: (opts.max_requests > 0).then(|| Arc::new(Semaphore::new(opts.max_requests))),
+        connections: AtomicUsize::new(0),
+        max_connections: opts.max_connections,
+        header_timeout: opts.header_timeout,
+        idle_timeout: opts.idle_timeout,
+        web: opts.web,
+        headers,
+        last_errors: Mutex::new(HashMap::new()),
+    });
+    let mut tasks = tokio::task::JoinSet::new();
+    for addr in &opts.listen {
+        let listener = bind(*addr).await.with_context(|| {
+            format!("cannot listen on '{addr}': is the port in use? pick another with --web.listen-address")
+        })?;
+        let local = listener.local_addr().unwrap_or(*addr);
+        log::info(&format!(
+            "listening on {}://{local}{}",
+            if state.web.tls.is_some() {
+                "https"
+            } else {
+                "http"
+            },
+            state.telemetry_path
+        ));
+        tasks.spawn(accept_loop(listener, state.clone()));
+    }
+    while let Some(r) = tasks.join_next().await {
+        r.context("listener task")?;
+    }
+    Ok(())
+}
+
+/// Binds `addr`; the IPv6 wildcard falls back to the IPv4 one on hosts without IPv6.
+async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    match TcpListener::bind(addr).await {
+        Err(e) if addr.is_ipv6() && addr.ip().is_unspecified() => {
+            let v4 = SocketAddr::from(([0, 0, 0, 0], addr.port()));
+            TcpListener::bind(v4).await.map_err(|_| e)
+        }
+        r => r,
+    }
+}
+
+async fn accept_loop(listener: TcpListener, state: Arc<State>) {
+    loop {
+        let (tcp, _peer) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                // EMFILE and friends: back off instead of spinning
+                log::warn(&format!("accept failed: {e}"));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        if state.connections.load(Ordering::Relaxed) >= state.max_connections {
+            drop(tcp);
+            continue;
+        }
+        state.connections.fetch_add(1, Ordering::Relaxed);
+        let st = state.clone();
+        tokio::spawn(async move {
+            serve_connection(tcp, st.clone()).await;
+            st.connections.fetch_sub(1, Ordering::Relaxed);
+        });
+    }
+}
+
+async fn serve_connection(tcp: TcpStream, state: Arc<State>) {
+    let _ = tcp.set_nodelay(true);
+    let io = IdleTimeout::new(tcp, state.idle_timeout);
+    match state.web.tls.clone() {
+        Some(tls) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+            // a failed or stalled handshake just drops the connection
+            let handshake = tokio::time::timeout(state.header_timeout, acceptor.accept(io)).await;
+            if let Ok(Ok(stream)) = handshake {
+                http1(TokioIo::new(stream), state).await;
+            }
+        }
+        None => http1(TokioIo::new(io), state).await,
+    }
+}
+
+async fn http1<I>(io: I, state: Arc<State>)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let st = state.clone();
+    let service = hyper::service::service_fn(move |req| handle(st.clone(), req));
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(state.header_timeout)
+        .max_buf_size(MAX_HEAD_BYTES)
+        .serve_connection(io, service);
+    // Errors here are the client's (garbage, timeouts, resets); hyper has already answered
+    // what could be answered.
+    let _ = conn.await;
+}
+
+type Body = Full<Bytes>;
+
+async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+    let mut resp = route(&state, req).await;
+    for (k, v) in &state.headers {
+        resp.headers_mut().insert(k.clone(), v.clone());
+    }
+    Ok(resp)
+}
+
+fn plain(status: StatusCode, text: &str) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::from(text.to_owned())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+async fn route(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> {
+    if state.web.auth.is_some() {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .map(|v| v.as_bytes().to_vec());
+        let st = state.clone();
+        // bcrypt takes tens of milliseconds: keep it off the network thread
+        let ok = tokio::task::spawn_blocking(move || {
+            st.web
+                .auth
+                .as_ref()
+                .is_some_and(|a| a.check(given.as_deref()))
+        })
+        .await
+        .unwrap_or(false);
+        if !ok {
+            let mut r = plain(StatusCode::UNAUTHORIZED, "Unauthorized\n");
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"zswap-exporter\""),
+            );
+            return r;
+        }
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed\n");
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return r;
+    }
+    let path = req.uri().path();
+    if path == state.telemetry_path {
+        let accept = req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok());
+        return metrics(state, negotiate(accept)).await;
+    }
+    if path == "/" {
+        let mut r = Response::new(Full::new(Bytes::from(landing_page(&state.telemetry_path))));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        return r;
+    }
+    plain(StatusCode::NOT_FOUND, "Not Found\n")
+}
+
+async fn metrics(state: &Arc<State>, format: Format) -> Response<Body> {
+    let permit = match &state.scrape_slots {
+        Some(slots) => match slots.clone().try_acquire_owned() {
+            Ok(p) => Some(p),
+            Err(_) => {
+                return plain(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Too many concurrent scrapes: raise --web.max-requests\n",
+                );
+            }
+        },
+        None => None,
+    };
+    let st = state.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let r = scrape_text(&st.collect, format);
+        if let Ok((_, s)) = &r {
+            note_errors(&st, s);
+        }
+        r.map(|(text, _)| text)
+    })
+    .await;
+    match result {
+        Ok(Ok(text)) => {
+            let mut r = Response::new(Full::new(Bytes::from(text)));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.content_type()),
+            );
+            r
+        }
+        Ok(Err(e)) => {
+            log::error(&format!("scrape failed: {e:#}"));
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "scrape failed\n")
+        }
+        Err(e) => {
+            log::error(&format!("scrape task failed: {e}"));
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "scrape failed\n")
+        }
+    }
+}
+
+/// Logs a collector's error when it changes (first failure, new reason, recovery).
+fn note_errors(state: &State, s: &Scrape) {
+    let Ok(mut last) = state.last_errors.lock() else {
+        return;
+    };
+    for o in &s.outcomes {
+        let prev = last.insert(o.name, o.error.clone());
+        if prev.as_ref() == Some(&o.error) {
+            continue;
+        }
+        match (&o.error, prev) {
+            (Some(e), _) => log::warn(&format!("collector {} failed: {e}", o.name)),
+            (None, Some(Some(_))) => log::info(&format!("collector {} recovered", o.name)),
+            (None, _) => {}
+        }
+    }
+}
+
+fn landing_page(telemetry_path: &str) -> String {
+    let path = html_escape(telemetry_path);
+    format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>zswap exporter</title></head>\n\
+         <body><h1>zswap exporter</h1>\n<p>Prometheus metrics of Linux zswap: parameters, \
+         debugfs counters, meminfo, vmstat and cgroups.</p>\n\
+         <p><a href=\"{path}\">Metrics</a></p>\n<p>Version {VERSION}</p>\n</body></html>\n"
+    )
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn landing_page_links_the_escaped_path() {
+        let p = landing_page("/m<x>");
+        assert!(p.contains("href=\"/m&lt;x&gt;\""), "{p}");
+    }
+}

@@ -1,0 +1,136 @@
+//! zswap-exporter: a Prometheus exporter for Linux zswap. Serves `/metrics` over HTTP(S), or
+//! with `--once` writes the same metrics once (atomically to a file for node_exporter's
+//! textfile collector). See the crate's README for the metric list and design notes.
+
+mod cli;
+mod collect;
+mod http;
+mod log;
+mod metrics;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use zswap_core::stats::cgroup::CgroupFilter;
+
+use crate::cli::Cli;
+use crate::collect::CollectConfig;
+use crate::metrics::Format;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    log::set_level(cli.log_level);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            log::error(&format!("{e:#}"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let cfg = CollectConfig {
+        root: cli.sysroot(),
+        enabled: cli.collectors(),
+        cgroup_filter: CgroupFilter {
+            prefix: cli.cgroup_filter.clone(),
+            max_cgroups: cli.cgroup_max,
+        },
+    };
+    if cli.once {
+        let (text, scrape) = http::scrape_text(&cfg, Format::Text)?;
+        for o in &scrape.outcomes {
+            if let Some(e) = &o.error {
+                log::warn(&format!("collector {} failed: {e}", o.name));
+            }
+        }
+        return match &cli.textfile_output {
+            Some(path) => write_atomically(path, &text),
+            None => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(text.as_bytes())
+                    .and_then(|()| out.flush())
+                    .context("writing to standard output")
+            }
+        };
+    }
+    let web = match &cli.web_config {
+        Some(p) => http::webconfig::load(p)?,
+        None => http::webconfig::WebConfig::default(),
+    };
+    let listen = cli.listen_addrs().map_err(anyhow::Error::msg)?;
+    let opts = http::ServerOptions {
+        listen,
+        telemetry_path: cli.telemetry_path.clone(),
+        max_requests: cli.max_requests,
+        max_connections: cli.max_connections,
+        header_timeout: cli.header_timeout,
+        idle_timeout: cli.idle_timeout,
+        web,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(8)
+        .build()
+        .context("starting the runtime")?;
+    rt.block_on(http::serve(cfg, opts))
+}
+
+/// Writes `text` to a temporary file next to `path`, syncs it, then renames it over `path`,
+/// so a reader (node_exporter's textfile collector) never sees a partial file.
+#[allow(clippy::disallowed_methods)] // the exporter's own output file, not a kernel file
+fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .with_context(|| format!("'{}' is not a file name", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| {
+            format!(
+                "cannot write '{}': check that '{}' exists and is writable",
+                path.display(),
+                dir.display()
+            )
+        });
+    }
+    Ok(())
+}

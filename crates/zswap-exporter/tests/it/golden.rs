@@ -1,0 +1,214 @@
+//! Golden exposition output, node_exporter `end-to-end-test.sh` style: `--once` over a kernel
+//! tree, diffed against a committed file. Durations vary per run and are masked.
+//! Regenerate after an intended change with `UPDATE_GOLDEN=1 cargo test -p zswap-exporter`.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{self, once, sample, sample_names};
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// Masks what changes from run to run: collector durations.
+pub fn normalize(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.starts_with("zswap_exporter_collector_duration_seconds{") {
+                let (name, _) = l.rsplit_once(' ').unwrap();
+                format!("{name} <duration>")
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+#[allow(clippy::disallowed_methods)] // test support: golden files and the update switch
+fn check_golden(name: &str, got: &str) {
+    let path = golden_dir().join(format!("{name}.prom"));
+    let got = normalize(got);
+    if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "no golden file '{}' ({e}): run UPDATE_GOLDEN=1 cargo test -p zswap-exporter",
+            path.display()
+        )
+    });
+    if want != got {
+        let diff: Vec<String> = want
+            .lines()
+            .zip(got.lines())
+            .filter(|(a, b)| a != b)
+            .take(10)
+            .map(|(a, b)| format!("- {a}\n+ {b}"))
+            .collect();
+        panic!(
+            "'{}' differs (want {} lines, got {}):\n{}\nif intended: UPDATE_GOLDEN=1 cargo test -p zswap-exporter",
+            path.display(),
+            want.lines().count(),
+            got.lines().count(),
+            diff.join("\n")
+        );
+    }
+}
+
+#[test]
+fn golden_6_18_with_cgroups() {
+    let f = common::tree_6_18();
+    check_golden("synthetic-6.18", &once(f.path(), &[]));
+}
+
+#[test]
+fn golden_6_1() {
+    let f = common::tree_6_1();
+    check_golden("synthetic-6.1", &once(f.path(), &[]));
+}
+
+#[test]
+fn golden_6_12_never_enabled() {
+    let f = common::tree_6_12_never_enabled();
+    check_golden("synthetic-6.12-never-enabled", &once(f.path(), &[]));
+}
+
+/// Every committed fixture tree (tests/fixtures, captured from real kernels) that has a
+/// golden file must match it.
+#[test]
+fn golden_committed_fixtures() {
+    let dir = common::workspace().join("tests/fixtures");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for e in entries {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if golden_dir().join(format!("{name}.prom")).exists()
+            || std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1")
+        {
+            check_golden(&name, &once(&e.path(), &[]));
+        }
+    }
+}
+
+/// For every committed fixture, with or without a golden file: a metric is present if and
+/// only if its file is (absent on that kernel means not exported, not 0), and the values
+/// are the files' values.
+#[test]
+fn fixtures_metrics_match_their_files() {
+    let dir = common::workspace().join("tests/fixtures");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for e in entries {
+        let root = e.unwrap().path();
+        check_tree_matches_files(&root, &once(&root, &[]));
+    }
+}
+
+#[test]
+fn synthetic_trees_match_their_files() {
+    for f in [
+        common::tree_6_18(),
+        common::tree_6_1(),
+        common::tree_6_12_never_enabled(),
+    ] {
+        check_tree_matches_files(f.path(), &once(f.path(), &[]));
+    }
+}
+
+#[allow(clippy::disallowed_methods)] // test support reads the fixture files directly
+fn check_tree_matches_files(root: &Path, text: &str) {
+    let names = sample_names(text);
+    let read = |rel: &str| std::fs::read_to_string(root.join(rel)).ok();
+    let ctx = root.display();
+    // debugfs: file ⇔ metric, same value
+    for (file, metric) in [
+        ("pool_total_size", "zswap_pool_size_bytes"),
+        ("stored_pages", "zswap_stored_pages"),
+        ("same_filled_pages", "zswap_same_filled_pages"),
+        (
+            "stored_incompressible_pages",
+            "zswap_stored_incompressible_pages",
+        ),
+        ("pool_limit_hit", "zswap_pool_limit_hit_total"),
+        ("decompress_fail", "zswap_decompress_failures_total"),
+        ("written_back_pages", "zswap_written_back_pages_total"),
+        ("duplicate_entry", "zswap_duplicate_entries_total"),
+    ] {
+        let content = read(&format!("sys/kernel/debug/zswap/{file}"));
+        assert_eq!(
+            sample(text, metric),
+            content.map(|c| c.trim().parse::<f64>().unwrap()),
+            "{ctx}: {metric} vs debugfs {file}"
+        );
+    }
+    for reason in [
+        "compress_poor",
+        "compress_fail",
+        "alloc_fail",
+        "kmemcache_fail",
+        "reclaim_fail",
+    ] {
+        let content = read(&format!("sys/kernel/debug/zswap/reject_{reason}"));
+        assert_eq!(
+            sample(text, &format!("zswap_rejects_total{{reason=\"{reason}\"}}")),
+            content.map(|c| c.trim().parse::<f64>().unwrap()),
+            "{ctx}: reject reason {reason}"
+        );
+    }
+    // parameters: file ⇔ metric
+    let param = |p: &str| read(&format!("sys/module/zswap/parameters/{p}"));
+    for (p, metric) in [
+        ("enabled", "zswap_enabled"),
+        ("max_pool_percent", "zswap_max_pool_ratio"),
+        ("accept_threshold_percent", "zswap_accept_threshold_ratio"),
+        ("shrinker_enabled", "zswap_shrinker_enabled"),
+        (
+            "same_filled_pages_enabled",
+            "zswap_same_filled_pages_enabled",
+        ),
+        (
+            "non_same_filled_pages_enabled",
+            "zswap_non_same_filled_pages_enabled",
+        ),
+        ("exclusive_loads", "zswap_exclusive_loads_enabled"),
+    ] {
+        assert_eq!(
+            param(p).is_some(),
+            names.contains(metric),
+            "{ctx}: {metric} vs {p}"
+        );
+    }
+    if let Some(c) = param("compressor") {
+        let zpool = param("zpool")
+            .map(|z| format!("zpool=\"{}\",", z.trim()))
+            .unwrap_or_default();
+        let info = format!("zswap_info{{{zpool}compressor=\"{}\"}}", c.trim());
+        assert_eq!(sample(text, &info), Some(1.0), "{ctx}: {info}");
+    }
+    // vmstat keys ⇔ metrics
+    let vmstat = read("proc/vmstat").unwrap_or_default();
+    let has_key = |k: &str| {
+        vmstat
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some(k))
+    };
+    for (key, metric) in [
+        ("zswpin", "zswap_pages_loaded_total"),
+        ("zswpout", "zswap_pages_stored_total"),
+        ("zswpwb", "zswap_pages_written_back_total"),
+        ("swpout_zero", "zswap_swapout_zero_pages_total"),
+        ("swpin_zero", "zswap_swapin_zero_pages_total"),
+    ] {
+        assert_eq!(
+            has_key(key),
+            names.contains(metric),
+            "{ctx}: {metric} vs vmstat {key}"
+        );
+    }
+}
