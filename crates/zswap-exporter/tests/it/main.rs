@@ -3,3 +3,6 @@
 
 mod common;
 mod golden;
+mod prometheus;
+mod robustness;
+mod server;
