@@ -11,6 +11,12 @@ apt_packages=(
   util-linux
   # status/top real-terminal test
   tmux
+  # zswap-exporter: promtool and a real Prometheus server (tests/it/prometheus.rs, deploy
+  # rule checks), node_exporter as the live and benchmark peer, TLS test client and certs
+  prometheus
+  prometheus-node-exporter
+  openssl
+  curl
 )
 
 missing=()

@@ -9,15 +9,15 @@ use std::time::{Duration, Instant};
 
 use zswap_testkit::{FixtureRoot, meminfo_text};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_zswap-exporter");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_zswap-exporter");
 
 /// The workspace root.
-pub fn workspace() -> PathBuf {
+pub(crate) fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// True if and only if `tool` is on PATH.
-pub fn have(tool: &str) -> bool {
+pub(crate) fn have(tool: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {tool} >/dev/null")])
         .status()
@@ -25,7 +25,7 @@ pub fn have(tool: &str) -> bool {
 }
 
 /// A free loopback port (bound, then released).
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -34,14 +34,14 @@ pub fn free_port() -> u16 {
 }
 
 /// A running exporter, killed on drop.
-pub struct Exporter {
-    pub child: Child,
-    pub addr: SocketAddr,
+pub(crate) struct Exporter {
+    pub(crate) child: Child,
+    pub(crate) addr: SocketAddr,
 }
 
 impl Exporter {
     /// Starts the exporter on a loopback port with `args` and waits for it to listen.
-    pub fn start(args: &[&str]) -> Exporter {
+    pub(crate) fn start(args: &[&str]) -> Exporter {
         let mut child = Command::new(BIN)
             .args(["--web.listen-address", "127.0.0.1:0"])
             .args(args)
@@ -66,17 +66,17 @@ impl Exporter {
         Exporter { child, addr }
     }
 
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// GET `path` and return (status, headers, body).
-    pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+    pub(crate) fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response {
         http_get(self.addr, path, headers)
     }
 
     /// The text exposition of one scrape; panics unless it is a 200.
-    pub fn scrape(&self) -> String {
+    pub(crate) fn scrape(&self) -> String {
         let r = self.get("/metrics", &[]);
         assert_eq!(r.status, 200, "{}", r.body);
         r.body
@@ -91,14 +91,14 @@ impl Drop for Exporter {
 }
 
 #[derive(Debug)]
-pub struct Response {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
 }
 
 impl Response {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -107,7 +107,7 @@ impl Response {
 }
 
 /// One HTTP/1.1 GET on a fresh connection (`Connection: close`).
-pub fn http_get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Response {
+pub(crate) fn http_get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Response {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
@@ -121,7 +121,7 @@ pub fn http_get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Respo
     parse_response(&raw)
 }
 
-pub fn parse_response(raw: &[u8]) -> Response {
+pub(crate) fn parse_response(raw: &[u8]) -> Response {
     let text = String::from_utf8_lossy(raw);
     let (head, body) = text.split_once("\r\n\r\n").expect("a response head");
     let mut lines = head.lines();
@@ -146,7 +146,7 @@ pub fn parse_response(raw: &[u8]) -> Response {
 
 /// The value of the sample `name` (with its labels exactly as written, e.g.
 /// `zswap_rejects_total{reason="alloc_fail"}`), if present.
-pub fn sample(text: &str, name: &str) -> Option<f64> {
+pub(crate) fn sample(text: &str, name: &str) -> Option<f64> {
     text.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
         let (n, v) = l.rsplit_once(' ')?;
         (n == name).then(|| v.parse().unwrap())
@@ -154,7 +154,7 @@ pub fn sample(text: &str, name: &str) -> Option<f64> {
 }
 
 /// Every sample name (without labels) in an exposition.
-pub fn sample_names(text: &str) -> std::collections::BTreeSet<String> {
+pub(crate) fn sample_names(text: &str) -> std::collections::BTreeSet<String> {
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .map(|l| l.split(['{', ' ']).next().unwrap().to_owned())
@@ -162,7 +162,7 @@ pub fn sample_names(text: &str) -> std::collections::BTreeSet<String> {
 }
 
 /// Runs `zswap-exporter --once` over a tree and returns its output.
-pub fn once(root: &Path, extra: &[&str]) -> String {
+pub(crate) fn once(root: &Path, extra: &[&str]) -> String {
     let out = Command::new(BIN)
         .arg("--once")
         .arg("--path.rootfs")
@@ -179,7 +179,7 @@ pub fn once(root: &Path, extra: &[&str]) -> String {
 }
 
 /// Polls `f` until it gives `Some`, or panics after `limit`.
-pub fn wait_for<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+pub(crate) fn wait_for<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
     let start = Instant::now();
     loop {
         if let Some(v) = f() {
@@ -207,7 +207,7 @@ const DEBUGFS_6_18: [(&str, u64); 11] = [
 
 /// A 6.18-like tree: no zpool, decompress_fail and stored_incompressible_pages, zswpwb and
 /// the zero-page counters, and a cgroup v2 hierarchy with the memory controller.
-pub fn tree_6_18() -> FixtureRoot {
+pub(crate) fn tree_6_18() -> FixtureRoot {
     let f = FixtureRoot::new();
     f.params_6_18()
         .param("enabled", "Y")
@@ -254,7 +254,7 @@ pub fn tree_6_18() -> FixtureRoot {
 
 /// A 6.1-like tree: zpool=zbud, the same-filled switches, duplicate_entry and
 /// same_filled_pages, frontswap counters, no zswpwb, no cgroup v2.
-pub fn tree_6_1() -> FixtureRoot {
+pub(crate) fn tree_6_1() -> FixtureRoot {
     let f = FixtureRoot::new();
     f.param("enabled", "Y")
         .param("compressor", "lzo")
@@ -298,7 +298,7 @@ pub fn tree_6_1() -> FixtureRoot {
 
 /// A 6.12-like tree: zpool=zsmalloc, shrinker, no decompress_fail; zswap never enabled, so
 /// debugfs is mounted but has no zswap directory yet.
-pub fn tree_6_12_never_enabled() -> FixtureRoot {
+pub(crate) fn tree_6_12_never_enabled() -> FixtureRoot {
     let f = FixtureRoot::new();
     f.params_6_18().param("zpool", "zsmalloc");
     f.proc("meminfo", &meminfo_text(4_000_000, Some((0, 0))));

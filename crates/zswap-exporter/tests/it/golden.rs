@@ -11,7 +11,7 @@ fn golden_dir() -> PathBuf {
 }
 
 /// Masks what changes from run to run: collector durations.
-pub fn normalize(text: &str) -> String {
+pub(crate) fn normalize(text: &str) -> String {
     text.lines()
         .map(|l| {
             if l.starts_with("zswap_exporter_collector_duration_seconds{") {

@@ -1,8 +1,12 @@
 //! Integration tests of the zswap-exporter binary: golden output, the HTTP server, promtool
 //! and a real Prometheus, robustness and memory, the live host (root), and `deploy/`.
+// Helpers outside #[test] fns are test code too: they panic with the failure's context.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::disallowed_methods)] // test support reads fixtures, the environment and /proc
 
 mod common;
 mod golden;
+mod live;
 mod prometheus;
 mod robustness;
 mod server;

@@ -13,7 +13,7 @@ use zswap_testkit::host::require;
 use crate::common::{self, Exporter, http_get, wait_for};
 
 /// Runs `promtool check metrics` on `text`; returns its complaints (empty when clean).
-pub fn promtool_check_metrics(text: &str) -> String {
+pub(crate) fn promtool_check_metrics(text: &str) -> String {
     let mut child = Command::new("promtool")
         .args(["check", "metrics"])
         .stdin(Stdio::piped())

@@ -19,7 +19,7 @@ fn start() -> (zswap_testkit::FixtureRoot, Exporter) {
 }
 
 /// VmHWM of a process, in KiB.
-pub fn vm_hwm_kib(pid: u32) -> u64 {
+pub(crate) fn vm_hwm_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     status
         .lines()

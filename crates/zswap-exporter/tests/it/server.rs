@@ -65,7 +65,7 @@ fn landing_page_404_and_405() {
     assert_eq!(r.header("allow"), Some("GET, HEAD"));
 }
 
-pub fn raw_request(e: &Exporter, bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn raw_request(e: &Exporter, bytes: &[u8]) -> Vec<u8> {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(e.addr).unwrap();
     s.set_read_timeout(Some(std::time::Duration::from_secs(10)))

@@ -1,0 +1,305 @@
+//! The live host, as root: zswap enabled with real swap traffic (a swap file and a cgroup-v1
+//! memory squeeze), then one moment where the exporter's pool bytes equal debugfs
+//! `pool_total_size` and node_exporter's `node_memory_Zswap_bytes`. Everything changed is
+//! put back by a guard, also when the test fails; the machine-wide host lock keeps other
+//! test runs off zswap meanwhile.
+#![allow(clippy::disallowed_methods)] // test support reads and writes the host's files
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use zswap_core::SysRoot;
+use zswap_testkit::host::{HostLock, is_root, require};
+
+use crate::common::{self, Exporter, http_get, sample, wait_for};
+
+const PARAMS: &str = "/sys/module/zswap/parameters";
+const DEBUGFS: &str = "/sys/kernel/debug";
+const MEMCG_V1: &str = "/sys/fs/cgroup/memory";
+
+/// What the test changed, undone on drop in reverse order.
+#[derive(Default)]
+struct HostGuard {
+    params: Vec<(String, String)>,
+    mounted_debugfs: bool,
+    swapfile: Option<PathBuf>,
+    swap_on: bool,
+    cgroup: Option<PathBuf>,
+    workload: Option<Child>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for HostGuard {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.workload.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        if let Some(cg) = self.cgroup.take() {
+            for _ in 0..50 {
+                if std::fs::remove_dir(&cg).is_ok() || !cg.exists() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        if self.swap_on
+            && let Some(f) = &self.swapfile
+        {
+            let _ = Command::new("swapoff").arg(f).status();
+        }
+        if let Some(f) = self.swapfile.take() {
+            let _ = std::fs::remove_file(f);
+        }
+        // parameters in write order, `enabled` last
+        let host = SysRoot::host();
+        let mut params = std::mem::take(&mut self.params);
+        params.sort_by_key(|(n, _)| n == "enabled");
+        for (name, value) in params {
+            let _ = host.write_attr(&Path::new(PARAMS).join(&name), &value);
+        }
+        if self.mounted_debugfs {
+            let _ = Command::new("umount").arg(DEBUGFS).status();
+        }
+    }
+}
+
+fn debugfs_mounted() -> bool {
+    std::fs::read_to_string("/proc/mounts")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.split_whitespace().nth(1) == Some(DEBUGFS) && l.contains(" debugfs "))
+}
+
+fn read_num(path: &str) -> u64 {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+fn run(cmd: &str, args: &[&str]) {
+    let out = Command::new(cmd).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A node_exporter (Debian's prometheus-node-exporter) with only its meminfo collector.
+struct NodeExporter {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for NodeExporter {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn node_exporter() -> NodeExporter {
+    let port = common::free_port();
+    let child = Command::new("prometheus-node-exporter")
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .args(["--collector.disable-defaults", "--collector.meminfo"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let n = NodeExporter { child, port };
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    wait_for("node_exporter to listen", Duration::from_secs(20), || {
+        std::net::TcpStream::connect(addr).ok()
+    });
+    n
+}
+
+#[test]
+fn live_scrape_matches_debugfs_and_node_exporter() {
+    let usable = is_root() && Path::new(PARAMS).is_dir() && Path::new(MEMCG_V1).is_dir();
+    if !require("root, zswap and a cgroup-v1 memory controller", usable)
+        || !require(
+            "prometheus-node-exporter (Debian package)",
+            common::have("prometheus-node-exporter"),
+        )
+    {
+        return;
+    }
+    let _lock = HostLock::acquire();
+    let mut g = HostGuard::default();
+    for name in std::fs::read_dir(PARAMS).unwrap() {
+        let name = name.unwrap().file_name().to_string_lossy().into_owned();
+        let value = std::fs::read_to_string(Path::new(PARAMS).join(&name)).unwrap();
+        g.params.push((name, value.trim().to_owned()));
+    }
+    if !debugfs_mounted() {
+        run("mount", &["-t", "debugfs", "none", DEBUGFS]);
+        g.mounted_debugfs = true;
+    }
+    let host = SysRoot::host();
+    host.write_attr(&Path::new(PARAMS).join("enabled"), "Y")
+        .unwrap();
+
+    // a swap file on disk, and a memory group that squeezes a workload into it
+    let dir = tempfile::tempdir_in("/var/tmp").unwrap();
+    let swapfile = dir.path().join("swap");
+    g._dir = Some(dir);
+    run("fallocate", &["-l", "512M", swapfile.to_str().unwrap()]);
+    run("chmod", &["600", swapfile.to_str().unwrap()]);
+    run("mkswap", &[swapfile.to_str().unwrap()]);
+    g.swapfile = Some(swapfile.clone());
+    run("swapon", &[swapfile.to_str().unwrap()]);
+    g.swap_on = true;
+    let cg = Path::new(MEMCG_V1).join(format!("zswap-exporter-live-{}", std::process::id()));
+    std::fs::create_dir(&cg).unwrap();
+    g.cgroup = Some(cg.clone());
+    std::fs::write(cg.join("memory.limit_in_bytes"), "48M").unwrap();
+    std::fs::write(cg.join("memory.swappiness"), "100").unwrap();
+    // ~100 MiB of decimal text held in a shell variable: compressible anonymous memory
+    let script = format!(
+        "echo $$ > {}/cgroup.procs && x=$(seq 1 12000000) && echo ready && read _",
+        cg.display()
+    );
+    let mut child = Command::new("bash")
+        .args(["-c", &script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    g.workload = Some(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+    let stored = read_num("/sys/kernel/debug/zswap/stored_pages");
+    assert!(
+        stored > 1000,
+        "the workload put only {stored} pages into zswap"
+    );
+
+    let e = Exporter::start(&[]);
+    let node = node_exporter();
+    let node_addr = format!("127.0.0.1:{}", node.port).parse().unwrap();
+
+    // the same moment: debugfs unchanged before and after both scrapes
+    let (text, node_text, pool) = wait_for("a quiet moment", Duration::from_secs(30), || {
+        let before = read_num("/sys/kernel/debug/zswap/pool_total_size");
+        let text = e.scrape();
+        let node_text = http_get(node_addr, "/metrics", &[]).body;
+        let after = read_num("/sys/kernel/debug/zswap/pool_total_size");
+        (before == after).then_some((text, node_text, before))
+    });
+    assert!(pool > 0);
+    assert_eq!(sample(&text, "zswap_pool_size_bytes"), Some(pool as f64));
+    assert_eq!(
+        sample(&text, "zswap_meminfo_zswap_bytes"),
+        Some(pool as f64)
+    );
+    assert_eq!(
+        sample(&node_text, "node_memory_Zswap_bytes"),
+        Some(pool as f64)
+    );
+    assert!(sample(&text, "zswap_stored_pages").unwrap() > 1000.0);
+
+    // parameters, with the compressor in the info metric
+    let compressor = std::fs::read_to_string(Path::new(PARAMS).join("compressor")).unwrap();
+    assert_eq!(
+        sample(
+            &text,
+            &format!("zswap_info{{compressor=\"{}\"}}", compressor.trim())
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(sample(&text, "zswap_enabled"), Some(1.0));
+    let max_pool = read_num(&format!("{PARAMS}/max_pool_percent")) as f64 / 100.0;
+    assert_eq!(sample(&text, "zswap_max_pool_ratio"), Some(max_pool));
+    assert!(sample(&text, "zswap_accept_threshold_ratio").is_some());
+    // every reject reason this kernel counts, written-back pages, the vmstat counters
+    let mut reasons = 0;
+    for r in [
+        "compress_poor",
+        "compress_fail",
+        "alloc_fail",
+        "kmemcache_fail",
+        "reclaim_fail",
+    ] {
+        let file = format!("{DEBUGFS}/zswap/reject_{r}");
+        let metric = sample(&text, &format!("zswap_rejects_total{{reason=\"{r}\"}}"));
+        assert_eq!(metric.is_some(), Path::new(&file).exists(), "reason {r}");
+        reasons += usize::from(metric.is_some());
+    }
+    assert!(reasons >= 4, "{text}");
+    assert!(sample(&text, "zswap_written_back_pages_total").is_some());
+    assert!(sample(&text, "zswap_pages_stored_total").unwrap() >= stored as f64);
+    assert!(sample(&text, "zswap_pages_loaded_total").is_some());
+    assert!(sample(&text, "zswap_pages_written_back_total").is_some());
+    for c in ["sysfs", "debugfs", "meminfo", "vmstat", "cgroup"] {
+        assert_eq!(
+            sample(
+                &text,
+                &format!("zswap_exporter_collector_success{{collector=\"{c}\"}}")
+            ),
+            Some(1.0),
+            "collector {c}"
+        );
+    }
+    assert!(
+        crate::prometheus::promtool_check_metrics(&text)
+            .trim()
+            .is_empty()
+            || !common::have("promtool")
+    );
+}
+
+/// Without root, debugfs is unreadable: the exporter says so in its self-metrics and still
+/// exports the rest.
+#[test]
+fn unprivileged_user_gets_everything_but_debugfs() {
+    let usable = is_root() && common::have("setpriv") && Path::new(PARAMS).is_dir();
+    if !require("root (to drop to nobody with setpriv) and zswap", usable) {
+        return;
+    }
+    let _lock = HostLock::acquire();
+    let mut g = HostGuard::default();
+    if !debugfs_mounted() {
+        run("mount", &["-t", "debugfs", "none", DEBUGFS]);
+        g.mounted_debugfs = true;
+    }
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(common::BIN)
+        .arg("--once")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        sample(
+            &text,
+            "zswap_exporter_collector_success{collector=\"debugfs\"}"
+        ),
+        Some(0.0)
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "zswap_exporter_collector_success{collector=\"sysfs\"}"
+        ),
+        Some(1.0)
+    );
+    assert!(sample(&text, "zswap_meminfo_zswap_bytes").is_some());
+    assert!(sample(&text, "zswap_enabled").is_some());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run as root"));
+    drop(g);
+}
