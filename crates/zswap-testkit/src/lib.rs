@@ -11,6 +11,7 @@ use zswap_core::SysRoot;
 
 pub mod host;
 pub mod pages;
+pub mod tmux;
 
 /// A temporary tree laid out like `/`, removed on drop.
 #[derive(Debug)]

@@ -32,6 +32,8 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Summarise zswap: parameters, pool, compression, rejects, writeback, swap.
     Status(StatusArgs),
+    /// Watch zswap live: pool against its limit, rates, rejects, cgroups (q quits, ? helps).
+    Top(zswap_top::TopArgs),
 }
 
 /// `zswapctl status`.

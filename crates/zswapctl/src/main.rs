@@ -22,12 +22,21 @@ fn main() -> ExitCode {
     let mut out = io::stdout().lock();
     let result = match &cli.command {
         Command::Status(args) => cmd::status::run(&root, args, cli.json, &mut out),
+        Command::Top(args) => run_top(root, args),
     };
     let flushed = out.flush();
     match result.and_then(|()| flushed.map_err(anyhow::Error::from)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => exit::report(&err),
     }
+}
+
+/// `zswapctl top`; `NO_COLOR` (https://no-color.org) turns colours off.
+fn run_top(root: SysRoot, args: &zswap_top::TopArgs) -> anyhow::Result<()> {
+    #[allow(clippy::disallowed_methods)] // main reads the environment
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let opts = zswap_top::TopOptions::new(args.clone()).color(!no_color);
+    Ok(zswap_top::run(root, opts)?)
 }
 
 /// `--root DIR`, else `ZSWAP_ROOT`, else the live system.

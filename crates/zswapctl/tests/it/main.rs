@@ -8,4 +8,5 @@
 
 mod fixtures;
 mod host_status;
+mod top_tmux;
 mod util;

@@ -1,0 +1,255 @@
+//! The event loop: one channel fed by the input, collector and signal threads; the
+//! [`App`] applies each event and the frame is redrawn from it.
+
+use std::io::{self, IsTerminal};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{self as ct, Event as CtEvent};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+use zswap_core::stats::cgroup::CgroupFilter;
+use zswap_core::{CollectOptions, SysRoot};
+
+use crate::app::{Action, App, AppOptions};
+use crate::args::TopArgs;
+use crate::collector::Collector;
+use crate::event::Event;
+use crate::probe::{ProbeSource, ProbeStatus};
+use crate::terminal;
+use crate::ui;
+
+/// Why the dashboard could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TopError {
+    /// stdout is not a terminal.
+    #[error(
+        "'zswapctl top' needs a terminal on stdout: use 'zswapctl status' (or 'status --json') \
+         for a one-shot report"
+    )]
+    NotATerminal,
+    /// A terminal operation failed.
+    #[error("cannot {action} the terminal: {source}")]
+    Terminal {
+        /// What was being done.
+        action: &'static str,
+        /// The error.
+        source: io::Error,
+    },
+    /// A worker thread panicked (its message was printed above).
+    #[error("the {what} thread panicked: this is a bug in zswapctl top, please report it")]
+    Panicked {
+        /// Which thread.
+        what: &'static str,
+    },
+    /// A thread could not be started.
+    #[error("cannot start the {what} thread: {source}")]
+    Thread {
+        /// Which thread.
+        what: &'static str,
+        /// The error.
+        source: io::Error,
+    },
+}
+
+/// How to run the dashboard.
+pub struct TopOptions {
+    args: TopArgs,
+    color: bool,
+    probe: Result<Box<dyn ProbeSource>, String>,
+}
+
+impl std::fmt::Debug for TopOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TopOptions")
+            .field("args", &self.args)
+            .field("color", &self.color)
+            .field("probe", &self.probe.as_ref().map(|_| "source"))
+            .finish()
+    }
+}
+
+impl TopOptions {
+    /// The command-line arguments, with colour on and no probe.
+    pub fn new(args: TopArgs) -> TopOptions {
+        TopOptions {
+            args,
+            color: true,
+            probe: Err("this zswapctl was built without the eBPF loader (zswap-probe)".into()),
+        }
+    }
+
+    /// Colours on or off (`NO_COLOR` turns them off).
+    pub fn color(mut self, on: bool) -> TopOptions {
+        self.color = on;
+        self
+    }
+
+    /// The latency histograms' source, or why there is none.
+    pub fn probe(mut self, probe: Result<Box<dyn ProbeSource>, String>) -> TopOptions {
+        self.probe = probe;
+        self
+    }
+}
+
+/// What the header calls the watched system.
+fn source_label(root: &SysRoot) -> String {
+    if root.is_host() {
+        "host".to_owned()
+    } else {
+        format!("tree {}", root.root().display())
+    }
+}
+
+/// Runs the dashboard on this terminal until `q`, Ctrl-C or a signal.
+pub fn run(root: SysRoot, opts: TopOptions) -> Result<(), TopError> {
+    if !io::stdout().is_terminal() {
+        return Err(TopError::NotATerminal);
+    }
+    let TopOptions { args, color, probe } = opts;
+    let (probe, status) = match probe {
+        Ok(p) => (
+            Some(p),
+            ProbeStatus::NotLoaded("waiting for the first reading".into()),
+        ),
+        Err(why) => (None, ProbeStatus::NotLoaded(why)),
+    };
+    let mut app = App::new(
+        AppOptions {
+            source: source_label(&root),
+            root: root.root().to_owned(),
+            interval: args.rate,
+            color,
+            history: args.history,
+            cgroups: !args.no_cgroups,
+        },
+        status,
+    );
+    let (tx, rx) = mpsc::channel();
+    let collect = CollectOptions {
+        cgroups: (!args.no_cgroups).then(CgroupFilter::default),
+    };
+    let collector =
+        Collector::spawn(root, collect, args.rate, probe, tx.clone()).map_err(|source| {
+            TopError::Thread {
+                what: "collector",
+                source,
+            }
+        })?;
+    let signals = Signals::new([SIGINT, SIGTERM, SIGHUP]).map_err(|source| TopError::Thread {
+        what: "signal",
+        source,
+    })?;
+    let signals_handle = signals.handle();
+    spawn_signal_thread(signals, tx.clone())?;
+    let guard = terminal::enter().map_err(|source| TopError::Terminal {
+        action: "set up",
+        source,
+    })?;
+    let stop_input = Arc::new(AtomicBool::new(false));
+    spawn_input_thread(tx, Arc::clone(&stop_input))?;
+    let result = event_loop(&mut app, &rx, &collector);
+    stop_input.store(true, Ordering::Relaxed);
+    signals_handle.close();
+    drop(guard);
+    drop(collector);
+    result
+}
+
+fn event_loop(app: &mut App, rx: &Receiver<Event>, collector: &Collector) -> Result<(), TopError> {
+    let term_err = |action| move |source| TopError::Terminal { action, source };
+    let mut term = Terminal::new(CrosstermBackend::new(io::stdout())).map_err(term_err("open"))?;
+    term.clear().map_err(term_err("clear"))?;
+    loop {
+        if terminal::panicked() {
+            return Err(TopError::Panicked {
+                what: crashed_thread(rx),
+            });
+        }
+        term.draw(|f| ui::draw(f, app))
+            .map_err(term_err("draw on"))?;
+        let Ok(first) = rx.recv() else {
+            return Ok(());
+        };
+        // apply everything already queued before drawing again
+        for ev in std::iter::once(first).chain(rx.try_iter()) {
+            match ev {
+                Event::Resize(..) => term.autoresize().map_err(term_err("resize"))?,
+                Event::Crashed(what) => return Err(TopError::Panicked { what }),
+                _ => {}
+            }
+            match app.handle_event(ev) {
+                Action::Quit => return Ok(()),
+                Action::SetInterval(d) => collector.set_interval(d),
+                Action::Continue => {}
+            }
+        }
+        if app.should_quit() {
+            return Ok(());
+        }
+    }
+}
+
+/// After the panic hook ran: which worker reported the crash (it reports while unwinding,
+/// just after the hook), else the event loop's own thread.
+fn crashed_thread(rx: &Receiver<Event>) -> &'static str {
+    let deadline = Instant::now() + Duration::from_millis(500);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(Event::Crashed(what)) => return what,
+            Ok(_) => continue,
+            Err(_) => break,
+        }
+    }
+    "dashboard"
+}
+
+fn spawn_signal_thread(mut signals: Signals, tx: Sender<Event>) -> Result<(), TopError> {
+    thread::Builder::new()
+        .name("zswap-top signals".into())
+        .spawn(move || {
+            if signals.forever().next().is_some() {
+                let _ = tx.send(Event::Quit);
+            }
+        })
+        .map(drop)
+        .map_err(|source| TopError::Thread {
+            what: "signal",
+            source,
+        })
+}
+
+fn spawn_input_thread(tx: Sender<Event>, stop: Arc<AtomicBool>) -> Result<(), TopError> {
+    thread::Builder::new()
+        .name("zswap-top input".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let ev = match ct::poll(Duration::from_millis(100)) {
+                    Ok(false) => continue,
+                    Ok(true) => ct::read(),
+                    Err(e) => Err(e),
+                };
+                let sent = match ev {
+                    Ok(CtEvent::Key(k)) => tx.send(Event::Key(k)),
+                    Ok(CtEvent::Resize(w, h)) => tx.send(Event::Resize(w, h)),
+                    Ok(_) => Ok(()),
+                    // the terminal went away: nothing more can be shown
+                    Err(_) => tx.send(Event::Quit),
+                };
+                if sent.is_err() {
+                    return;
+                }
+            }
+        })
+        .map(drop)
+        .map_err(|source| TopError::Thread {
+            what: "input",
+            source,
+        })
+}

@@ -1,0 +1,222 @@
+//! Golden renders (insta + ratatui `TestBackend`) of every captured kernel tree at the
+//! smallest supported size (80×24) and a large one (160×48), plus the states that explain
+//! missing data. A new `tests/fixtures/linux-*` tree needs its snapshots accepted once:
+//! `cargo insta review` (or `INSTA_UPDATE=always cargo test -p zswap-top`), then commit them.
+
+use std::fs;
+
+use insta::assert_snapshot;
+use zswap_testkit::FixtureRoot;
+use zswap_top::{App, LatencyHistogram, ProbeStatus};
+
+use crate::support::{T0_MS, app_with, fixture_trees, options, read_tree, render, screen, series};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn era_app(name: &str, dir: &std::path::Path) -> App {
+    let base = read_tree(dir, T0_MS);
+    app_with(
+        options(&format!("tree tests/fixtures/{name}"), dir),
+        series(&base, 45),
+    )
+}
+
+#[test]
+fn every_fixture_tree_at_small_and_large_sizes() {
+    for (name, dir) in fixture_trees() {
+        let app = era_app(&name, &dir);
+        for (w, h) in SIZES {
+            let t = render(&app, w, h);
+            assert_snapshot!(format!("{name}-{w}x{h}"), t.backend());
+        }
+    }
+}
+
+#[test]
+fn every_fixture_tree_shows_its_compressor_and_pool() {
+    for (name, dir) in fixture_trees() {
+        let app = era_app(&name, &dir);
+        let s = app.sample().unwrap();
+        let m = app.model().unwrap();
+        for (w, h) in SIZES {
+            let text = screen(&render(&app, w, h));
+            if let Some(c) = s.params.as_ref().and_then(|p| p.compressor()) {
+                assert!(
+                    text.contains(&format!("compressor {c}")),
+                    "{name} {w}x{h}\n{text}"
+                );
+            }
+            if let Some(limit) = m.pool_limit_bytes {
+                let shown = format!("of {}", zswap_top::human_bytes(limit));
+                assert!(text.contains(&shown), "{name} {w}x{h}: {shown}\n{text}");
+            }
+            assert!(text.contains("#45 10:00:44 UTC"), "{name} {w}x{h}\n{text}");
+        }
+    }
+}
+
+#[test]
+fn first_reading_waits_for_rates() {
+    let (name, dir) = fixture_trees().remove(0);
+    let app = app_with(
+        options(&format!("tree tests/fixtures/{name}"), &dir),
+        vec![read_tree(&dir, T0_MS)],
+    );
+    let text = screen(&render(&app, 80, 24));
+    assert!(text.contains("waiting for a second"), "{text}");
+}
+
+#[test]
+fn help_popup_at_80x24() {
+    let (name, dir) = fixture_trees().remove(0);
+    let mut app = era_app(&name, &dir);
+    app.handle_key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Char('?'),
+    ));
+    let t = render(&app, 80, 24);
+    assert_snapshot!("help-80x24", t.backend());
+}
+
+#[test]
+fn paused_header_says_so() {
+    let (name, dir) = fixture_trees().remove(0);
+    let mut app = era_app(&name, &dir);
+    app.handle_key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Char('p'),
+    ));
+    app.update(read_tree(&dir, T0_MS + 99_000));
+    let text = screen(&render(&app, 80, 24));
+    assert!(text.contains("PAUSED (1 skipped)"), "{text}");
+    assert!(text.contains("10:00:44"), "{text}");
+}
+
+/// A tree with zswap parameters, meminfo and vmstat but no debugfs: a non-root user's
+/// view, or debugfs unmounted.
+fn tree_without_debugfs(mounted: bool) -> FixtureRoot {
+    let (_, dir) = fixture_trees()
+        .into_iter()
+        .find(|(n, _)| n.contains("after-workload"))
+        .unwrap_or_else(|| fixture_trees().remove(0));
+    let f = FixtureRoot::copy_of(&dir);
+    let _ = fs::remove_dir_all(f.path().join("sys/kernel/debug"));
+    fs::create_dir_all(f.path().join("sys/kernel/debug")).unwrap();
+    let mounts = fs::read_to_string(f.path().join("proc/mounts")).unwrap_or_default();
+    let mut kept: String = mounts
+        .lines()
+        .filter(|l| !l.contains(" debugfs "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    if mounted {
+        kept.push_str("none /sys/kernel/debug debugfs rw,relatime 0 0\n");
+    }
+    f.file("proc/mounts", &kept);
+    f
+}
+
+#[test]
+fn debugfs_unmounted_is_explained_not_zeroed() {
+    let f = tree_without_debugfs(false);
+    let app = app_with(
+        options("tree debugfs-unmounted", f.path()),
+        series(&read_tree(f.path(), T0_MS), 3),
+    );
+    let text = screen(&render(&app, 80, 24));
+    assert!(text.contains("no reject counters"), "{text}");
+    assert!(text.contains("needs debugfs"), "{text}");
+    assert!(text.contains("debugfs is not mounted"), "{text}");
+    assert_snapshot!("debugfs-unmounted-80x24", render(&app, 80, 24).backend());
+}
+
+#[test]
+fn zswap_never_enabled_is_explained() {
+    let f = tree_without_debugfs(true);
+    f.param("enabled", "N\n");
+    let vmstat: String = fs::read_to_string(f.path().join("proc/vmstat"))
+        .unwrap()
+        .lines()
+        .map(|l| match l.split_once(' ') {
+            Some((k, _)) if k.starts_with("zswp") => format!("{k} 0\n"),
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    f.proc("vmstat", &vmstat);
+    let app = app_with(
+        options("tree never-enabled", f.path()),
+        vec![read_tree(f.path(), T0_MS)],
+    );
+    let text = screen(&render(&app, 160, 48));
+    assert!(text.contains("has never stored a page"), "{text}");
+    assert!(text.contains("no zswap directory"), "{text}");
+}
+
+#[test]
+fn kernel_without_zswap_is_explained() {
+    let f = FixtureRoot::new();
+    f.proc(
+        "meminfo",
+        "MemTotal: 1000 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n",
+    );
+    let app = app_with(
+        options("tree no-zswap", f.path()),
+        vec![read_tree(f.path(), T0_MS)],
+    );
+    let text = screen(&render(&app, 80, 24));
+    assert!(text.contains("CONFIG_ZSWAP"), "{text}");
+    assert!(text.contains("parameters unavailable"), "{text}");
+}
+
+fn histograms() -> Vec<LatencyHistogram> {
+    let mut store = vec![0u64; 32];
+    store[9] = 120;
+    store[10] = 3400;
+    store[11] = 5100;
+    store[12] = 900;
+    store[14] = 12;
+    let mut load = vec![0u64; 32];
+    load[8] = 800;
+    load[9] = 2600;
+    load[10] = 300;
+    load[13] = 4;
+    vec![
+        LatencyHistogram {
+            label: "store ok".into(),
+            buckets: store,
+        },
+        LatencyHistogram {
+            label: "load ok".into(),
+            buckets: load,
+        },
+    ]
+}
+
+#[test]
+fn latency_histograms_when_the_probe_is_loaded() {
+    let (name, dir) = fixture_trees().remove(0);
+    let mut app = era_app(&name, &dir);
+    app.handle_event(zswap_top::Event::Probe(ProbeStatus::Loaded(histograms())));
+    let text = screen(&render(&app, 160, 48));
+    assert!(text.contains("store ok"), "{text}");
+    assert!(text.contains("p50 < 2.0µs"), "{text}");
+    assert_snapshot!("probe-loaded-160x48", render(&app, 160, 48).backend());
+}
+
+#[test]
+fn probe_not_loaded_gives_the_reason() {
+    let (name, dir) = fixture_trees().remove(0);
+    let app = era_app(&name, &dir);
+    let text = screen(&render(&app, 80, 24));
+    assert!(text.contains("probe not loaded"), "{text}");
+}
+
+#[test]
+fn tiny_terminal_does_not_panic() {
+    let (name, dir) = fixture_trees().remove(0);
+    let mut app = era_app(&name, &dir);
+    for (w, h) in [(1, 1), (20, 5), (40, 10), (79, 23)] {
+        render(&app, w, h);
+    }
+    app.handle_key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Char('?'),
+    ));
+    render(&app, 30, 8);
+}

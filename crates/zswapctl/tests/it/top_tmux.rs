@@ -1,0 +1,183 @@
+//! `zswapctl top` in a real terminal: tmux runs it on this host, and the test reads the
+//! screen. It shows the live compressor and pool figures, refreshes, opens help on `?`,
+//! redraws after a resize, and `q`, Ctrl-C or SIGTERM leave with status 0 and the terminal
+//! as it was (main screen, cursor shown, canonical mode and echo back on).
+
+use std::path::Path;
+use std::time::Duration;
+
+use tempfile::TempDir;
+use zswap_core::{CollectOptions, SysRoot, ZswapModel, collect_sample};
+use zswap_testkit::host::{HostLock, require};
+use zswap_testkit::tmux::{Tmux, sh_path, wait_for_file};
+
+use crate::util::read_trim;
+
+const PARAMS: &str = "/sys/module/zswap/parameters";
+const WAIT: Duration = Duration::from_secs(15);
+
+/// `zswapctl top` running in tmux; after it exits the shell records its status and the
+/// terminal mode, then idles so the pane can still be inspected.
+struct TopInTmux {
+    tmux: Tmux,
+    dir: TempDir,
+}
+
+impl TopInTmux {
+    fn start(extra: &str, width: u16, height: u16) -> TopInTmux {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = assert_cmd::cargo::cargo_bin("zswapctl");
+        let cmd = format!(
+            "env -u ZSWAP_ROOT {} top -r 250ms {extra}; echo $? > {}; stty -a > {}; exec sleep 300",
+            sh_path(&bin),
+            sh_path(&dir.path().join("status")),
+            sh_path(&dir.path().join("stty")),
+        );
+        TopInTmux {
+            tmux: Tmux::start(&cmd, width, height),
+            dir,
+        }
+    }
+
+    fn first_frame(&self) -> String {
+        self.tmux
+            .wait_for("the first frame", WAIT, |s| s.contains("zswapctl top #"))
+    }
+
+    /// Waits for the exit and checks the status and that the terminal was restored.
+    fn assert_exited_cleanly(&self) {
+        let status = wait_for_file(&self.dir.path().join("status"), WAIT);
+        assert_eq!(status.trim(), "0", "exit status");
+        let stty = wait_for_file(&self.dir.path().join("stty"), WAIT);
+        assert!(stty.contains(" icanon"), "canonical mode restored: {stty}");
+        assert!(
+            stty.split_whitespace().any(|w| w == "echo"),
+            "echo restored: {stty}"
+        );
+        assert_eq!(
+            self.tmux.format("#{alternate_on}"),
+            "0",
+            "left the alternate screen"
+        );
+        assert_eq!(self.tmux.format("#{cursor_flag}"), "1", "cursor shown");
+    }
+}
+
+/// The sample counter in the header (`zswapctl top #12 …`).
+fn sample_number(screen: &str) -> Option<u64> {
+    let rest = screen.split("zswapctl top #").nth(1)?;
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+fn host_ready() -> bool {
+    require("tmux", Tmux::available())
+        && require("zswap in this kernel", Path::new(PARAMS).is_dir())
+}
+
+#[test]
+fn top_shows_live_figures_refreshes_helps_resizes_and_quits() {
+    if !host_ready() {
+        return;
+    }
+    let _lock = HostLock::acquire();
+    let top = TopInTmux::start("", 100, 30);
+    let screen = top.first_frame();
+    assert_eq!(top.tmux.format("#{alternate_on}"), "1", "alternate screen");
+    assert_eq!(top.tmux.format("#{cursor_flag}"), "0", "cursor hidden");
+
+    // the live compressor and pool figures
+    let compressor = read_trim(&Path::new(PARAMS).join("compressor"));
+    assert!(
+        screen.contains(&format!("compressor {compressor}")),
+        "compressor '{compressor}':\n{screen}"
+    );
+    let live = collect_sample(&SysRoot::host(), &CollectOptions::default());
+    let m = ZswapModel::new(&live, None);
+    let limit = zswap_top::human_bytes(m.pool_limit_bytes.unwrap());
+    let pool = zswap_top::human_bytes(m.pool_bytes.unwrap());
+    assert!(
+        screen.contains(&format!("] {pool} of {limit}")),
+        "pool '{pool}' of '{limit}':\n{screen}"
+    );
+
+    // it refreshes: the sample counter moves
+    let n0 = sample_number(&screen).unwrap();
+    let later = top.tmux.wait_for("a later sample", WAIT, |s| {
+        sample_number(s).is_some_and(|n| n >= n0 + 2)
+    });
+    assert!(later.contains(&format!("compressor {compressor}")));
+
+    // ? opens help, Esc closes it
+    top.tmux.send_keys(&["?"]);
+    top.tmux.wait_for("the help popup", WAIT, |s| {
+        s.contains("help — ? or Esc to close")
+    });
+    top.tmux.send_keys(&["Escape"]);
+    top.tmux.wait_for("help to close", WAIT, |s| {
+        !s.contains("help — ? or Esc to close")
+    });
+
+    // a resize redraws at the new size, down to 80x24
+    for (w, h) in [(132u16, 40u16), (80, 24)] {
+        top.tmux.resize(w, h);
+        let s = top
+            .tmux
+            .wait_for(&format!("a redraw at {w}x{h}"), WAIT, |s| {
+                let lines: Vec<&str> = s.lines().collect();
+                lines.len() == usize::from(h)
+                    && lines[4].chars().count() == usize::from(w)
+                    && lines[4].ends_with('┐')
+                    && lines[usize::from(h) - 1].contains("q quit")
+            });
+        assert!(s.contains(&format!("compressor {compressor}")), "{s}");
+    }
+
+    top.tmux.send_keys(&["q"]);
+    top.assert_exited_cleanly();
+}
+
+#[test]
+fn ctrl_c_quits_and_restores_the_terminal() {
+    if !host_ready() {
+        return;
+    }
+    let top = TopInTmux::start("--no-cgroups", 80, 24);
+    top.first_frame();
+    top.tmux.send_keys(&["C-c"]);
+    top.assert_exited_cleanly();
+}
+
+#[test]
+fn sigterm_quits_and_restores_the_terminal() {
+    if !host_ready() {
+        return;
+    }
+    let top = TopInTmux::start("", 80, 24);
+    top.first_frame();
+    let shell: u32 = top.tmux.format("#{pane_pid}").parse().unwrap();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+    let pid = children
+        .split_whitespace()
+        .next()
+        .expect("zswapctl is the shell's child");
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", pid])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    top.assert_exited_cleanly();
+}
+
+#[test]
+fn demo_mode_on_a_fixture_tree() {
+    if !require("tmux", Tmux::available()) {
+        return;
+    }
+    let tree = zswap_testkit::fixtures_dir().join("linux-6.18-after-workload");
+    let top = TopInTmux::start(&format!("--root {}", sh_path(&tree)), 80, 24);
+    let screen = top.first_frame();
+    assert!(screen.contains("compressor deflate"), "{screen}");
+    assert!(screen.contains("47.7 MiB of 4.7 GiB"), "{screen}");
+    top.tmux.send_keys(&["q"]);
+    top.assert_exited_cleanly();
+}
