@@ -10,7 +10,7 @@
 //! bytes of output (less than LZ4's bound) the kernel runs in limited-output mode, whose
 //! conservative space checks decide when it gives up (returns 0, reported as -EINVAL).
 
-use super::{CompressFailure, DecodeResult, OUTPUT_CAPACITY, PAGE_SIZE};
+use super::{CompressFailure, DecodeResult, OUTPUT_CAPACITY, PAGE_SIZE, copy_match};
 
 const HASH_BITS: u32 = 13;
 const MIN_MATCH: usize = 4;
@@ -254,9 +254,7 @@ pub(super) fn decompress(src: &[u8], out: &mut [u8]) -> DecodeResult {
         if op + len > out.len() {
             return Err((at, "output longer than the page"));
         }
-        for i in op..op + len {
-            out[i] = out[i - dist];
-        }
+        copy_match(out, op, dist, len);
         op += len;
     }
 }

@@ -330,30 +330,85 @@ fn fnv1a(h: u64, data: &[u8]) -> u64 {
     })
 }
 
-/// A digest of the exact output bytes for `mixed_corpus(99, 600)`: per page the line
-/// "<length> <FNV-1a of the bytes as 16 hex digits>" ("0" when the compressor fails), and the
-/// FNV-1a of all lines. The expected values were produced by the reference C code compiled in
-/// userspace, not by this crate: LZ4 v1.7.3 (`LZ4_compress_default` / `LZ4_compress_HC` level
-/// 9 into 4096 bytes; the kernel's lib/lz4 is that release) and the kernel's
-/// `lib/842/842_compress.c` with a userspace shim for its hash tables and `crc32_be`.
+/// FNV-1a digest of the output of `alg` over `pages`: per page the line "<length> <FNV-1a of
+/// the bytes as 16 hex digits>" ("0" when the compressor fails), digested together.
+fn digest(alg: Algorithm, era: KernelEra, pages: &[[u8; PAGE_SIZE]]) -> u64 {
+    let mut c = PageCompressor::new(alg, era).unwrap();
+    let mut out = Vec::new();
+    let mut digest = 1_469_598_103_934_665_603u64;
+    for p in pages {
+        let line = match c.compress(p, &mut out) {
+            Ok(n) => format!("{n} {:016x}\n", fnv1a(1_469_598_103_934_665_603, &out)),
+            Err(_) => "0\n".to_owned(),
+        };
+        digest = fnv1a(digest, line.as_bytes());
+    }
+    digest
+}
+
+/// Random pages with one compressible stretch of up to 160 bytes: compressed sizes cluster
+/// around the 4096-byte capacity, where the failure rules decide.
+fn near_capacity_pages(n: u64) -> Vec<[u8; PAGE_SIZE]> {
+    let mut rng = zswap_testkit::pages::Rng::new(17);
+    (0..n)
+        .map(|i| {
+            let mut p = page(PageKind::Random, i);
+            let k = rng.below(160);
+            let at = rng.below(PAGE_SIZE - k);
+            if i % 3 == 0 {
+                p[at..at + k].fill(0);
+            } else {
+                p[at..at + k].copy_from_slice(&page(PageKind::Text, i)[at..at + k]);
+            }
+            p
+        })
+        .collect()
+}
+
+/// Exact output bytes equal the reference C code's, compiled in userspace (not by this
+/// crate), on `mixed_corpus(99, 600)` and on 400 near-capacity pages: the kernel's
+/// `lib/lzo/lzo1x_compress.c` as `lzo1x_1_compress_safe`/`lzorle1x_1_compress_safe` with 4096
+/// bytes of output (the 6.18 path), LZ4 v1.7.3 (`LZ4_compress_default`, `LZ4_compress_HC`
+/// level 9 into 4096 bytes; the kernel's lib/lz4 is that release) and the kernel's
+/// `lib/842/842_compress.c`, with small userspace shims for kernel helpers.
 #[test]
 fn output_bytes_equal_the_reference_c_code() {
-    let pages = mixed_corpus(99, 600);
-    for (alg, want) in [
-        (Algorithm::Lz4, 0x3395_2eea_90df_0f20u64),
-        (Algorithm::Lz4hc, 0xaf37_31bd_b209_7ba0),
-        (Algorithm::Sw842, 0xb60e_bfea_b340_b397),
-    ] {
-        let mut c = PageCompressor::new(alg, KernelEra::V6_18).unwrap();
-        let mut out = Vec::new();
-        let mut digest = 1_469_598_103_934_665_603u64;
-        for p in &pages {
-            let line = match c.compress(p, &mut out) {
-                Ok(n) => format!("{n} {:016x}\n", fnv1a(1_469_598_103_934_665_603, &out)),
-                Err(_) => "0\n".to_owned(),
-            };
-            digest = fnv1a(digest, line.as_bytes());
+    let mixed = mixed_corpus(99, 600);
+    let near = near_capacity_pages(400);
+    #[rustfmt::skip]
+    let cases = [
+        (Algorithm::Lzo, &mixed, 0x4d6f_afd6_f2d5_27a7u64),
+        (Algorithm::LzoRle, &mixed, 0x2fb6_33ed_9a65_1dba),
+        (Algorithm::Lzo, &near, 0x4b9a_c749_a374_d5cc),
+        (Algorithm::LzoRle, &near, 0x4a48_b59f_10b0_9e19),
+        (Algorithm::Lz4, &mixed, 0x3395_2eea_90df_0f20),
+        (Algorithm::Lz4hc, &mixed, 0xaf37_31bd_b209_7ba0),
+        (Algorithm::Sw842, &mixed, 0xb60e_bfea_b340_b397),
+    ];
+    for (alg, pages, want) in cases {
+        assert_eq!(digest(alg, KernelEra::V6_18, pages), want, "{alg}");
+    }
+}
+
+/// In 6.18 lzo is bounded; older eras compress fully and then check the length. Whenever
+/// the bounded run succeeds its output equals the unbounded one, and an unbounded result over
+/// 4096 bytes always fails the bounded run.
+#[test]
+fn lzo_bounded_and_unbounded_agree() {
+    for alg in [Algorithm::Lzo, Algorithm::LzoRle] {
+        let mut bounded = PageCompressor::new(alg, KernelEra::V6_18).unwrap();
+        let mut full = PageCompressor::new(alg, KernelEra::V6_12).unwrap();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for p in near_capacity_pages(300) {
+            match (bounded.compress(&p, &mut a), full.compress(&p, &mut b)) {
+                (Ok(_), Ok(_)) => assert_eq!(a, b),
+                (Err(e), Err(f)) => {
+                    assert_eq!(e, CompressFailure::Invalid);
+                    assert_eq!(f, CompressFailure::NoSpace);
+                }
+                (Err(_), Ok(n)) => assert!(n > PAGE_SIZE - 20, "bounded failed at {n} bytes"),
+                (Ok(n), Err(_)) => panic!("{alg}: bounded fit {n} bytes, unbounded did not"),
+            }
         }
-        assert_eq!(digest, want, "{alg}");
     }
 }

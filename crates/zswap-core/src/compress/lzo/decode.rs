@@ -8,7 +8,7 @@
 //! version 1 zero runs), 32-63 matches within 16 KiB (M3), 64-255 short near matches (M2).
 
 use super::{M2_MAX_OFFSET, MIN_ZERO_RUN};
-use crate::compress::DecodeResult;
+use crate::compress::{DecodeResult, copy_match};
 
 /// Input reader for the decoder, failing on truncation.
 struct In<'a> {
@@ -168,10 +168,7 @@ pub(super) fn decompress(src: &[u8], out: &mut [u8]) -> DecodeResult {
         if op + len > out.len() {
             return Err(overrun(at));
         }
-        // Byte by byte: overlapping matches repeat the pattern.
-        for i in op..op + len {
-            out[i] = out[i - dist];
-        }
+        copy_match(out, op, dist, len);
         op += len;
         let lits = r.take(next)?;
         out.get_mut(op..op + next)
