@@ -8,6 +8,7 @@
 //! command line.
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod compress;
 mod error;
 mod kernel;

@@ -128,11 +128,14 @@ impl SysRoot {
         }
     }
 
-    /// Writes `value` to an existing attribute in one `write(2)`: no create, no truncate,
-    /// so a missing file fails as it would in sysfs (`ENOENT`).
+    /// Writes `value` to an existing attribute in one `write(2)`: no create, so a missing
+    /// file fails as it would in sysfs (`ENOENT`). The file is opened with `O_TRUNC`, which
+    /// sysfs ignores (a shell's `echo x >` does the same) and which makes a fixture tree's
+    /// regular file hold exactly the value written, so reading back works in trees too.
     pub fn write_attr(&self, path: &Path, value: &str) -> Result<()> {
         let mut file = OpenOptions::new()
             .write(true)
+            .truncate(true)
             .open(path)
             .map_err(|source| Error::Open {
                 path: path.to_owned(),
@@ -254,10 +257,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let r = SysRoot::at(dir.path());
         let p = dir.path().join("enabled");
-        std::fs::write(&p, "N\n").unwrap();
-        r.write_attr(&p, "Y").unwrap();
-        // no truncate: sysfs replaces the value; a regular file keeps the tail, which
-        // fixture writers normalise (see zswap-testkit).
-        assert!(r.read(&p).unwrap().starts_with('Y'));
+        std::fs::write(&p, "deflate\n").unwrap();
+        r.write_attr(&p, "lzo").unwrap();
+        // sysfs replaces the value; in a tree O_TRUNC drops the old tail
+        assert_eq!(r.read(&p).unwrap(), "lzo");
     }
 }

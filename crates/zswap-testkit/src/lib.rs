@@ -102,6 +102,94 @@ impl FixtureRoot {
             .param("accept_threshold_percent", "90")
             .param("shrinker_enabled", "N")
     }
+
+    /// A typical 6.12 parameter set: `zpool` (zsmalloc) and `shrinker_enabled`, no
+    /// same-filled switches.
+    pub fn params_6_12(&self) -> &Self {
+        self.param("enabled", "N")
+            .param("compressor", "lzo")
+            .param("zpool", "zsmalloc")
+            .param("max_pool_percent", "20")
+            .param("accept_threshold_percent", "90")
+            .param("shrinker_enabled", "N")
+    }
+
+    /// A typical 6.1 parameter set: `zpool` zbud and the same-filled switches, no
+    /// `shrinker_enabled`.
+    pub fn params_6_1(&self) -> &Self {
+        self.param("enabled", "N")
+            .param("compressor", "lzo")
+            .param("zpool", "zbud")
+            .param("max_pool_percent", "20")
+            .param("accept_threshold_percent", "90")
+            .param("same_filled_pages_enabled", "Y")
+            .param("non_same_filled_pages_enabled", "Y")
+    }
+
+    /// Sets `/proc/sys/kernel/osrelease`.
+    pub fn release(&self, release: &str) -> &Self {
+        self.proc("sys/kernel/osrelease", &format!("{release}\n"))
+    }
+
+    /// Writes `/proc/crypto` with these compression algorithms as `(name, driver, module)`.
+    pub fn crypto(&self, algs: &[(&str, &str, &str)]) -> &Self {
+        self.proc("crypto", &crypto_text(algs))
+    }
+
+    /// A whole tree of one era, as a guest of that kernel shows it with zswap off: the
+    /// era's parameters, its release, `/proc/crypto` with lzo, lzo-rle and deflate built in,
+    /// meminfo (4 GiB), no swap, and `modules.alias` offering zstd and lz4 as modules.
+    /// `release` picks the era: `6.1.x`, `6.12.x`, anything newer has no `zpool`.
+    pub fn era(release: &str) -> Self {
+        let f = Self::new();
+        let minor: u32 = release
+            .split('.')
+            .nth(1)
+            .and_then(|m| m.parse().ok())
+            .expect("release like 6.12.57");
+        let major: u32 = release
+            .split('.')
+            .next()
+            .and_then(|m| m.parse().ok())
+            .expect("release like 6.12.57");
+        match (major, minor) {
+            (6, 0..=9) => f.params_6_1(),
+            (6, 10..=17) => f.params_6_12(),
+            _ => f.params_6_18(),
+        };
+        f.release(release)
+            .crypto(&[
+                ("lzo", "lzo-scomp", "kernel"),
+                ("lzo-rle", "lzo-rle-scomp", "kernel"),
+                ("deflate", "deflate-generic", "kernel"),
+            ])
+            .proc("meminfo", &meminfo_text(4 * 1024 * 1024, Some((0, 0))))
+            .proc(
+                "swaps",
+                "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n",
+            )
+            .proc("cmdline", "BOOT_IMAGE=/vmlinuz root=/dev/vda ro\n")
+            .file(
+                &format!("lib/modules/{release}/modules.alias"),
+                "alias crypto-zstd zstd\nalias crypto-zstd-generic zstd\n\
+                 alias crypto-lz4 lz4\nalias crypto-lz4-generic lz4\n",
+            );
+        f
+    }
+}
+
+/// `/proc/crypto` text for compression algorithms given as `(name, driver, module)`.
+pub fn crypto_text(algs: &[(&str, &str, &str)]) -> String {
+    algs.iter()
+        .map(|(name, driver, module)| {
+            format!(
+                "name         : {name}\ndriver       : {driver}\nmodule       : {module}\n\
+                 priority     : 0\nrefcnt       : 1\nselftest     : passed\n\
+                 internal     : no\ntype         : scomp\n"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The directory holding the committed on-disk fixture trees (`tests/fixtures` at the
