@@ -12,7 +12,8 @@ use clap::{Args, Parser, Subcommand};
     version,
     about,
     after_help = "Exit status: 0 success, 1 runtime failure, 2 usage or invalid input (nothing \
-                  changed), 3 permission denied (run as root), 4 check found problems."
+                  changed), 3 permission denied (run as root), 4 check found problems. With --json, \
+                  results go to stdout as JSON; error messages still go to stderr as text."
 )]
 pub(crate) struct Cli {
     /// Read and write kernel files below DIR instead of / (a captured tree).
@@ -34,6 +35,20 @@ pub(crate) enum Command {
     Status(StatusArgs),
     /// Watch zswap live: pool against its limit, rates, rejects, cgroups (q quits, ? helps).
     Top(zswap_top::TopArgs),
+    /// Print one parameter's value (or all of them).
+    Get(GetArgs),
+    /// Set one parameter, validated first, read back, undone on failure.
+    Set(SetArgs),
+    /// Apply a YAML file of parameters in order, all or nothing.
+    Apply(ApplyArgs),
+    /// Make the settings survive a reboot (GRUB drop-in or systemd unit).
+    Persist(PersistArgs),
+    /// Diagnose the system: findings with severity and fix (exit 4 on errors or warnings).
+    Check(CheckArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
 }
 
 /// `zswapctl status`.
@@ -46,6 +61,88 @@ pub(crate) struct StatusArgs {
     /// Include per-cgroup zswap usage (cgroup v2).
     #[arg(long)]
     pub(crate) cgroups: bool,
+}
+
+/// `zswapctl get`.
+#[derive(Debug, Args)]
+pub(crate) struct GetArgs {
+    /// Parameter name (enabled, compressor, max_pool_percent, …); all when omitted.
+    pub(crate) name: Option<String>,
+}
+
+/// `zswapctl set`.
+#[derive(Debug, Args)]
+pub(crate) struct SetArgs {
+    /// Parameter name.
+    pub(crate) name: String,
+    /// New value: booleans as y/n, yes/no, true/false, on/off, 1/0; percentages 0 to 100.
+    pub(crate) value: String,
+    /// Show what would change and write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+/// `zswapctl apply`.
+#[derive(Debug, Args)]
+pub(crate) struct ApplyArgs {
+    /// YAML file whose top-level keys are parameter names (e.g. `compressor: zstd`).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    /// Print the ordered plan and write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+/// How `persist` makes settings survive a reboot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum PersistMethod {
+    /// A oneshot systemd unit running `zswapctl apply -f CONFIG` early in boot.
+    Systemd,
+    /// `zswap.*=` options in a GRUB drop-in (/etc/default/grub.d/zswap.cfg).
+    Grub,
+}
+
+/// `zswapctl persist`.
+#[derive(Debug, Args)]
+pub(crate) struct PersistArgs {
+    /// Show the files that would be written and write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Boot-time mechanism.
+    #[arg(long, value_enum, default_value_t = PersistMethod::Systemd)]
+    pub(crate) method: PersistMethod,
+    /// Where the systemd method keeps the YAML it applies (a path as seen at boot).
+    #[arg(long, value_name = "FILE", default_value = "/etc/zswap/zswap.yaml")]
+    pub(crate) config: PathBuf,
+    /// Persist the values of this YAML file instead of the current ones.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub(crate) from: Option<PathBuf>,
+    /// The zswapctl binary the unit runs (default: this one).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) exec: Option<PathBuf>,
+}
+
+/// `zswapctl check`.
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// Where the counters of the last check are kept
+    /// (default: <root>/var/lib/zswapctl/last-check.json).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) state: Option<PathBuf>,
+    /// Do not save this check's counters.
+    #[arg(long)]
+    pub(crate) no_save: bool,
+    /// The boot-time configuration to check (default: <root>/etc/zswap/zswap.yaml if it exists).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+}
+
+/// `zswapctl completions`.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
 }
 
 #[cfg(test)]

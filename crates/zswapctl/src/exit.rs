@@ -8,7 +8,6 @@ use std::process::ExitCode;
 /// The process exit statuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
-#[allow(dead_code)] // Usage, Permission and Findings come with set/apply/check
 pub(crate) enum Exit {
     /// Something failed at run time.
     Runtime = 1,
@@ -38,7 +37,6 @@ impl std::fmt::Display for Coded {
 impl std::error::Error for Coded {}
 
 /// Wraps an error with an exit status.
-#[allow(dead_code)]
 pub(crate) fn coded(exit: Exit, error: impl Into<anyhow::Error>) -> anyhow::Error {
     anyhow::Error::new(Coded {
         exit,

@@ -6,7 +6,9 @@
 mod cli;
 mod cmd;
 mod exit;
+mod files;
 mod human;
+mod probe;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -23,6 +25,21 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Status(args) => cmd::status::run(&root, args, cli.json, &mut out),
         Command::Top(args) => run_top(root, args),
+        Command::Get(args) => cmd::get::run(&root, args, cli.json, &mut out),
+        Command::Set(args) => {
+            cmd::set::run(&root, args, &*probe::for_root(&root), cli.json, &mut out)
+        }
+        Command::Apply(args) => {
+            cmd::apply::run(&root, args, &*probe::for_root(&root), cli.json, &mut out)
+        }
+        Command::Persist(args) => {
+            cmd::persist::run(&root, args, &*probe::for_root(&root), cli.json, &mut out)
+        }
+        Command::Check(args) => {
+            cmd::check::run(&root, args, &*probe::for_root(&root), cli.json, &mut out)
+        }
+        Command::Completions(args) => cmd::generate::completions(args, &mut out),
+        Command::Man => cmd::generate::man(&mut out),
     };
     let flushed = out.flush();
     match result.and_then(|()| flushed.map_err(anyhow::Error::from)) {

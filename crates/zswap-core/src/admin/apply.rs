@@ -273,13 +273,14 @@ pub struct ApplyReport {
 }
 
 /// Writes the plan's changes in order, reading each back through `verifier`. On failure
-/// restores every parameter already changed, in reverse order, and reports both.
+/// restores every parameter already changed, in reverse order, and reports both (boxed:
+/// the error carries the whole history).
 pub fn apply_plan(
     root: &SysRoot,
     caps: &KernelCaps,
     plan: &Plan,
     verifier: &dyn Verifier,
-) -> std::result::Result<ApplyReport, ApplyError> {
+) -> std::result::Result<ApplyReport, Box<ApplyError>> {
     let mut applied: Vec<ParamChange> = Vec::new();
     for change in &plan.changes {
         if let Err(failure) = write_checked(root, caps, change.name, &change.to, verifier) {
@@ -353,7 +354,7 @@ fn roll_back(
     failure: WriteFailure,
     applied: Vec<ParamChange>,
     verifier: &dyn Verifier,
-) -> ApplyError {
+) -> Box<ApplyError> {
     // A failed write may still have changed the value (a mismatch, a fallback): restore
     // the failing parameter too when it no longer holds its old value.
     let mut to_restore: Vec<&ParamChange> = applied.iter().collect();
@@ -373,12 +374,12 @@ fn roll_back(
                 .map(|e| e.to_string()),
         })
         .collect();
-    ApplyError {
+    Box::new(ApplyError {
         failed,
         failure,
         applied,
         rollback,
-    }
+    })
 }
 
 #[cfg(test)]

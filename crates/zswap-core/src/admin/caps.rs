@@ -212,7 +212,9 @@ mod tests {
         priority     : 0\ntype         : scomp\n";
 
     fn caps(f: &FixtureRoot) -> KernelCaps {
-        KernelCaps::discover(&SysRoot::at(f.path())).unwrap().unwrap()
+        KernelCaps::discover(&SysRoot::at(f.path()))
+            .unwrap()
+            .unwrap()
     }
 
     #[test]
@@ -252,10 +254,11 @@ mod tests {
     #[test]
     fn reads_alias_file_of_the_tree() {
         let f = FixtureRoot::new();
-        f.proc("sys/kernel/osrelease", "6.12.57+deb13-amd64\n").file(
-            "lib/modules/6.12.57+deb13-amd64/modules.alias",
-            "alias crypto-lz4 lz4\n",
-        );
+        f.proc("sys/kernel/osrelease", "6.12.57+deb13-amd64\n")
+            .file(
+                "lib/modules/6.12.57+deb13-amd64/modules.alias",
+                "alias crypto-lz4 lz4\n",
+            );
         let r = read_release(&SysRoot::at(f.path())).unwrap();
         let p = ModulesAliasProbe::read(&SysRoot::at(f.path()), r.as_ref()).unwrap();
         assert_eq!(p.resolve("crypto-lz4").as_deref(), Some("lz4"));
@@ -281,6 +284,10 @@ mod tests {
     fn no_zswap_is_none() {
         let f = FixtureRoot::new();
         f.proc("crypto", CRYPTO);
-        assert!(KernelCaps::discover(&SysRoot::at(f.path())).unwrap().is_none());
+        assert!(
+            KernelCaps::discover(&SysRoot::at(f.path()))
+                .unwrap()
+                .is_none()
+        );
     }
 }

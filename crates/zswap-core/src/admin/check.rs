@@ -140,7 +140,9 @@ fn check_compressor(s: &ZswapSample, enabled: bool, out: &mut Vec<Finding>) {
             "zswap has no compressor: neither the configured one nor the kernel's default could \
              be set up"
                 .into(),
-            format!("set an available compressor: zswapctl set compressor ALG (available: {available})"),
+            format!(
+                "set an available compressor: zswapctl set compressor ALG (available: {available})"
+            ),
         ));
         return;
     }

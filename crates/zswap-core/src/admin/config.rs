@@ -41,7 +41,7 @@ pub enum ConfigError {
         line: u64,
     },
     /// A value of the wrong type or form.
-    #[error("line {line}: '{key}: {value}' is invalid: {reason}")]
+    #[error("line {line}: '{key}: {value}': {reason}")]
     BadValue {
         /// The key.
         key: String,
@@ -218,7 +218,10 @@ mod tests {
             c.get(ParamName::Compressor),
             Some(&ParamValue::Text("zstd".into()))
         );
-        assert_eq!(c.get(ParamName::MaxPoolPercent), Some(&ParamValue::Uint(25)));
+        assert_eq!(
+            c.get(ParamName::MaxPoolPercent),
+            Some(&ParamValue::Uint(25))
+        );
         assert_eq!(c.line(ParamName::MaxPoolPercent), Some(3));
     }
 
@@ -261,7 +264,10 @@ mod tests {
     fn percent_out_of_range_names_value_and_line() {
         let e = parse_config("compressor: lzo\nmax_pool_percent: 250\n").unwrap_err();
         let msg = e.to_string();
-        assert!(msg.starts_with("line 2: 'max_pool_percent: 250' is invalid"), "{msg}");
+        assert!(
+            msg.starts_with("line 2: 'max_pool_percent: 250': invalid value"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -297,6 +303,9 @@ mod tests {
         let text = render_config(&c, "written by a test");
         assert!(text.starts_with("# written by a test\n"));
         let back = parse_config(&text).unwrap();
-        assert_eq!(back.iter().collect::<Vec<_>>(), c.iter().collect::<Vec<_>>());
+        assert_eq!(
+            back.iter().collect::<Vec<_>>(),
+            c.iter().collect::<Vec<_>>()
+        );
     }
 }

@@ -10,10 +10,14 @@ pub mod config;
 pub mod persist;
 pub mod plan;
 
-pub use apply::{ApplyError, ApplyReport, ReadBack, RollbackStep, Verifier, WriteFailure, apply_plan};
+pub use apply::{
+    ApplyError, ApplyReport, ReadBack, RollbackStep, Verifier, WriteFailure, apply_plan,
+};
 pub use caps::{
     CompressorState, KernelCaps, ModuleProbe, ModulesAliasProbe, NoModules, compressor_hint,
 };
-pub use check::{CounterSnapshot, Finding, Severity, check_cmdline, check_config, check_sample, counter_snapshot};
+pub use check::{
+    CounterSnapshot, Finding, Severity, check_cmdline, check_config, check_sample, counter_snapshot,
+};
 pub use config::{ConfigError, parse_config, render_config};
 pub use plan::{DesiredConfig, ParamChange, Plan, PlanError, Refusal, desired_one};

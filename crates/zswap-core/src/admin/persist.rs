@@ -14,8 +14,7 @@ pub const GRUB_DROPIN: &str = "/etc/default/grub.d/zswap.cfg";
 /// Where the systemd unit goes.
 pub const SYSTEMD_UNIT: &str = "/etc/systemd/system/zswap-apply.service";
 /// The link that enables the unit (what `systemctl enable` creates).
-pub const SYSTEMD_WANTS_LINK: &str =
-    "/etc/systemd/system/sysinit.target.wants/zswap-apply.service";
+pub const SYSTEMD_WANTS_LINK: &str = "/etc/systemd/system/sysinit.target.wants/zswap-apply.service";
 /// The configuration file the unit applies.
 pub const DEFAULT_CONFIG: &str = "/etc/zswap/zswap.yaml";
 
@@ -48,7 +47,6 @@ pub fn systemd_unit(exe: &Path, config: &Path) -> String {
         "# Written by 'zswapctl persist --method systemd'.\n\
 [Unit]\n\
 Description=Apply zswap parameters from {config}\n\
-Documentation=man:zswapctl(1)\n\
 DefaultDependencies=no\n\
 After=local-fs.target swap.target\n\
 Before=sysinit.target shutdown.target\n\

@@ -59,7 +59,9 @@ impl DesiredConfig {
 #[non_exhaustive]
 pub enum Refusal {
     /// zswap is not in this kernel.
-    #[error("this kernel has no zswap (no /sys/module/zswap/parameters): it was built without CONFIG_ZSWAP")]
+    #[error(
+        "this kernel has no zswap (no /sys/module/zswap/parameters): it was built without CONFIG_ZSWAP"
+    )]
     NoZswap,
     /// `zpool` on 6.18 or later.
     #[error(
@@ -267,14 +269,14 @@ fn check_one(
         });
     }
     match (name, value) {
-        (ParamName::Compressor, ParamValue::Text(c)) => {
-            if caps.compressor_state(c, probe) == CompressorState::Unavailable {
-                return Err(Refusal::CompressorUnavailable {
-                    value: c.clone(),
-                    available: caps.compressor_names(),
-                    hint: compressor_hint(c),
-                });
-            }
+        (ParamName::Compressor, ParamValue::Text(c))
+            if caps.compressor_state(c, probe) == CompressorState::Unavailable =>
+        {
+            return Err(Refusal::CompressorUnavailable {
+                value: c.clone(),
+                available: caps.compressor_names(),
+                hint: compressor_hint(c),
+            });
         }
         (ParamName::Zpool, ParamValue::Text(z)) => {
             let choices = caps.zpool_choices();

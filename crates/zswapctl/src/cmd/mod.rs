@@ -1,3 +1,10 @@
 //! One module per command.
 
+pub(crate) mod admin;
+pub(crate) mod apply;
+pub(crate) mod check;
+pub(crate) mod generate;
+pub(crate) mod get;
+pub(crate) mod persist;
+pub(crate) mod set;
 pub(crate) mod status;

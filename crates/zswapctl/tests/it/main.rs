@@ -6,7 +6,11 @@
     clippy::disallowed_methods
 )] // test code reads the trees directly to check the tool against them
 
+mod admin_trees;
+mod cli_gen;
 mod fixtures;
+mod host_admin;
 mod host_status;
+mod persist_check;
 mod top_tmux;
 mod util;

@@ -29,3 +29,38 @@ pub(crate) fn json(out: &Output) -> serde_json::Value {
 pub(crate) fn read_trim(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap().trim().to_owned()
 }
+
+/// `zswapctl` with `args` against `root`, as a command to adjust before running.
+pub(crate) fn zswapctl_cmd(root: &Path, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("zswapctl"));
+    cmd.env_remove("ZSWAP_ROOT")
+        .arg("--root")
+        .arg(root)
+        .args(args);
+    cmd
+}
+
+/// Every zswap parameter file of a tree with its value (trimmed; the tool writes no
+/// trailing newline, sysfs prints one): compare before and after to see
+/// that nothing changed.
+pub(crate) fn params_of(root: &Path) -> std::collections::BTreeMap<String, String> {
+    std::fs::read_dir(root.join("sys/module/zswap/parameters"))
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().into_string().unwrap(),
+                std::fs::read_to_string(e.path()).unwrap().trim().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// stdout and stderr as text, with the exit code.
+pub(crate) fn texts(out: &Output) -> (i32, String, String) {
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

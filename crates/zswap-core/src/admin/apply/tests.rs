@@ -7,7 +7,9 @@ use zswap_testkit::FixtureRoot;
 
 fn setup(release: &str, pairs: &[(ParamName, &str)]) -> (FixtureRoot, KernelCaps, Plan) {
     let f = FixtureRoot::era(release);
-    let caps = KernelCaps::discover(&SysRoot::at(f.path())).unwrap().unwrap();
+    let caps = KernelCaps::discover(&SysRoot::at(f.path()))
+        .unwrap()
+        .unwrap();
     let mut d = DesiredConfig::new();
     for (n, v) in pairs {
         d.set(*n, ParamValue::parse_user(*n, v).unwrap(), None);
@@ -99,7 +101,11 @@ fn missing_file_midway_is_reported_as_missing_and_rolled_back() {
             (ParamName::ShrinkerEnabled, "y"),
         ],
     );
-    std::fs::remove_file(f.path().join("sys/module/zswap/parameters/shrinker_enabled")).unwrap();
+    std::fs::remove_file(
+        f.path()
+            .join("sys/module/zswap/parameters/shrinker_enabled"),
+    )
+    .unwrap();
     let e = apply_plan(&SysRoot::at(f.path()), &caps, &plan, &ReadBack).unwrap_err();
     assert!(matches!(e.failure, WriteFailure::Missing { .. }), "{e}");
     assert_eq!(param(&f, "compressor"), "lzo");
@@ -125,14 +131,20 @@ impl Verifier for FallBackOnEnable {
 fn silent_fallback_after_enable_is_caught_and_undone() {
     let (f, caps, plan) = setup(
         "6.12.57",
-        &[(ParamName::Compressor, "deflate"), (ParamName::Enabled, "1")],
+        &[
+            (ParamName::Compressor, "deflate"),
+            (ParamName::Enabled, "1"),
+        ],
     );
     let v = FallBackOnEnable {
         enabled_seen: Cell::new(false),
     };
     let e = apply_plan(&SysRoot::at(f.path()), &caps, &plan, &v).unwrap_err();
     let msg = e.to_string();
-    assert!(msg.contains("uses compressor 'lzo' instead of 'deflate'"), "{msg}");
+    assert!(
+        msg.contains("uses compressor 'lzo' instead of 'deflate'"),
+        "{msg}"
+    );
     assert_eq!(param(&f, "enabled"), "N");
     assert_eq!(param(&f, "compressor"), "lzo");
     assert!(e.rolled_back(), "{msg}");
@@ -141,7 +153,9 @@ fn silent_fallback_after_enable_is_caught_and_undone() {
 #[test]
 fn errno_mapping() {
     let f = FixtureRoot::era("6.18.2");
-    let caps = KernelCaps::discover(&SysRoot::at(f.path())).unwrap().unwrap();
+    let caps = KernelCaps::discover(&SysRoot::at(f.path()))
+        .unwrap()
+        .unwrap();
     let w = |errno: i32, name: ParamName| {
         WriteFailure::from_write(
             &caps,
@@ -158,13 +172,25 @@ fn errno_mapping() {
         w(libc::ENOENT, ParamName::Compressor),
         WriteFailure::CompressorUnavailable { .. }
     ));
-    assert!(w(libc::ENOENT, ParamName::Compressor)
-        .to_string()
-        .contains("available: deflate, lzo, lzo-rle"));
-    assert!(matches!(w(libc::EINVAL, ParamName::Enabled), WriteFailure::BadValue { .. }));
-    assert!(matches!(w(libc::ENODEV, ParamName::Enabled), WriteFailure::InitFailed { .. }));
+    assert!(
+        w(libc::ENOENT, ParamName::Compressor)
+            .to_string()
+            .contains("available: deflate, lzo, lzo-rle")
+    );
+    assert!(matches!(
+        w(libc::EINVAL, ParamName::Enabled),
+        WriteFailure::BadValue { .. }
+    ));
+    assert!(matches!(
+        w(libc::ENODEV, ParamName::Enabled),
+        WriteFailure::InitFailed { .. }
+    ));
     assert!(w(libc::EPERM, ParamName::Enabled).is_permission());
-    assert!(w(libc::EACCES, ParamName::Enabled).to_string().contains("run as root"));
+    assert!(
+        w(libc::EACCES, ParamName::Enabled)
+            .to_string()
+            .contains("run as root")
+    );
     let open = |errno: i32| {
         WriteFailure::from_write(
             &caps,

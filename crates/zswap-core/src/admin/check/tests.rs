@@ -1,8 +1,8 @@
 use super::*;
-use crate::sysroot::SysRoot;
 use crate::admin::caps::NoModules;
 use crate::sample::{CollectOptions, collect_sample};
 use crate::stats::cgroup::CgroupFilter;
+use crate::sysroot::SysRoot;
 use zswap_testkit::FixtureRoot;
 
 fn sample(f: &FixtureRoot) -> ZswapSample {
@@ -41,11 +41,17 @@ fn unavailable_compressor() {
     let f = FixtureRoot::era("6.12.57");
     f.param("compressor", "zstd");
     let v = check_sample(&sample(&f), None);
-    let c = v.iter().find(|x| x.code == "compressor-unavailable").unwrap();
+    let c = v
+        .iter()
+        .find(|x| x.code == "compressor-unavailable")
+        .unwrap();
     assert_eq!(c.severity, Severity::Warning);
     f.param("enabled", "Y");
     let v = check_sample(&sample(&f), None);
-    let c = v.iter().find(|x| x.code == "compressor-unavailable").unwrap();
+    let c = v
+        .iter()
+        .find(|x| x.code == "compressor-unavailable")
+        .unwrap();
     assert_eq!(c.severity, Severity::Error);
     assert!(c.fix.contains("deflate, lzo, lzo-rle"), "{}", c.fix);
 }
@@ -57,12 +63,17 @@ fn pool_limits() {
     assert!(codes(&check_sample(&sample(&f), None)).contains(&"pool-limit-zero"));
     f.param("max_pool_percent", "75");
     assert!(codes(&check_sample(&sample(&f), None)).contains(&"pool-limit-high"));
-    f.param("max_pool_percent", "1")
-        .proc("meminfo", &zswap_testkit::meminfo_text(512 * 1024, Some((0, 0))));
+    f.param("max_pool_percent", "1").proc(
+        "meminfo",
+        &zswap_testkit::meminfo_text(512 * 1024, Some((0, 0))),
+    );
     assert!(codes(&check_sample(&sample(&f), None)).contains(&"pool-limit-tiny"));
     f.param("max_pool_percent", "20");
     let v = check_sample(&sample(&f), None);
-    assert!(!codes(&v).iter().any(|c| c.starts_with("pool-limit")), "{v:?}");
+    assert!(
+        !codes(&v).iter().any(|c| c.starts_with("pool-limit")),
+        "{v:?}"
+    );
 }
 
 #[test]
@@ -78,7 +89,10 @@ fn cgroup_limits() {
         .file("sys/fs/cgroup/b/memory.zswap.max", "max\n")
         .file("sys/fs/cgroup/b/memory.zswap.writeback", "0\n");
     let v = check_sample(&sample(&f), None);
-    let max = v.iter().find(|x| x.code == "cgroup-zswap-max-zero").unwrap();
+    let max = v
+        .iter()
+        .find(|x| x.code == "cgroup-zswap-max-zero")
+        .unwrap();
     assert!(max.message.contains("'/a'"), "{}", max.message);
     let wb = v.iter().find(|x| x.code == "cgroup-writeback-off").unwrap();
     assert!(wb.message.contains("'/b'"), "{}", wb.message);
@@ -88,7 +102,10 @@ fn cgroup_limits() {
 #[test]
 fn debugfs_not_mounted_is_info() {
     let f = FixtureRoot::era("6.18.2");
-    f.proc("mounts", "proc /proc proc rw 0 0\nsysfs /sys sysfs rw 0 0\n");
+    f.proc(
+        "mounts",
+        "proc /proc proc rw 0 0\nsysfs /sys sysfs rw 0 0\n",
+    );
     let v = check_sample(&sample(&f), None);
     let d = v.iter().find(|x| x.code == "debugfs-unavailable").unwrap();
     assert_eq!(d.severity, Severity::Info);
@@ -110,7 +127,11 @@ fn rising_rejects_since_last_look() {
     let v = check_sample(&sample(&f), Some(&snap));
     let r: Vec<_> = v.iter().filter(|x| x.code == "rejects-rising").collect();
     assert_eq!(r.len(), 1, "{v:?}");
-    assert!(r[0].message.contains("reject_compress_poor rose by 15"), "{}", r[0].message);
+    assert!(
+        r[0].message.contains("reject_compress_poor rose by 15"),
+        "{}",
+        r[0].message
+    );
     assert!(r[0].fix.contains("zstd"));
     f.debugfs("reject_compress_poor", 1);
     assert!(codes(&check_sample(&sample(&f), Some(&snap))).contains(&"counters-reset"));
@@ -119,7 +140,9 @@ fn rising_rejects_since_last_look() {
 #[test]
 fn config_with_removed_zpool_is_an_error() {
     let f = FixtureRoot::era("6.18.2");
-    let caps = KernelCaps::discover(&SysRoot::at(f.path())).unwrap().unwrap();
+    let caps = KernelCaps::discover(&SysRoot::at(f.path()))
+        .unwrap()
+        .unwrap();
     let v = check_config(
         "/etc/zswap/zswap.yaml",
         "enabled: true\nzpool: zsmalloc\n",
@@ -137,11 +160,15 @@ fn config_with_removed_zpool_is_an_error() {
 #[test]
 fn cmdline_with_removed_zpool_warns() {
     let f = FixtureRoot::era("6.18.2");
-    let caps = KernelCaps::discover(&SysRoot::at(f.path())).unwrap().unwrap();
+    let caps = KernelCaps::discover(&SysRoot::at(f.path()))
+        .unwrap()
+        .unwrap();
     let v = check_cmdline("ro zswap.enabled=1 zswap.zpool=z3fold quiet", &caps);
     assert_eq!(v.len(), 1);
     assert!(v[0].message.contains("zswap.zpool=z3fold"));
     let f = FixtureRoot::era("6.1.0-41-amd64");
-    let caps = KernelCaps::discover(&SysRoot::at(f.path())).unwrap().unwrap();
+    let caps = KernelCaps::discover(&SysRoot::at(f.path()))
+        .unwrap()
+        .unwrap();
     assert!(check_cmdline("zswap.zpool=z3fold", &caps).is_empty());
 }

@@ -1,10 +1,12 @@
 use super::*;
-use crate::sysroot::SysRoot;
 use crate::admin::caps::{ModulesAliasProbe, NoModules};
+use crate::sysroot::SysRoot;
 use zswap_testkit::FixtureRoot;
 
 fn caps(f: &FixtureRoot) -> KernelCaps {
-    KernelCaps::discover(&SysRoot::at(f.path())).unwrap().unwrap()
+    KernelCaps::discover(&SysRoot::at(f.path()))
+        .unwrap()
+        .unwrap()
 }
 
 fn probe() -> ModulesAliasProbe {
@@ -41,20 +43,36 @@ fn orders_compressor_before_enabled_and_lists_unchanged() {
 #[test]
 fn zpool_on_6_18_is_explained() {
     let f = FixtureRoot::era("6.18.2");
-    let e = Plan::build(&caps(&f), &want(&[(ParamName::Zpool, "zsmalloc")]), &NoModules)
-        .unwrap_err();
+    let e = Plan::build(
+        &caps(&f),
+        &want(&[(ParamName::Zpool, "zsmalloc")]),
+        &NoModules,
+    )
+    .unwrap_err();
     let msg = e.to_string();
-    assert!(msg.contains("since Linux 6.18 zswap always uses zsmalloc"), "{msg}");
+    assert!(
+        msg.contains("since Linux 6.18 zswap always uses zsmalloc"),
+        "{msg}"
+    );
     assert!(msg.contains("remove 'zpool'"), "{msg}");
 }
 
 #[test]
 fn zpool_on_6_1_accepts_zsmalloc_refuses_nonsense() {
     let f = FixtureRoot::era("6.1.0-41-amd64");
-    let p = Plan::build(&caps(&f), &want(&[(ParamName::Zpool, "zsmalloc")]), &NoModules).unwrap();
+    let p = Plan::build(
+        &caps(&f),
+        &want(&[(ParamName::Zpool, "zsmalloc")]),
+        &NoModules,
+    )
+    .unwrap();
     assert_eq!(p.changes[0].from, ParamValue::Text("zbud".into()));
-    let e = Plan::build(&caps(&f), &want(&[(ParamName::Zpool, "zfancy")]), &NoModules)
-        .unwrap_err();
+    let e = Plan::build(
+        &caps(&f),
+        &want(&[(ParamName::Zpool, "zfancy")]),
+        &NoModules,
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("zbud, z3fold, zsmalloc"), "{e}");
 }
 
@@ -68,27 +86,49 @@ fn parameter_of_another_era_is_refused() {
     )
     .unwrap_err();
     let msg = e.to_string();
-    assert!(msg.contains("no zswap parameter 'same_filled_pages_enabled'"), "{msg}");
+    assert!(
+        msg.contains("no zswap parameter 'same_filled_pages_enabled'"),
+        "{msg}"
+    );
     assert!(msg.contains("nothing was changed"), "{msg}");
 }
 
 #[test]
 fn unavailable_compressor_lists_available_and_hint() {
     let f = FixtureRoot::era("6.18.2");
-    let e = Plan::build(&caps(&f), &want(&[(ParamName::Compressor, "deflate-iaa")]), &probe())
-        .unwrap_err();
+    let e = Plan::build(
+        &caps(&f),
+        &want(&[(ParamName::Compressor, "deflate-iaa")]),
+        &probe(),
+    )
+    .unwrap_err();
     let msg = e.to_string();
     assert!(msg.contains("'deflate-iaa' is not available"), "{msg}");
     assert!(msg.contains("available: deflate, lzo, lzo-rle"), "{msg}");
-    assert!(msg.contains("iaa_crypto") && msg.contains("work queue"), "{msg}");
+    assert!(
+        msg.contains("iaa_crypto") && msg.contains("work queue"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn loadable_compressor_is_accepted() {
     let f = FixtureRoot::era("6.12.57");
-    let p = Plan::build(&caps(&f), &want(&[(ParamName::Compressor, "zstd")]), &probe()).unwrap();
+    let p = Plan::build(
+        &caps(&f),
+        &want(&[(ParamName::Compressor, "zstd")]),
+        &probe(),
+    )
+    .unwrap();
     assert_eq!(p.changes.len(), 1);
-    assert!(Plan::build(&caps(&f), &want(&[(ParamName::Compressor, "zstd")]), &NoModules).is_err());
+    assert!(
+        Plan::build(
+            &caps(&f),
+            &want(&[(ParamName::Compressor, "zstd")]),
+            &NoModules
+        )
+        .is_err()
+    );
 }
 
 #[test]
@@ -104,11 +144,18 @@ fn every_refusal_is_reported_with_lines() {
     let f = FixtureRoot::era("6.18.2");
     let mut d = want(&[(ParamName::Enabled, "y")]);
     d.set(ParamName::Zpool, ParamValue::Text("zbud".into()), Some(2));
-    d.set(ParamName::Compressor, ParamValue::Text("lz9".into()), Some(3));
+    d.set(
+        ParamName::Compressor,
+        ParamValue::Text("lz9".into()),
+        Some(3),
+    );
     let e = Plan::build(&caps(&f), &d, &NoModules).unwrap_err();
     assert_eq!(e.refusals.len(), 2);
     let msg = e.to_string();
-    assert!(msg.contains("line 2: 'zpool'") && msg.contains("line 3: compressor 'lz9'"), "{msg}");
+    assert!(
+        msg.contains("line 2: 'zpool'") && msg.contains("line 3: compressor 'lz9'"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -122,7 +169,12 @@ fn percent_and_bool_forms_via_desired_one() {
 #[test]
 fn noop_when_everything_matches() {
     let f = FixtureRoot::era("6.18.2");
-    let p = Plan::build(&caps(&f), &want(&[(ParamName::Compressor, "lzo")]), &NoModules).unwrap();
+    let p = Plan::build(
+        &caps(&f),
+        &want(&[(ParamName::Compressor, "lzo")]),
+        &NoModules,
+    )
+    .unwrap();
     assert!(p.is_noop());
     assert_eq!(p.expect_compressor, None);
 }

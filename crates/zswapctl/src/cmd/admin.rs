@@ -1,0 +1,184 @@
+//! What `set` and `apply` share: reading the kernel's capabilities, printing a plan, and
+//! carrying it out with read-back and rollback (the logic lives in `zswap_core::admin`).
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde::Serialize;
+use zswap_core::SysRoot;
+use zswap_core::admin::{
+    ApplyError, ApplyReport, KernelCaps, ParamChange, Plan, PlanError, ReadBack, Refusal,
+    RollbackStep, apply_plan,
+};
+
+use crate::exit::{Exit, coded};
+
+/// Reads what this kernel offers; no zswap is a usage error (nothing can be set).
+pub(crate) fn discover(root: &SysRoot) -> Result<KernelCaps> {
+    match KernelCaps::discover(root) {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => Err(coded(Exit::Usage, Refusal::NoZswap)),
+        Err(e) if e.is_permission() => Err(coded(
+            Exit::Permission,
+            anyhow::Error::new(e).context("run as root"),
+        )),
+        Err(e) => Err(coded(Exit::Runtime, e)),
+    }
+}
+
+/// A refused plan: invalid input, nothing changed (exit 2).
+pub(crate) fn refused(e: PlanError) -> anyhow::Error {
+    coded(Exit::Usage, e)
+}
+
+/// What `set --json` and `apply --json` print.
+#[derive(Debug, Serialize)]
+struct Outcome<'a> {
+    /// `planned` (dry run), `applied`, `unchanged` or `failed`.
+    status: &'static str,
+    plan: &'a Plan,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report: Option<&'a ApplyReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failed: Option<&'a ParamChange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    applied_before_failure: Option<&'a [ParamChange]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollback: Option<&'a [RollbackStep]>,
+}
+
+fn change_line(c: &ParamChange) -> String {
+    format!("{:<30} '{}' -> '{}'", c.name.as_str(), c.from, c.to)
+}
+
+fn print_plan(plan: &Plan, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "plan (in write order):")?;
+    if plan.changes.is_empty() {
+        writeln!(out, "  nothing to change")?;
+    }
+    for c in &plan.changes {
+        writeln!(out, "  change {}", change_line(c))?;
+    }
+    for (name, v) in &plan.unchanged {
+        writeln!(out, "  keep   {:<30} '{v}' (unchanged)", name.as_str())?;
+    }
+    Ok(())
+}
+
+/// Prints the plan and, unless `dry_run`, carries it out. A failed write is rolled back
+/// and reported (exit 1; exit 3 when the kernel refused for lack of privilege).
+pub(crate) fn execute(
+    root: &SysRoot,
+    caps: &KernelCaps,
+    plan: &Plan,
+    dry_run: bool,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    if dry_run {
+        if json {
+            let o = Outcome {
+                status: "planned",
+                plan,
+                report: None,
+                failed: None,
+                failure: None,
+                applied_before_failure: None,
+                rollback: None,
+            };
+            serde_json::to_writer_pretty(&mut *out, &o)?;
+            writeln!(out)?;
+        } else {
+            print_plan(plan, out)?;
+            writeln!(out, "dry run: nothing was written")?;
+        }
+        return Ok(());
+    }
+    match apply_plan(root, caps, plan, &ReadBack) {
+        Ok(report) => {
+            if json {
+                let o = Outcome {
+                    status: if report.applied.is_empty() {
+                        "unchanged"
+                    } else {
+                        "applied"
+                    },
+                    plan,
+                    report: Some(&report),
+                    failed: None,
+                    failure: None,
+                    applied_before_failure: None,
+                    rollback: None,
+                };
+                serde_json::to_writer_pretty(&mut *out, &o)?;
+                writeln!(out)?;
+            } else {
+                for c in &report.applied {
+                    writeln!(out, "set    {} (read back)", change_line(c))?;
+                }
+                for (name, v) in &report.unchanged {
+                    writeln!(out, "keep   {:<30} '{v}' (unchanged)", name.as_str())?;
+                }
+                if let Some(c) = &report.compressor_in_use {
+                    writeln!(out, "zswap is enabled and uses compressor '{c}'")?;
+                }
+            }
+            Ok(())
+        }
+        Err(e) => {
+            report_failure(plan, &e, json, out)?;
+            let exit = if e.failure.is_permission() && e.applied.is_empty() {
+                Exit::Permission
+            } else {
+                Exit::Runtime
+            };
+            Err(coded(exit, *e))
+        }
+    }
+}
+
+fn report_failure(plan: &Plan, e: &ApplyError, json: bool, out: &mut dyn Write) -> Result<()> {
+    if json {
+        let o = Outcome {
+            status: "failed",
+            plan,
+            report: None,
+            failed: e.failed.as_ref(),
+            failure: Some(e.failure.to_string()),
+            applied_before_failure: Some(&e.applied),
+            rollback: Some(&e.rollback),
+        };
+        serde_json::to_writer_pretty(&mut *out, &o)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for c in &e.applied {
+        writeln!(out, "set    {} (read back)", change_line(c))?;
+    }
+    match &e.failed {
+        Some(c) => writeln!(out, "FAILED {}: {}", change_line(c), e.failure)?,
+        None => writeln!(out, "FAILED after the writes: {}", e.failure)?,
+    }
+    if e.rollback.is_empty() {
+        writeln!(out, "nothing had been changed, nothing to roll back")?;
+    }
+    for s in &e.rollback {
+        match &s.error {
+            None => writeln!(
+                out,
+                "undo   {:<30} restored to '{}' (read back)",
+                s.name.as_str(),
+                s.to
+            )?,
+            Some(err) => writeln!(
+                out,
+                "undo   {:<30} NOT restored to '{}': {err}",
+                s.name.as_str(),
+                s.to
+            )?,
+        }
+    }
+    Ok(())
+}

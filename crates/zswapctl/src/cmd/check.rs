@@ -1,0 +1,184 @@
+//! `zswapctl check`: diagnoses the system (see `zswap_core::admin::check`), compares the
+//! reject counters with the last check's (kept in a state file) and exits 4 when any
+//! finding is an error or a warning.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use serde::Serialize;
+use zswap_core::admin::persist::DEFAULT_CONFIG;
+use zswap_core::admin::{
+    CounterSnapshot, Finding, KernelCaps, ModuleProbe, Severity, check_cmdline, check_config,
+    check_sample, counter_snapshot,
+};
+use zswap_core::stats::cgroup::CgroupFilter;
+use zswap_core::{CollectOptions, SysRoot, collect_sample};
+
+use crate::cli::CheckArgs;
+use crate::exit::{Exit, coded};
+use crate::files;
+
+/// Where the last check's counters are kept, below the root.
+const STATE_FILE: &str = "/var/lib/zswapctl/last-check.json";
+
+#[derive(Debug, Serialize)]
+struct CheckOut<'a> {
+    findings: &'a [Finding],
+    errors: usize,
+    warnings: usize,
+    state_file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    config_file: Option<String>,
+}
+
+/// Runs `check`.
+pub(crate) fn run(
+    root: &SysRoot,
+    args: &CheckArgs,
+    probe: &dyn ModuleProbe,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let sample = collect_sample(
+        root,
+        &CollectOptions {
+            cgroups: Some(CgroupFilter::default()),
+        },
+    );
+    let state = args
+        .state
+        .clone()
+        .unwrap_or_else(|| root.map_abs(Path::new(STATE_FILE)));
+    let mut findings = Vec::new();
+    let previous = match files::read_opt(&state) {
+        Ok(Some(text)) => match serde_json::from_str::<CounterSnapshot>(&text) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                findings.push(note(
+                    "state-unreadable",
+                    format!("the state file '{}' is not valid ({e})", state.display()),
+                    "it is replaced by this check's counters".into(),
+                ));
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(e) => {
+            findings.push(note(
+                "state-unreadable",
+                format!("{e:#}"),
+                "run as root".into(),
+            ));
+            None
+        }
+    };
+    findings.extend(check_sample(&sample, previous.as_ref()));
+    for p in &sample.problems {
+        findings.push(note(
+            "unreadable",
+            p.message.clone(),
+            if p.permission {
+                "run as root".into()
+            } else {
+                "see the message".into()
+            },
+        ));
+    }
+    let config = config_path(root, args);
+    if let Ok(Some(caps)) = KernelCaps::discover(root) {
+        if let Ok(Some(cmdline)) = root.read_opt(&root.proc("cmdline")) {
+            findings.extend(check_cmdline(&cmdline, &caps));
+        }
+        if let Some(path) = &config {
+            match files::read_opt(path) {
+                Ok(Some(text)) => findings.extend(check_config(
+                    &path.display().to_string(),
+                    &text,
+                    &caps,
+                    probe,
+                )),
+                Ok(None) => {}
+                Err(e) => findings.push(note(
+                    "config-unreadable",
+                    format!("{e:#}"),
+                    "run as root".into(),
+                )),
+            }
+        }
+    }
+    if !args.no_save {
+        let snap = counter_snapshot(&sample);
+        if !snap.counters.is_empty() {
+            let saved = serde_json::to_string_pretty(&snap)
+                .map_err(anyhow::Error::from)
+                .and_then(|t| files::write_atomic(&state, &t));
+            if let Err(e) = saved {
+                findings.push(note(
+                    "state-unsaved",
+                    format!("could not save the counters for the next check: {e:#}"),
+                    "run as root, or pass --state FILE".into(),
+                ));
+            }
+        }
+    }
+    findings.sort_by_key(|f| f.severity);
+    let errors = count(&findings, Severity::Error);
+    let warnings = count(&findings, Severity::Warning);
+    if json {
+        let o = CheckOut {
+            findings: &findings,
+            errors,
+            warnings,
+            state_file: state.display().to_string(),
+            config_file: config.map(|c| c.display().to_string()),
+        };
+        serde_json::to_writer_pretty(&mut *out, &o)?;
+        writeln!(out)?;
+    } else {
+        for f in &findings {
+            let sev = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "info",
+            };
+            writeln!(out, "{sev:<8} [{}] {}", f.code, f.message)?;
+            writeln!(out, "         fix: {}", f.fix)?;
+        }
+        writeln!(
+            out,
+            "{errors} error(s), {warnings} warning(s), {} note(s)",
+            findings.len() - errors - warnings
+        )?;
+    }
+    if errors + warnings > 0 {
+        return Err(coded(
+            Exit::Findings,
+            anyhow::anyhow!("check found {errors} error(s) and {warnings} warning(s)"),
+        ));
+    }
+    Ok(())
+}
+
+fn config_path(root: &SysRoot, args: &CheckArgs) -> Option<PathBuf> {
+    match &args.config {
+        Some(p) => Some(p.clone()),
+        None => {
+            let p = root.map_abs(Path::new(DEFAULT_CONFIG));
+            root.exists(&p).then_some(p)
+        }
+    }
+}
+
+fn count(f: &[Finding], s: Severity) -> usize {
+    f.iter().filter(|x| x.severity == s).count()
+}
+
+fn note(code: &'static str, message: String, fix: String) -> Finding {
+    Finding {
+        severity: Severity::Info,
+        code,
+        message,
+        fix,
+    }
+}

@@ -1,0 +1,189 @@
+//! `zswapctl persist`: makes zswap settings survive a reboot, either as `zswap.*=` options
+//! in a GRUB drop-in or as a oneshot systemd unit that runs `zswapctl apply` early in boot
+//! (with the YAML it applies). The values are validated against the running kernel first.
+//! Every path is below `--root`, so it can be tried on a tree.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use zswap_core::SysRoot;
+use zswap_core::admin::persist::{
+    GRUB_DROPIN, SYSTEMD_UNIT, SYSTEMD_WANTS_LINK, cmdline_notes, grub_dropin, systemd_unit,
+};
+use zswap_core::admin::{DesiredConfig, ModuleProbe, Plan, parse_config, render_config};
+
+use crate::cli::{PersistArgs, PersistMethod};
+use crate::cmd::admin::{discover, refused};
+use crate::exit::{Exit, coded};
+use crate::files;
+
+#[derive(Debug, Serialize)]
+struct FileOut {
+    /// Where it goes, as seen at boot.
+    path: String,
+    /// Where it is written now (below `--root`).
+    written_at: String,
+    content: String,
+}
+
+#[derive(Debug, Serialize)]
+struct LinkOut {
+    link: String,
+    target: String,
+}
+
+#[derive(Debug, Serialize)]
+struct PersistOut {
+    method: &'static str,
+    dry_run: bool,
+    values: DesiredConfig,
+    files: Vec<FileOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enable_link: Option<LinkOut>,
+    notes: Vec<String>,
+    next_step: String,
+}
+
+/// Runs `persist`.
+pub(crate) fn run(
+    root: &SysRoot,
+    args: &PersistArgs,
+    probe: &dyn ModuleProbe,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    if !args.config.is_absolute() {
+        return Err(coded(
+            Exit::Usage,
+            anyhow::anyhow!(
+                "--config '{}' must be an absolute path (the unit reads it at boot)",
+                args.config.display()
+            ),
+        ));
+    }
+    let caps = discover(root)?;
+    let values = match &args.from {
+        Some(path) => {
+            let text = files::read_opt(path)
+                .map_err(|e| coded(Exit::Usage, e))?
+                .with_context(|| format!("configuration file '{}' does not exist", path.display()))
+                .map_err(|e| coded(Exit::Usage, e))?;
+            parse_config(&text)
+                .with_context(|| format!("'{}'; nothing was written", path.display()))
+                .map_err(|e| coded(Exit::Usage, e))?
+        }
+        None => {
+            let mut d = DesiredConfig::new();
+            for (name, v) in caps.params.iter() {
+                d.set(name, v.clone(), None);
+            }
+            d
+        }
+    };
+    Plan::build(&caps, &values, probe)
+        .map_err(refused)
+        .context("refusing to persist settings this kernel would not take")?;
+    let mut report = match args.method {
+        PersistMethod::Grub => PersistOut {
+            method: "grub",
+            dry_run: args.dry_run,
+            files: vec![file(root, Path::new(GRUB_DROPIN), grub_dropin(&values))],
+            enable_link: None,
+            notes: cmdline_notes(&caps, &values, probe),
+            next_step: "run 'update-grub' (or 'grub-mkconfig -o /boot/grub/grub.cfg'); the \
+                        settings apply from the next boot"
+                .into(),
+            values,
+        },
+        PersistMethod::Systemd => {
+            let exe = match &args.exec {
+                Some(p) => p.clone(),
+                None => std::env::current_exe().context("cannot find this program's path")?,
+            };
+            let heading = "zswap parameters applied at boot by zswap-apply.service\n\
+                           (zswapctl apply -f); written by 'zswapctl persist'";
+            PersistOut {
+                method: "systemd",
+                dry_run: args.dry_run,
+                files: vec![
+                    file(root, &args.config, render_config(&values, heading)),
+                    file(
+                        root,
+                        Path::new(SYSTEMD_UNIT),
+                        systemd_unit(&exe, &args.config),
+                    ),
+                ],
+                enable_link: Some(LinkOut {
+                    link: SYSTEMD_WANTS_LINK.into(),
+                    target: "../zswap-apply.service".into(),
+                }),
+                notes: Vec::new(),
+                next_step: "run 'systemctl daemon-reload'; the unit is enabled for \
+                            sysinit.target and applies the settings at every boot"
+                    .into(),
+                values,
+            }
+        }
+    };
+    if !args.dry_run {
+        write_all(root, &report).map_err(|e| {
+            let exit = if files::is_permission(&e) {
+                Exit::Permission
+            } else {
+                Exit::Runtime
+            };
+            coded(exit, e)
+        })?;
+    }
+    if json {
+        report.notes.shrink_to_fit();
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let verb = if args.dry_run { "would write" } else { "wrote" };
+    for f in &report.files {
+        writeln!(out, "{verb} {}:", f.written_at)?;
+        for line in f.content.lines() {
+            writeln!(out, "    {line}")?;
+        }
+    }
+    if let Some(l) = &report.enable_link {
+        let verb = if args.dry_run { "would link" } else { "linked" };
+        writeln!(
+            out,
+            "{verb} {} -> {}",
+            root.map_abs(Path::new(&l.link)).display(),
+            l.target
+        )?;
+    }
+    for n in &report.notes {
+        writeln!(out, "note: {n}")?;
+    }
+    if args.dry_run {
+        writeln!(out, "dry run: nothing was written")?;
+    } else {
+        writeln!(out, "next: {}", report.next_step)?;
+    }
+    Ok(())
+}
+
+fn file(root: &SysRoot, path: &Path, content: String) -> FileOut {
+    FileOut {
+        path: path.display().to_string(),
+        written_at: root.map_abs(path).display().to_string(),
+        content,
+    }
+}
+
+fn write_all(root: &SysRoot, report: &PersistOut) -> Result<()> {
+    for f in &report.files {
+        files::write_atomic(&PathBuf::from(&f.written_at), &f.content)?;
+    }
+    if let Some(l) = &report.enable_link {
+        files::symlink(Path::new(&l.target), &root.map_abs(Path::new(&l.link)))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,27 @@
+//! `zswapctl set NAME VALUE`: one parameter, validated against this kernel before the
+//! write, read back after it, undone if the kernel does not take it.
+
+use std::io::Write;
+
+use anyhow::Result;
+use zswap_core::admin::{ModuleProbe, Plan, desired_one};
+use zswap_core::{ParamName, SysRoot};
+
+use crate::cli::SetArgs;
+use crate::cmd::admin::{discover, execute, refused};
+use crate::exit::{Exit, coded};
+
+/// Runs `set`.
+pub(crate) fn run(
+    root: &SysRoot,
+    args: &SetArgs,
+    probe: &dyn ModuleProbe,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let name: ParamName = args.name.parse().map_err(|e| coded(Exit::Usage, e))?;
+    let desired = desired_one(name, &args.value).map_err(refused)?;
+    let caps = discover(root)?;
+    let plan = Plan::build(&caps, &desired, probe).map_err(refused)?;
+    execute(root, &caps, &plan, args.dry_run, json, out)
+}
