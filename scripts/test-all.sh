@@ -28,6 +28,8 @@ step() {
 step fmt cargo fmt --all --check
 step clippy cargo clippy --workspace --all-targets --locked -- -D warnings
 step test cargo test --workspace --locked
+# the QEMU kernel matrix (xtask/README.md): Debian 6.1, 6.12 and 7.x guests
+step vmtest cargo xtask vmtest
 
 printf '\nsteps failed: %s\n' "${failed_steps[*]:-none}"
 echo "suite: ${passed} passed, ${failed} failed"

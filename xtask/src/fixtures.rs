@@ -3,9 +3,11 @@
 //! `zswapctl --root` read.
 //!
 //! Captured, when present (see `Documentation/admin-guide/mm/zswap.rst` for the zswap ones):
-//! - `sys/module/zswap/parameters/*`, `sys/kernel/debug/zswap/*`
+//! - `sys/module/zswap/parameters/*`, `sys/kernel/debug/zswap/*`,
+//!   `sys/kernel/debug/frontswap/*` (6.1)
 //! - `proc/{meminfo,vmstat,swaps,crypto,mounts}`, `proc/sys/kernel/osrelease`
-//! - for each cgroup2 mount in `proc/mounts`: the root's `memory.stat`, and for every cgroup
+//! - for each cgroup2 mount in `proc/mounts`: the root's `memory.stat` and
+//!   `cgroup.controllers`, and for every cgroup
 //!   with `memory.zswap.current`, its `memory.zswap.*`, `memory.stat`, `memory.max` and
 //!   `memory.current`
 //! - `sys/kernel/mm/transparent_hugepage/hugepages-*/stats/zswpout`
@@ -44,6 +46,8 @@ pub(crate) fn capture(from: &Path, to: &Path) -> Result<Vec<PathBuf>> {
     };
     dir_files(root.sys("module/zswap/parameters"))?;
     dir_files(root.debug("zswap"))?;
+    // 6.1 counts zswap's loads and stores through frontswap (removed in 6.3).
+    dir_files(root.debug("frontswap"))?;
     for name in root
         .list_dir(&root.sys("kernel/mm/transparent_hugepage"))?
         .unwrap_or_default()
@@ -59,6 +63,7 @@ pub(crate) fn capture(from: &Path, to: &Path) -> Result<Vec<PathBuf>> {
     for mnt in cgroup2_mounts(&mounts) {
         let dir = root.map_abs(Path::new(&mnt));
         wanted.push(dir.join("memory.stat"));
+        wanted.push(dir.join("cgroup.controllers"));
         cgroups_with_zswap(&root, &dir, 0, &mut wanted)?;
     }
 
@@ -144,6 +149,8 @@ mod tests {
         put(s, "sys/module/zswap/parameters/compressor", "lzo\n");
         put(s, "sys/module/other/parameters/x", "1\n");
         put(s, "sys/kernel/debug/zswap/stored_pages", "5\n");
+        put(s, "sys/kernel/debug/frontswap/loads", "7\n");
+        put(s, "sys/fs/cgroup/cgroup.controllers", "cpu memory\n");
         put(s, "proc/vmstat", "zswpout 3\n");
         put(s, "proc/mounts", "cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n");
         put(s, "proc/sys/kernel/osrelease", "6.12.1\n");
@@ -171,10 +178,12 @@ mod tests {
                 "proc/mounts",
                 "proc/sys/kernel/osrelease",
                 "proc/vmstat",
+                "sys/fs/cgroup/cgroup.controllers",
                 "sys/fs/cgroup/memory.stat",
                 "sys/fs/cgroup/wl/memory.stat",
                 "sys/fs/cgroup/wl/memory.zswap.current",
                 "sys/fs/cgroup/wl/memory.zswap.max",
+                "sys/kernel/debug/frontswap/loads",
                 "sys/kernel/debug/zswap/stored_pages",
                 "sys/kernel/mm/transparent_hugepage/hugepages-64kB/stats/zswpout",
                 "sys/module/zswap/parameters/compressor",

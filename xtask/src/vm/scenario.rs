@@ -100,6 +100,30 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         out_disk_mb: Some(64),
         listed: false,
     },
+    // Harness self-tests, expected to FAIL fast with the console tail: a kernel panic
+    // (sysrq crash) and a guest that never finishes (killed after --timeout).
+    Scenario {
+        name: "selftest-panic",
+        script: "check about_to_panic true\necho c > /proc/sysrq-trigger\nsleep 600\n",
+        binaries: &[],
+        modules: &[],
+        cmdline: &[],
+        memory_mb: 256,
+        host_check: None,
+        out_disk_mb: None,
+        listed: false,
+    },
+    Scenario {
+        name: "selftest-hang",
+        script: "check about_to_hang true\nsleep 100000\n",
+        binaries: &[],
+        modules: &[],
+        cmdline: &[],
+        memory_mb: 256,
+        host_check: None,
+        out_disk_mb: None,
+        listed: false,
+    },
 ];
 
 /// The scenario called `name`.

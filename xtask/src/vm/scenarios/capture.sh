@@ -1,14 +1,19 @@
 # capture: fixture trees for `cargo xtask capture-fixtures --guest`. The guest boots with
 # zswap off; "fresh" is captured first, then zswap is enabled and the workload scenario runs
-# (its checks count here too), then "after-workload" is captured. Both trees go to /dev/vdb
-# as a tar archive the host unpacks.
+# (its checks count here too); "after-workload" is captured while the workload's pages are in
+# zswap (the workload_held hook), so its counters, pool and cgroup files are not empty. Both
+# trees go to /dev/vdb as a tar archive the host unpacks.
 mkdir -p /tmp/cap
 xtask capture-fixtures --from / --to /tmp/cap/fresh > /dev/null
 check captured_fresh [ -f /tmp/cap/fresh/proc/vmstat ]
+check fresh_has_zswap_off [ "$(cat /tmp/cap/fresh/sys/module/zswap/parameters/enabled)" = N ]
 echo Y > /sys/module/zswap/parameters/enabled
+workload_held() {
+    xtask capture-fixtures --from / --to /tmp/cap/after-workload > /dev/null
+}
 . /scenario/workload.sh
-xtask capture-fixtures --from / --to /tmp/cap/after-workload > /dev/null
-check captured_after [ -f /tmp/cap/after-workload/sys/kernel/debug/zswap/stored_pages ]
+check captured_after [ -f /tmp/cap/after-workload/sys/fs/cgroup/workload/memory.zswap.current ]
+check after_has_stored_pages [ "$(cat /tmp/cap/after-workload/sys/kernel/debug/zswap/stored_pages)" -gt 0 ]
 tar -cf /dev/vdb -C /tmp/cap fresh after-workload
 check tar_written [ $? -eq 0 ]
 sync

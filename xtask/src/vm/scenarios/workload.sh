@@ -46,6 +46,9 @@ check cg_zswpout_equals_vmstat_delta [ "$cg_zswpout" -eq $((out1 - out0)) ]
 check pool_smaller_than_stored_pages [ "$pool" -lt $((stored * 4096)) ]
 check cg_zswapped_at_most_stored [ $((cg_zswapped / 4096)) -le "$stored" ]
 
+# A hook for scenarios that source this one (capture.sh): the pages are out right now.
+if type workload_held > /dev/null 2>&1; then workload_held; fi
+
 touch /tmp/wl.go
 wait $pid
 rc=$?
