@@ -49,6 +49,9 @@ pub(crate) enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff).
     Man,
+    /// Which compressor, which pool size: run a file of raw pages, a process's anonymous
+    /// memory or an ELF core file through every kernel compressor and zswap's rules.
+    Analyze(AnalyzeArgs),
 }
 
 /// `zswapctl status`.
@@ -143,6 +146,63 @@ pub(crate) struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub(crate) shell: clap_complete::Shell,
+}
+
+/// How `analyze` reads FILE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum InputFormat {
+    /// An ELF header means a core file; anything else is raw pages.
+    Auto,
+    /// Raw 4096-byte pages.
+    Raw,
+    /// An ELF core file: the PT_LOAD segments.
+    Core,
+}
+
+/// `zswapctl analyze`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Figures per compressor: pages, zero/same-filled/incompressible pages, \
+                        compressed_bytes (what zswap charges), pool_bytes (zsmalloc pool with \
+                        every page stored at once), ratio, time per page, zsmalloc class \
+                        histogram (--json) and fragmentation. See crates/zswapctl/README-analyze.md."
+)]
+pub(crate) struct AnalyzeArgs {
+    /// File of raw pages or ELF core file ('-' is not supported: give a path).
+    #[arg(
+        value_name = "FILE",
+        required_unless_present = "pid",
+        conflicts_with = "pid"
+    )]
+    pub(crate) input: Option<PathBuf>,
+
+    /// Analyse the anonymous memory of this live process (pages not in RAM are skipped).
+    #[arg(long, value_name = "PID")]
+    pub(crate) pid: Option<u32>,
+
+    /// With --pid: only this address range, START-END in hex as in /proc/PID/maps.
+    #[arg(long, value_name = "START-END", requires = "pid")]
+    pub(crate) address: Option<zswap_analyze::AddressRange>,
+
+    /// How to read FILE.
+    #[arg(long = "input-format", value_enum, default_value = "auto")]
+    pub(crate) format: InputFormat,
+
+    /// A compressor to try (repeatable); default: every compressor the model has.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) compressor: Vec<zswap_core::Algorithm>,
+
+    /// Kernel era whose rules apply (6.1, 6.12, 6.18 or later); default: the running kernel's.
+    #[arg(long, value_name = "ERA")]
+    pub(crate) kernel: Option<zswap_core::compress::KernelEra>,
+
+    /// Worker threads; default: one per core.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(usize))]
+    pub(crate) jobs: Option<usize>,
+
+    /// Also draw the compressed-size distributions to this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub(crate) plot: Option<PathBuf>,
 }
 
 #[cfg(test)]

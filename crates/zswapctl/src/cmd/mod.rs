@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub(crate) mod admin;
+pub(crate) mod analyze;
 pub(crate) mod apply;
 pub(crate) mod check;
 pub(crate) mod generate;

@@ -7,6 +7,7 @@
 )] // test code reads the trees directly to check the tool against them
 
 mod admin_trees;
+mod analyze;
 mod cli_gen;
 mod fixtures;
 mod host_admin;

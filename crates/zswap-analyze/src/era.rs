@@ -1,0 +1,75 @@
+//! Which era's rules the running (or captured) kernel follows, from what its zswap exposes:
+//! `same_filled_pages_enabled` exists only in the 6.1 profile, `zpool` only up to 6.17
+//! (kernel notes §1); otherwise the release decides.
+
+use zswap_core::compress::KernelEra;
+use zswap_core::{SysRoot, read_release};
+
+/// The era found and how it was told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EraGuess {
+    /// The era profile.
+    pub era: KernelEra,
+    /// How it was decided, for messages.
+    pub evidence: String,
+}
+
+const PARAMS: &str = "module/zswap/parameters";
+
+/// The era of the kernel below `root`, or None when nothing tells it (no zswap parameters
+/// and a release outside the modelled ones).
+pub fn detect_era(root: &SysRoot) -> Option<EraGuess> {
+    let params = root.sys(PARAMS);
+    if root.exists(&params.join("same_filled_pages_enabled")) {
+        return Some(EraGuess {
+            era: KernelEra::V6_1,
+            evidence: "zswap has same_filled_pages_enabled (6.1 profile)".to_owned(),
+        });
+    }
+    let release = read_release(root).ok().flatten();
+    if root.exists(&params.join("zpool")) {
+        return Some(EraGuess {
+            era: KernelEra::V6_12,
+            evidence: "zswap has a zpool parameter (6.12 profile, kernels up to 6.17)".to_owned(),
+        });
+    }
+    let r = release?;
+    let era = KernelEra::for_release(r.major, r.minor)?;
+    Some(EraGuess {
+        era,
+        evidence: format!("kernel release '{}'", r.text),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zswap_testkit::FixtureRoot;
+
+    #[test]
+    fn same_filled_means_6_1() {
+        let f = FixtureRoot::new();
+        f.param("same_filled_pages_enabled", "Y")
+            .param("zpool", "zbud");
+        assert_eq!(detect_era(&f.root()).unwrap().era, KernelEra::V6_1);
+    }
+
+    #[test]
+    fn zpool_means_6_12() {
+        let f = FixtureRoot::new();
+        f.param("zpool", "zsmalloc");
+        f.proc("sys/kernel/osrelease", "6.12.57+deb13-amd64\n");
+        assert_eq!(detect_era(&f.root()).unwrap().era, KernelEra::V6_12);
+    }
+
+    #[test]
+    fn otherwise_the_release() {
+        let f = FixtureRoot::new();
+        f.params_6_18();
+        f.proc("sys/kernel/osrelease", "6.18.44-fc-v595\n");
+        assert_eq!(detect_era(&f.root()).unwrap().era, KernelEra::V6_18);
+        let g = FixtureRoot::new();
+        g.proc("sys/kernel/osrelease", "6.6.1\n");
+        assert_eq!(detect_era(&g.root()), None);
+    }
+}

@@ -1,0 +1,32 @@
+//! zswap-analyze: what each kernel compressor and zswap allocator would make of a workload's
+//! own pages, read from a file of raw pages, a live process or an ELF core file.
+//!
+//! For every page it applies zswap's per-era rules (zero and same-filled pages, incompressible
+//! pages, kernel notes §3.3-§3.6, `Documentation/admin-guide/mm/zswap.rst`) with the
+//! kernel-exact compressors of [`zswap_core::compress`], and sizes the zsmalloc pool with the
+//! era's class table from [`zswap_core::sim`] (zbud too for 6.1). The result per compressor
+//! is a [`CompressorReport`]; [`recommend`] weighs pool size against speed.
+//!
+//! The input readers do I/O (files, `/proc/PID/*` through a [`zswap_core::SysRoot`]); the
+//! per-page rules ([`stats`]) and reports are pure. [`analyze`] uses every core and bounded
+//! memory; see `engine` for the threading design.
+#![deny(missing_docs)]
+
+mod engine;
+mod era;
+mod error;
+mod report;
+mod source;
+pub mod stats;
+pub mod svg;
+
+pub use engine::{Analysis, AnalyzeOptions, CHUNK_PAGES, analyze, modelled_algorithms};
+pub use era::{EraGuess, detect_era};
+pub use error::{AnalyzeError, FailureKind, Result};
+pub use report::{
+    ClassBin, CompressorReport, Recommendation, SPEED_BUDGET, ZbudFigures, recommend,
+};
+pub use source::{
+    AddressRange, CoreSource, FileSource, PageSource, ParseRangeError, PidSource, SourceSummary,
+    anonymous_ranges, is_elf,
+};

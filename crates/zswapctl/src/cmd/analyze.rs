@@ -1,0 +1,310 @@
+//! `zswapctl analyze`: how the pages of a file, a process or a core file would fare in zswap
+//! with each compressor (issue 5). The engine is `zswap-analyze`; this file picks the input,
+//! the era and the compressors, shows progress and prints.
+
+use std::fs::File;
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use zswap_analyze::svg::{LineChart, Series};
+use zswap_analyze::{
+    Analysis, AnalyzeError, AnalyzeOptions, CoreSource, FailureKind, FileSource, PageSource,
+    PidSource, detect_era, is_elf, modelled_algorithms,
+};
+use zswap_core::SysRoot;
+use zswap_core::compress::{Algorithm, KernelEra, PageCompressor};
+
+use crate::cli::{AnalyzeArgs, InputFormat};
+use crate::exit::{Exit, coded};
+use crate::human;
+
+/// Maps an analysis error to its exit status.
+pub(crate) fn exit_for(err: AnalyzeError) -> anyhow::Error {
+    let exit = match err.kind() {
+        FailureKind::BadInput => Exit::Usage,
+        FailureKind::Permission => Exit::Permission,
+        _ => Exit::Runtime,
+    };
+    coded(exit, err)
+}
+
+/// The era to apply: `--kernel`, else what the kernel below `root` shows.
+pub(crate) fn pick_era(root: &SysRoot, asked: Option<KernelEra>) -> Result<(KernelEra, String)> {
+    if let Some(era) = asked {
+        return Ok((era, "--kernel".to_owned()));
+    }
+    detect_era(root)
+        .map(|g| (g.era, g.evidence))
+        .ok_or_else(|| {
+            coded(
+                Exit::Usage,
+                anyhow::anyhow!(
+                    "cannot tell this kernel's zswap era from '{}'; pass --kernel 6.1, 6.12 or 6.18",
+                    root.root().display()
+                ),
+            )
+        })
+}
+
+/// The compressors to run: those named (each must be modelled), else every modelled one.
+pub(crate) fn pick_algorithms(names: &[Algorithm], era: KernelEra) -> Result<Vec<Algorithm>> {
+    if names.is_empty() {
+        return Ok(modelled_algorithms());
+    }
+    let mut out: Vec<Algorithm> = Vec::new();
+    for &a in names {
+        if let Err(source) = PageCompressor::new(a, era) {
+            return Err(exit_for(AnalyzeError::Compressor {
+                algorithm: a,
+                source,
+            }));
+        }
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    Ok(out)
+}
+
+fn open_source(root: &SysRoot, args: &AnalyzeArgs) -> Result<Box<dyn PageSource>> {
+    if let Some(pid) = args.pid {
+        let s = PidSource::open(root, pid, args.address).map_err(exit_for)?;
+        return Ok(Box::new(s));
+    }
+    let Some(path) = &args.input else {
+        return Err(coded(
+            Exit::Usage,
+            anyhow::anyhow!("nothing to analyse: give a FILE or --pid PID"),
+        ));
+    };
+    let format = match args.format {
+        InputFormat::Auto => sniff(path).map_err(exit_for)?,
+        f => f,
+    };
+    Ok(match format {
+        InputFormat::Core => Box::new(CoreSource::open(path).map_err(exit_for)?),
+        _ => Box::new(FileSource::open(path).map_err(exit_for)?),
+    })
+}
+
+/// Looks at the first bytes: an ELF core header means a core file; anything else (other ELF
+/// files included) is raw pages.
+fn sniff(path: &Path) -> zswap_analyze::Result<InputFormat> {
+    let mut head = Vec::with_capacity(18);
+    let f = File::open(path).map_err(|e| AnalyzeError::open(path, e))?;
+    f.take(18)
+        .read_to_end(&mut head)
+        .map_err(|e| AnalyzeError::open(path, e))?;
+    Ok(if is_elf(&head) && head.get(16..18) == Some(&[4, 0][..]) {
+        InputFormat::Core
+    } else {
+        InputFormat::Raw
+    })
+}
+
+/// A one-line progress display on stderr, redrawn at most ten times a second.
+struct Progress {
+    total: Option<u64>,
+    last: Mutex<Instant>,
+    started: Instant,
+}
+
+impl Progress {
+    fn new(total: Option<u64>) -> Progress {
+        let now = Instant::now();
+        Progress {
+            total,
+            last: Mutex::new(now),
+            started: now,
+        }
+    }
+
+    #[allow(clippy::print_stderr)] // the progress line is the binary's own stderr output
+    fn update(&self, done: u64) {
+        let Ok(mut last) = self.last.try_lock() else {
+            return;
+        };
+        if last.elapsed() < Duration::from_millis(100) {
+            return;
+        }
+        *last = Instant::now();
+        let rate = done as f64 * 4096.0 / 1e6 / self.started.elapsed().as_secs_f64().max(1e-3);
+        match self.total.filter(|&t| t > 0) {
+            Some(t) => {
+                let pct = (done.min(t) * 100 / t) as usize;
+                let bar = format!("{}{}", "#".repeat(pct / 4), ".".repeat(25 - pct / 4));
+                eprint!("\r[{bar}] {pct:3}% {done}/{t} pages {rate:.0} MB/s ");
+            }
+            None => eprint!("\r{done} pages {rate:.0} MB/s "),
+        }
+    }
+
+    #[allow(clippy::print_stderr)]
+    fn finish(&self) {
+        eprint!("\r{:60}\r", "");
+    }
+}
+
+#[allow(clippy::print_stderr)] // warnings go to the binary's stderr
+fn warn_skipped(a: &Analysis) {
+    let i = &a.input;
+    if i.kind == "file" && i.bytes_ignored > 0 {
+        eprintln!(
+            "zswapctl: warning: '{}' is not a whole number of 4096-byte pages: the last {} bytes were ignored",
+            i.name, i.bytes_ignored
+        );
+    }
+    if i.pages_unreadable > 0 {
+        eprintln!(
+            "zswapctl: warning: {} pages of {} '{}' could not be read and were skipped",
+            i.pages_unreadable, i.kind, i.name
+        );
+    }
+}
+
+/// Runs `zswapctl analyze`.
+pub(crate) fn run(
+    root: &SysRoot,
+    args: &AnalyzeArgs,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let (era, evidence) = pick_era(root, args.kernel)?;
+    let algorithms = pick_algorithms(&args.compressor, era)?;
+    let mut source = open_source(root, args)?;
+    let threads = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let opts = AnalyzeOptions {
+        era,
+        algorithms,
+        threads,
+    };
+    let progress = std::io::stderr()
+        .is_terminal()
+        .then(|| Progress::new(source.pages_hint()));
+    let tick = |done: u64| {
+        if let Some(p) = &progress {
+            p.update(done);
+        }
+    };
+    let analysis = zswap_analyze::analyze(source.as_mut(), &opts, &tick);
+    if let Some(p) = &progress {
+        p.finish();
+    }
+    let analysis = analysis.map_err(exit_for)?;
+    warn_skipped(&analysis);
+    if let Some(path) = &args.plot {
+        write_plot(path, &analysis)?;
+    }
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &analysis)?;
+        writeln!(out)?;
+    } else {
+        print_table(out, &analysis, &evidence)?;
+    }
+    Ok(())
+}
+
+fn write_plot(path: &Path, a: &Analysis) -> Result<()> {
+    let chart = LineChart {
+        title: format!(
+            "Compressed page sizes by zsmalloc class (Linux {} rules)",
+            a.kernel
+        ),
+        x_label: "zsmalloc class size (bytes)".to_owned(),
+        y_label: "pages".to_owned(),
+        series: a
+            .compressors
+            .iter()
+            .map(|c| Series {
+                name: c.compressor.clone(),
+                points: c
+                    .histogram
+                    .iter()
+                    .map(|b| (f64::from(b.class_size), b.objects as f64))
+                    .collect(),
+            })
+            .collect(),
+        marks: Vec::new(),
+    };
+    let mut f = File::create(path)
+        .with_context(|| format!("cannot create plot file '{}'", path.display()))?;
+    f.write_all(chart.to_svg().as_bytes())
+        .with_context(|| format!("cannot write plot file '{}'", path.display()))?;
+    Ok(())
+}
+
+fn opt(v: Option<f64>, digits: usize) -> String {
+    v.map_or_else(|| "-".to_owned(), |x| format!("{x:.digits$}"))
+}
+
+fn print_table(out: &mut dyn Write, a: &Analysis, evidence: &str) -> Result<()> {
+    let i = &a.input;
+    writeln!(
+        out,
+        "{} pages from {} '{}' under Linux {} rules ({evidence}), {} threads",
+        human::count(i.pages),
+        i.kind,
+        i.name,
+        a.kernel,
+        a.threads
+    )?;
+    if i.pages_not_present > 0 {
+        writeln!(
+            out,
+            "  {} pages not in memory were skipped",
+            human::count(i.pages_not_present)
+        )?;
+    }
+    writeln!(
+        out,
+        "{:<9} {:>9} {:>8} {:>8} {:>8} {:>10} {:>10} {:>10} {:>6} {:>6} {:>8} {:>5}",
+        "COMPR",
+        "PAGES",
+        "ZERO",
+        "SAME",
+        "INCOMPR",
+        "STORED",
+        "COMPRESSED",
+        "POOL",
+        "RATIO",
+        "POOL-R",
+        "US/PAGE",
+        "FRAG"
+    )?;
+    for c in &a.compressors {
+        writeln!(
+            out,
+            "{:<9} {:>9} {:>8} {:>8} {:>8} {:>10} {:>10} {:>10} {:>6} {:>6} {:>8} {:>4}%",
+            c.compressor,
+            c.pages,
+            c.zero_pages,
+            c.same_filled_pages,
+            c.incompressible_pages,
+            c.stored_pages,
+            human::size(c.compressed_bytes),
+            human::size(c.pool_bytes),
+            opt(c.ratio, 2),
+            opt(c.pool_ratio, 2),
+            opt(c.ns_per_page.map(|n| n / 1000.0), 2),
+            opt(c.fragmentation.map(|f| f * 100.0), 0),
+        )?;
+        if let Some(z) = c.zbud_pool_bytes {
+            writeln!(
+                out,
+                "{:<9} zbud pool {} ({} pages too large for zbud)",
+                "",
+                human::size(z),
+                c.zbud_rejected_pages.unwrap_or(0)
+            )?;
+        }
+    }
+    if let Some(r) = &a.recommendation {
+        writeln!(out, "recommendation: {}: {}", r.compressor, r.reason)?;
+    }
+    Ok(())
+}
