@@ -34,7 +34,7 @@ impl FileSource {
                 source: io::Error::new(io::ErrorKind::IsADirectory, "it is a directory"),
             });
         }
-        let len = meta.is_file().then(|| meta.len());
+        let len = meta.is_file().then_some(meta.len());
         if let Some(bytes) = len
             && bytes < PAGE_SIZE as u64
         {
