@@ -2,9 +2,11 @@
 //! lets the memory limit of its cgroup push them out through zswap, then reads them back and
 //! verifies every byte.
 //!
-//! Usage: `zswap-workload --pages N [--seed S] [--hold-file PATH]`. With `--hold-file`, after
-//! filling it creates `PATH.filled` and waits until `PATH` exists before verifying, so a test
-//! can read the kernel's counters while the pages are swapped out.
+//! Usage: `zswap-workload --pages N [--seed S] [--hold-file PATH] [--write-file PATH]`. With
+//! `--hold-file`, after filling it creates `PATH.filled` and waits until `PATH` exists before
+//! verifying, so a test can read the kernel's counters while the pages are swapped out. With
+//! `--write-file` it only writes the N pages to PATH (e.g. on tmpfs, so that the pages belong
+//! to the writer's cgroup and can be reclaimed later) and prints `written=N`.
 //!
 //! Output (stdout): `pages=N text=T zero=Z random=R`, then `verified=V mismatches=M`.
 //! Exit status 0 if and only if every page matched.
@@ -20,6 +22,7 @@ struct Args {
     pages: usize,
     seed: u64,
     hold: Option<PathBuf>,
+    write: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -27,6 +30,7 @@ fn parse_args() -> Result<Args> {
         pages: 0,
         seed: 1,
         hold: None,
+        write: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -35,12 +39,16 @@ fn parse_args() -> Result<Args> {
             "--pages" => a.pages = val()?.parse().context("'--pages' takes a number")?,
             "--seed" => a.seed = val()?.parse().context("'--seed' takes a number")?,
             "--hold-file" => a.hold = Some(PathBuf::from(val()?)),
+            "--write-file" => a.write = Some(PathBuf::from(val()?)),
             "--version" => {
                 print_line(&format!("zswap-workload {}", env!("CARGO_PKG_VERSION")));
                 std::process::exit(0);
             }
             other => {
-                bail!("unknown argument '{other}'; usage: --pages N [--seed S] [--hold-file PATH]")
+                bail!(
+                    "unknown argument '{other}'; usage: --pages N [--seed S] \
+                     [--hold-file PATH] [--write-file PATH]"
+                )
             }
         }
     }
@@ -105,8 +113,27 @@ fn wait_for(path: &Path) {
     }
 }
 
+/// Writes the pages to `path`, one `write` per page.
+fn write_file(path: &Path, pages: usize, seed: u64) -> Result<()> {
+    use std::io::Write;
+    let mut f =
+        std::fs::File::create(path).with_context(|| format!("creating '{}'", path.display()))?;
+    let mut p = [0u8; PAGE_SIZE];
+    for i in 0..pages as u64 {
+        fill(&mut p, i, seed);
+        f.write_all(&p)
+            .with_context(|| format!("writing page {i} to '{}'", path.display()))?;
+    }
+    print_line(&format!("written={pages}"));
+    Ok(())
+}
+
 fn run() -> Result<bool> {
     let args = parse_args()?;
+    if let Some(path) = &args.write {
+        write_file(path, args.pages, args.seed)?;
+        return Ok(true);
+    }
     let len = args
         .pages
         .checked_mul(PAGE_SIZE)

@@ -13,6 +13,7 @@ mod cpio;
 mod guest_bins;
 mod initramfs;
 mod kernel;
+mod model_check;
 mod modules;
 mod prereq;
 mod qemu;

@@ -1,0 +1,64 @@
+# model: the zswap model's predictions against a real kernel. For every compressor (and on
+# 6.1 both zpools) known pages are written into a tmpfs file by a process inside a cgroup v2
+# group, then memory.reclaim pushes every one of them out through zswap. The counter deltas
+# are reported for the host, which replays the same pages through zswap_core::sim.
+PAGES=${MODEL_PAGES:-1200}
+SEED=${MODEL_SEED:-7}
+CG=/sys/fs/cgroup/model
+
+check zswap_enabled [ "$(param enabled)" = Y ]
+check swap_active [ "$(awk 'NR > 1' /proc/swaps | wc -l)" -ge 1 ]
+mkdir $CG
+mkdir /tmp/model
+mount -t tmpfs -o huge=never,size=64m none /tmp/model
+value pages "$PAGES"
+value seed "$SEED"
+value mem_total_kb "$(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo)"
+value max_pool_percent "$(param max_pool_percent)"
+value accept_threshold_percent "$(param accept_threshold_percent)"
+
+if [ -n "$(param zpool)" ]; then zpools="$(param zpool)"; else zpools=none; fi
+if [ "$VMTEST_SERIES" = 6.1 ]; then zpools="zbud zsmalloc"; fi
+
+# snap: the counters named in NAMES, space separated
+snap() {
+    echo "$(debug_get stored_pages) $(debug_get pool_total_size) $(debug_get same_filled_pages)" \
+        "$(debug_get stored_incompressible_pages) $(debug_get reject_compress_poor)" \
+        "$(debug_get reject_compress_fail) $(debug_get reject_alloc_fail)" \
+        "$(debug_get written_back_pages) $(debug_get pool_limit_hit)" \
+        "$(vmstat_get zswpout) $(vmstat_get swpout_zero) $(cat $CG/memory.zswap.current)"
+}
+NAMES="stored_pages pool_total_size same_filled_pages stored_incompressible_pages reject_compress_poor reject_compress_fail reject_alloc_fail written_back_pages pool_limit_hit zswpout swpout_zero zswap_current"
+
+for zp in $zpools; do
+    [ "$zp" != none ] && { echo "$zp" > /sys/module/zswap/parameters/zpool || continue; }
+    for alg in lzo lzo-rle lz4 lz4hc zstd deflate 842; do
+        if ! echo "$alg" > /sys/module/zswap/parameters/compressor 2>/dev/null; then
+            note "compressor $alg not available"
+            continue
+        fi
+        if [ "$(debug_get pool_total_size)" != 0 ]; then
+            swapoff /dev/vda && swapon /dev/vda
+        fi
+        before=$(snap)
+        in_cgroup model zswap-workload --pages "$PAGES" --seed "$SEED" \
+            --write-file /tmp/model/data > /dev/null
+        i=0
+        while [ "$(stat_get $CG/memory.stat shmem)" -gt 0 ] && [ $i -lt 40 ]; do
+            echo 64M > $CG/memory.reclaim 2>/dev/null
+            i=$((i + 1))
+        done
+        after=$(snap)
+        check "reclaimed_all_$alg.$zp" [ "$(stat_get $CG/memory.stat shmem)" -eq 0 ]
+        check "pool_empty_before_$alg.$zp" [ "$(echo "$before" | cut -d' ' -f2)" -eq 0 ]
+        k=1
+        for n in $NAMES; do
+            b=$(echo "$before" | cut -d' ' -f$k)
+            a=$(echo "$after" | cut -d' ' -f$k)
+            value "m.$alg.$zp.$n" "$((a - b))"
+            k=$((k + 1))
+        done
+        rm /tmp/model/data
+    done
+done
+umount /tmp/model
