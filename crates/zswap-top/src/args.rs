@@ -27,6 +27,10 @@ pub struct TopArgs {
     /// Do not walk the cgroup v2 hierarchy (large hosts).
     #[arg(long)]
     pub no_cgroups: bool,
+
+    /// Do not load the eBPF probe (latency histograms need root and a kernel with BTF).
+    #[arg(long)]
+    pub no_probe: bool,
 }
 
 /// A refresh interval the user refused, and why.

@@ -16,6 +16,7 @@
 mod app;
 mod args;
 mod collector;
+mod ebpf;
 mod event;
 mod explain;
 mod format;

@@ -19,6 +19,7 @@ use zswap_core::{CollectOptions, SysRoot};
 use crate::app::{Action, App, AppOptions};
 use crate::args::TopArgs;
 use crate::collector::Collector;
+use crate::ebpf;
 use crate::event::Event;
 use crate::probe::{ProbeSource, ProbeStatus};
 use crate::terminal;
@@ -62,7 +63,8 @@ pub enum TopError {
 pub struct TopOptions {
     args: TopArgs,
     color: bool,
-    probe: Result<Box<dyn ProbeSource>, String>,
+    /// `None`: load the eBPF probe unless `--no-probe`.
+    probe: Option<Result<Box<dyn ProbeSource>, String>>,
 }
 
 impl std::fmt::Debug for TopOptions {
@@ -70,18 +72,22 @@ impl std::fmt::Debug for TopOptions {
         f.debug_struct("TopOptions")
             .field("args", &self.args)
             .field("color", &self.color)
-            .field("probe", &self.probe.as_ref().map(|_| "source"))
+            .field(
+                "probe",
+                &self.probe.as_ref().map(|p| p.as_ref().map(|_| "source")),
+            )
             .finish()
     }
 }
 
 impl TopOptions {
-    /// The command-line arguments, with colour on and no probe.
+    /// The command-line arguments, with colour on; the eBPF probe is loaded when watching
+    /// the running kernel, unless `--no-probe`.
     pub fn new(args: TopArgs) -> TopOptions {
         TopOptions {
             args,
             color: true,
-            probe: Err("this zswapctl was built without the eBPF loader (zswap-probe)".into()),
+            probe: None,
         }
     }
 
@@ -91,9 +97,10 @@ impl TopOptions {
         self
     }
 
-    /// The latency histograms' source, or why there is none.
+    /// The latency histograms' source, or why there is none, instead of loading the eBPF
+    /// probe.
     pub fn probe(mut self, probe: Result<Box<dyn ProbeSource>, String>) -> TopOptions {
-        self.probe = probe;
+        self.probe = Some(probe);
         self
     }
 }
@@ -113,6 +120,11 @@ pub fn run(root: SysRoot, opts: TopOptions) -> Result<(), TopError> {
         return Err(TopError::NotATerminal);
     }
     let TopOptions { args, color, probe } = opts;
+    let probe = match probe {
+        Some(p) => p,
+        None if args.no_probe => Err("turned off with --no-probe".to_owned()),
+        None => ebpf::load(&root),
+    };
     let (probe, status) = match probe {
         Ok(p) => (
             Some(p),

@@ -10,13 +10,33 @@ use crate::app::{App, CgroupSort, Focus};
 use crate::format::{self, human_bytes};
 use crate::ui::theme::Theme;
 
-/// Shortens a path from the left to `width` characters, keeping its end.
+/// Fits a cgroup path into `width` characters: whole, else its last components after
+/// `…/`, else the leaf alone, else the leaf's end after `…`.
 pub(crate) fn shorten_path(path: &str, width: usize) -> String {
-    let n = path.chars().count();
-    if n <= width || width < 2 {
+    let len = |s: &str| s.chars().count();
+    if len(path) <= width {
         return path.to_owned();
     }
-    let tail: String = path.chars().skip(n - (width - 1)).collect();
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    let mut best: Option<String> = None;
+    for start in (0..parts.len()).rev() {
+        let candidate = format!("…/{}", parts[start..].join("/"));
+        if len(&candidate) > width {
+            break;
+        }
+        best = Some(candidate);
+    }
+    if let Some(b) = best {
+        return b;
+    }
+    let leaf = parts.last().copied().unwrap_or(path);
+    if len(leaf) <= width {
+        return leaf.to_owned();
+    }
+    if width < 2 {
+        return leaf.chars().take(width).collect();
+    }
+    let tail: String = leaf.chars().skip(len(leaf) - (width - 1)).collect();
     format!("…{tail}")
 }
 
@@ -73,10 +93,10 @@ pub(crate) fn draw(f: &mut Frame<'_>, area: Rect, app: &App, t: Theme) {
     let wide = inner.width >= 70;
     let mut cols: Vec<(CgroupSort, &str, u16)> = vec![
         (CgroupSort::Path, "cgroup", 0),
-        (CgroupSort::Pool, "pool", 9),
-        (CgroupSort::Stored, "stored", 9),
+        (CgroupSort::Pool, "pool", 8),
+        (CgroupSort::Stored, "stored", 8),
         (CgroupSort::StoreRate, "out/s", 6),
-        (CgroupSort::LoadRate, "in/s", 6),
+        (CgroupSort::LoadRate, "in/s", 5),
     ];
     let fixed: u16 = cols.iter().map(|c| c.2 + 1).sum::<u16>() + if wide { 20 } else { 0 };
     let path_w = inner.width.saturating_sub(fixed).max(8);
@@ -163,9 +183,17 @@ mod tests {
     }
 
     #[test]
-    fn long_paths_keep_their_end() {
-        let s = shorten_path("/user.slice/user-0.slice", 10);
-        assert_eq!(s, "…r-0.slice");
-        assert_eq!(s.chars().count(), 10);
+    fn long_paths_keep_their_last_components() {
+        let p = "/user.slice/user-1000.slice/session-3.scope";
+        assert_eq!(shorten_path(p, 40), "…/user-1000.slice/session-3.scope");
+        assert_eq!(shorten_path(p, 20), "…/session-3.scope");
+    }
+
+    #[test]
+    fn a_leaf_too_long_for_its_prefix_stands_alone_or_is_cut() {
+        let p = "/user.slice/user-1000.slice/session-3.scope";
+        assert_eq!(shorten_path(p, 15), "session-3.scope");
+        assert_eq!(shorten_path(p, 10), "…n-3.scope");
+        assert_eq!(shorten_path(p, 10).chars().count(), 10);
     }
 }

@@ -26,7 +26,7 @@ pub(crate) fn draw(f: &mut Frame<'_>, area: Rect, app: &App, t: Theme) {
     };
     let block = Block::bordered()
         .border_style(border)
-        .title(Line::styled(" latency (eBPF) ", t.title()));
+        .title(Line::styled(" latency (eBPF, since load) ", t.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let hists = match app.probe() {
@@ -57,6 +57,11 @@ pub(crate) fn draw(f: &mut Frame<'_>, area: Rect, app: &App, t: Theme) {
     let [list_area, chart_area] =
         Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(inner);
     let selected = app.latency_selected().min(hists.len() - 1);
+    let label_w = hists
+        .iter()
+        .map(|h| h.label.chars().count())
+        .max()
+        .unwrap_or(0);
     let lines: Vec<Line<'_>> = hists
         .iter()
         .enumerate()
@@ -68,7 +73,7 @@ pub(crate) fn draw(f: &mut Frame<'_>, area: Rect, app: &App, t: Theme) {
                 t.value()
             };
             Line::from(vec![
-                Span::styled(format!("{:<10}", h.label), style),
+                Span::styled(format!("{:<label_w$}", h.label), style),
                 Span::styled(format!(" n {:>6}", format::count(h.total())), t.label()),
                 Span::styled(format!(" p50 <{:>6}", q(0.5)), t.label()),
                 Span::styled(format!(" p99 <{:>6}", q(0.99)), t.label()),

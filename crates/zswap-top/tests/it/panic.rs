@@ -30,9 +30,10 @@ impl ProbeSource for PanicsOnSecondRead {
 fn dashboard_whose_probe_panics() {
     let tree = zswap_testkit::fixtures_dir().join("linux-6.18-after-workload");
     let args = TopArgs {
-        rate: Duration::from_millis(700),
+        rate: Duration::from_secs(2),
         history: 60,
         no_cgroups: true,
+        no_probe: true,
     };
     let opts = TopOptions::new(args).probe(Ok(Box::new(PanicsOnSecondRead(0))));
     let err = zswap_top::run(SysRoot::at(tree), opts).unwrap_err();
@@ -55,7 +56,7 @@ fn panic_restores_the_terminal() {
         sh_path(&dir.path().join("stty")),
     );
     let tmux = Tmux::start(&cmd, 100, 50);
-    tmux.wait_for("the dashboard", WAIT, |s| s.contains("zswapctl top #"));
+    tmux.wait_for("the dashboard", WAIT, |s| s.contains("zswapctl top #1"));
     let status = wait_for_file(&dir.path().join("status"), WAIT);
     assert_ne!(status.trim(), "0", "the child test fails after the panic");
     let screen = tmux.wait_for("the panic message", WAIT, |s| {

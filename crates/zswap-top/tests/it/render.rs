@@ -220,3 +220,82 @@ fn tiny_terminal_does_not_panic() {
     ));
     render(&app, 30, 8);
 }
+
+/// Writes one cgroup of a v2 hierarchy at `sys/fs/cgroup/unified` (where the captured
+/// trees' `/proc/mounts` puts it).
+fn write_cgroup(f: &FixtureRoot, rel: &str, pool: u64, zswpout: u64, zswpin: u64, max: &str) {
+    let dir = format!("sys/fs/cgroup/unified{rel}");
+    f.file(
+        &format!("{dir}/memory.stat"),
+        &format!(
+            "anon 1000\nzswap {pool}\nzswapped {}\nzswpin {zswpin}\nzswpout {zswpout}\nzswpwb 0\n",
+            pool * 3
+        ),
+    );
+    if rel != "/" {
+        f.file(&format!("{dir}/memory.zswap.current"), &format!("{pool}\n"));
+        f.file(&format!("{dir}/memory.zswap.max"), &format!("{max}\n"));
+        f.file(&format!("{dir}/memory.zswap.writeback"), "1\n");
+    }
+}
+
+fn tree_with_cgroups(step: u64) -> FixtureRoot {
+    let (_, dir) = fixture_trees()
+        .into_iter()
+        .find(|(n, _)| n.contains("after-workload"))
+        .unwrap_or_else(|| fixture_trees().remove(0));
+    let f = FixtureRoot::copy_of(&dir);
+    f.file(
+        "sys/fs/cgroup/unified/cgroup.controllers",
+        "cpu io memory pids\n",
+    );
+    write_cgroup(&f, "/", 50 << 20, 9000 + step * 500, 100, "max");
+    write_cgroup(&f, "/system.slice", 30 << 20, 5000 + step * 100, 50, "max");
+    write_cgroup(
+        &f,
+        "/system.slice/postgresql.service",
+        25 << 20,
+        4000 + step * 90,
+        40,
+        "1073741824",
+    );
+    write_cgroup(
+        &f,
+        "/user.slice/user-1000.slice/session-3.scope",
+        4 << 20,
+        1000 + step * 400,
+        10 + step * 30,
+        "max",
+    );
+    f
+}
+
+#[test]
+fn cgroup_table_sorted_and_selected() {
+    let samples: Vec<_> = (0..2)
+        .map(|i| read_tree(tree_with_cgroups(i).path(), T0_MS + i * 1000))
+        .collect();
+    let f = tree_with_cgroups(0);
+    let mut app = app_with(options("tree cgroups", f.path()), samples);
+    let text = screen(&render(&app, 160, 48));
+    assert!(text.contains("cgroups (4)"), "{text}");
+    assert_snapshot!("cgroups-pool-160x48", render(&app, 160, 48).backend());
+    // sort by stores per second, select the second row
+    for c in ['s', 's', 'l', 'j'] {
+        app.handle_key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char(c),
+        ));
+    }
+    let t = render(&app, 80, 24);
+    let text = screen(&t);
+    // out/s: / 500, session-3.scope 400, system.slice 100, postgresql.service 90
+    let row = |needle: &str| {
+        let found = text.lines().position(|l| l.contains(needle));
+        found.unwrap_or_else(|| panic!("no row {needle}:\n{text}"))
+    };
+    assert!(row("│/ ") < row("3.scope"), "{text}");
+    assert!(row("3.scope") < row("/system.slice "), "{text}");
+    assert!(row("/system.slice ") < row("sql.service"), "{text}");
+    assert!(text.contains("out/s▼"), "{text}");
+    assert_snapshot!("cgroups-by-store-rate-80x24", t.backend());
+}

@@ -41,7 +41,9 @@ impl TopInTmux {
 
     fn first_frame(&self) -> String {
         self.tmux
-            .wait_for("the first frame", WAIT, |s| s.contains("zswapctl top #"))
+            .wait_for("the first reading on screen", WAIT, |s| {
+                sample_number(s).is_some_and(|n| n >= 1)
+            })
     }
 
     /// Waits for the exit and checks the status and that the terminal was restored.
@@ -98,6 +100,14 @@ fn top_shows_live_figures_refreshes_helps_resizes_and_quits() {
     assert!(
         screen.contains(&format!("] {pool} of {limit}")),
         "pool '{pool}' of '{limit}':\n{screen}"
+    );
+
+    // the latency panel shows histograms or says why the probe is not loaded
+    assert!(
+        ["probe not loaded:", "store ok", "nothing timed yet"]
+            .iter()
+            .any(|t| screen.contains(t)),
+        "latency panel:\n{screen}"
     );
 
     // it refreshes: the sample counter moves
