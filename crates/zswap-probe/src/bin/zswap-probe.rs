@@ -1,0 +1,192 @@
+//! zswap-probe: loads the eBPF probe, and prints what it measured until a file appears or a
+//! time runs out. A thin front end over the library for guests and scripts; the user-facing
+//! command is `zswapctl trace`.
+//!
+//! `zswap-probe summary [--until-file F] [--seconds N] [--format json|kv]` prints the attach
+//! plan and a snapshot; `zswap-probe events [--until-file F] [--seconds N]` prints one line
+//! per event. Both create `F.ready` once the probe is attached.
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line front end"
+)]
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use zswap_probe::{Probe, ProbeOptions, ProbeSnapshot};
+
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    about = "Load zswap-tools' eBPF probe and print what it measures"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Use kprobes even where fentry/fexit would work.
+    #[arg(long, global = true)]
+    kprobes: bool,
+    /// Stop when this file exists (`FILE.ready` is created once the probe is attached).
+    #[arg(long, global = true, value_name = "FILE")]
+    until_file: Option<PathBuf>,
+    /// Stop after this many seconds.
+    #[arg(long, global = true, default_value_t = 3600)]
+    seconds: u64,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print the attach plan and, at the end, the histograms and per-cgroup counts.
+    Summary {
+        /// Output form.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+    /// Print one line per store, load, invalidate and writeback.
+    Events,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    Json,
+    /// `key=value` lines, for shell scripts.
+    Kv,
+}
+
+fn mark_ready(until: Option<&Path>) -> Result<()> {
+    if let Some(f) = until {
+        let mut ready = f.as_os_str().to_owned();
+        ready.push(".ready");
+        std::fs::File::create(&ready)
+            .with_context(|| format!("cannot create '{}'", Path::new(&ready).display()))?;
+    }
+    Ok(())
+}
+
+fn done(until: Option<&Path>, start: Instant, limit: Duration) -> bool {
+    start.elapsed() >= limit || until.is_some_and(Path::exists)
+}
+
+fn print_kv(probe: &Probe, snap: &ProbeSnapshot) {
+    println!(
+        "era={}",
+        serde_json::to_string(&probe.plan().era)
+            .unwrap_or_default()
+            .trim_matches('"')
+    );
+    for a in probe.attached() {
+        println!("attached.{:?}={}:{:?}", a.role, a.symbol, a.mechanism);
+    }
+    for s in probe.skipped() {
+        println!("skipped.{:?}={}", s.role, s.function);
+    }
+    let c = &snap.counters;
+    for (k, v) in [
+        ("store_ok", c.store_ok),
+        ("store_fail", c.store_fail),
+        ("store_ok_pages", c.store_ok_pages),
+        ("load_ok", c.load_ok),
+        ("load_fail", c.load_fail),
+        ("invalidate", c.invalidate),
+        ("writeback_ok", c.writeback_ok),
+        ("writeback_fail", c.writeback_fail),
+        ("charged_bytes", c.charged_bytes),
+        ("same_filled", c.same_filled),
+        ("unmatched_exit", c.unmatched_exit),
+        ("cgroup_overflow", c.cgroup_overflow),
+    ] {
+        println!("{k}={v}");
+    }
+    for h in &snap.store_latency {
+        println!("store_latency.{}={}", h.outcome.name(), h.total());
+    }
+    for h in &snap.load_latency {
+        println!("load_latency.{}={}", h.outcome.name(), h.total());
+    }
+    println!("size_objects={}", snap.size_buckets.iter().sum::<u64>());
+    for (id, t) in &snap.cgroups {
+        println!("cgroup.{id}.store_ok_pages={}", t.store_ok_pages);
+        println!("cgroup.{id}.store_fail={}", t.store_fail);
+        println!("cgroup.{id}.load_ok={}", t.load_ok);
+        println!("cgroup.{id}.stored_bytes={}", t.stored_bytes);
+    }
+}
+
+fn run(cli: &Cli) -> Result<()> {
+    let opts = ProbeOptions {
+        events: matches!(cli.command, Command::Events),
+        kprobes_only: cli.kprobes,
+        ..ProbeOptions::default()
+    };
+    let mut probe = Probe::load(&opts)?;
+    for a in probe.attached() {
+        eprintln!(
+            "zswap-probe: {:?} -> {} ({:?})",
+            a.role, a.symbol, a.mechanism
+        );
+    }
+    for s in probe.skipped() {
+        eprintln!("zswap-probe: {:?} not hooked: {}", s.role, s.reason);
+    }
+    let until = cli.until_file.as_deref();
+    let limit = Duration::from_secs(cli.seconds);
+    let start = Instant::now();
+    mark_ready(until)?;
+    match cli.command {
+        Command::Summary { format } => {
+            while !done(until, start, limit) {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let snap = probe.snapshot()?;
+            match format {
+                Format::Json => {
+                    let doc = serde_json::json!({
+                        "plan": probe.plan(),
+                        "attached": probe.attached(),
+                        "skipped": probe.skipped(),
+                        "snapshot": snap,
+                    });
+                    println!("{}", serde_json::to_string_pretty(&doc)?);
+                }
+                Format::Kv => print_kv(&probe, &snap),
+            }
+        }
+        Command::Events => {
+            let mut stream = probe.events()?;
+            let mut out = std::io::stdout().lock();
+            while !done(until, start, limit) {
+                if let Some(e) = stream.next_event(Duration::from_millis(200))? {
+                    writeln!(
+                        out,
+                        "{:>16} cg={:<6} pid={:<7} {:<16} {:<10} {:<11} {:>9}ns {:>5}B",
+                        e.ts_ns,
+                        e.cgroup_id,
+                        e.pid,
+                        e.comm,
+                        e.op.name(),
+                        e.outcome.name(),
+                        e.latency_ns,
+                        e.bytes
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("zswap-probe: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
