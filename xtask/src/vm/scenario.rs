@@ -53,6 +53,10 @@ const ZSWAPCTL: GuestBin = GuestBin {
     package: "zswapctl",
     bin: "zswapctl",
 };
+const PROBE: GuestBin = GuestBin {
+    package: "zswap-probe",
+    bin: "zswap-probe",
+};
 const XTASK: GuestBin = GuestBin {
     package: "xtask",
     bin: "xtask",
@@ -99,6 +103,17 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         // Not in the default matrix yet: on 6.1 and 6.12 the zstd lengths and 6.12.117's lzo
         // overflow errno still differ from the compressor models (see the README).
         listed: false,
+    },
+    Scenario {
+        name: "probe",
+        script: include_str!("scenarios/probe.sh"),
+        binaries: &[WORKLOAD, PROBE],
+        modules: ZSWAP_MODULES,
+        cmdline: &["zswap.enabled=1"],
+        memory_mb: 512,
+        host_check: None,
+        out_disk_mb: None,
+        listed: true,
     },
     // Used by `cargo xtask capture-fixtures --guest`: captures before enabling zswap and after
     // the workload, and writes both trees as a tar archive to /dev/vdb.

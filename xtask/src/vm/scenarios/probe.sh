@@ -1,0 +1,68 @@
+# probe: the eBPF probe (crates/zswap-probe) attached during the workload scenario's traffic
+# must count exactly what the kernel counts: successful stores = zswpout delta, successful
+# loads = zswpin delta, the workload cgroup's stores = its memory.stat zswpout, and non-empty
+# latency histograms.
+PAGES=${WORKLOAD_PAGES:-12000}
+LIMIT=${WORKLOAD_LIMIT:-24M}
+
+check zswap_enabled [ "$(param enabled)" = Y ]
+check btf_present [ -f /sys/kernel/btf/vmlinux ]
+
+mkdir /sys/fs/cgroup/workload
+echo "$LIMIT" > /sys/fs/cgroup/workload/memory.max
+CG=/sys/fs/cgroup/workload
+# A cgroup v2 id is the inode number of its directory.
+cgid=$(stat -c %i $CG)
+value workload_cgroup_id "$cgid"
+
+zswap-probe summary --format kv --until-file /tmp/probe.stop > /tmp/probe.out 2> /tmp/probe.err &
+probe=$!
+i=0
+while [ ! -e /tmp/probe.stop.ready ] && [ $i -lt 600 ] && kill -0 $probe 2>/dev/null; do
+    sleep 0.2
+    i=$((i + 1))
+done
+while read -r line; do note "$line"; done < /tmp/probe.err
+check probe_attached [ -e /tmp/probe.stop.ready ]
+
+out0=$(vmstat_get zswpout)
+in0=$(vmstat_get zswpin)
+
+in_cgroup workload zswap-workload --pages "$PAGES" --hold-file /tmp/wl.go > /tmp/wl.out 2>&1 &
+pid=$!
+i=0
+while [ ! -e /tmp/wl.go.filled ] && [ $i -lt 600 ] && kill -0 $pid 2>/dev/null; do
+    sleep 0.2
+    i=$((i + 1))
+done
+check workload_filled [ -e /tmp/wl.go.filled ]
+touch /tmp/wl.go
+wait $pid
+check workload_verified [ $? -eq 0 ]
+
+out1=$(vmstat_get zswpout)
+in1=$(vmstat_get zswpin)
+cg_zswpout=$(stat_get $CG/memory.stat zswpout)
+touch /tmp/probe.stop
+wait $probe
+check probe_exited_cleanly [ $? -eq 0 ]
+while read -r line; do note "probe: $line"; done < /tmp/probe.out
+
+kv() { awk -F= -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' /tmp/probe.out; }
+value zswpout_delta $((out1 - out0))
+value zswpin_delta $((in1 - in0))
+value cg_zswpout "$cg_zswpout"
+value probe_store_ok_pages "$(kv store_ok_pages)"
+value probe_load_ok "$(kv load_ok)"
+value probe_cg_store_ok_pages "$(kv "cgroup.$cgid.store_ok_pages")"
+value probe_size_objects "$(kv size_objects)"
+
+check zswpout_moved [ $((out1 - out0)) -gt 0 ]
+check zswpin_moved [ $((in1 - in0)) -gt 0 ]
+check probe_stores_equal_zswpout [ "$(kv store_ok_pages)" -eq $((out1 - out0)) ]
+check probe_loads_equal_zswpin [ "$(kv load_ok)" -eq $((in1 - in0)) ]
+check probe_cgroup_stores_equal_memory_stat [ "$(kv "cgroup.$cgid.store_ok_pages")" -eq "$cg_zswpout" ]
+check store_latency_histogram_nonempty [ "$(kv store_latency.ok)" -gt 0 ]
+check load_latency_histogram_nonempty [ "$(kv load_latency.ok)" -gt 0 ]
+check size_histogram_nonempty [ "$(kv size_objects)" -gt 0 ]
+check no_unmatched_exits [ "$(kv unmatched_exit)" -eq 0 ]
