@@ -24,6 +24,7 @@ mod kallsyms;
 mod plan;
 mod probe;
 mod snapshot;
+mod trace;
 
 pub use btf::{Btf, BtfError, FuncSig, ReturnType};
 pub use error::{ProbeError, Result};
@@ -32,3 +33,6 @@ pub use kallsyms::KernelSymbols;
 pub use plan::{AttachPlan, Era, Hook, MemcgOffsets, Role, plan};
 pub use probe::{Attached, Mechanism, Probe, ProbeOptions, Skipped, probe_built};
 pub use snapshot::{CgroupTotals, Counters, LatencyHistogram, Op, Outcome, ProbeSnapshot};
+pub use trace::{
+    TRACE_FORMAT, TRACE_VERSION, TraceError, TraceHeader, TraceRecord, TraceWriter, read_trace,
+};

@@ -10,6 +10,10 @@
     clippy::print_stderr,
     reason = "a command-line front end"
 )]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a binary main reads /proc and its own files"
+)]
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -18,7 +22,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use zswap_probe::{Probe, ProbeOptions, ProbeSnapshot};
+use zswap_probe::{
+    Op, Outcome, Probe, ProbeOptions, ProbeSnapshot, TRACE_FORMAT, TRACE_VERSION, TraceHeader,
+    TraceRecord, TraceWriter, read_trace,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -49,6 +56,17 @@ enum Command {
     },
     /// Print one line per store, load, invalidate and writeback.
     Events,
+    /// Write every operation to FILE in the trace format (zswap_probe::read_trace).
+    Record {
+        /// The trace file to create.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Read a trace file and print its totals as key=value lines (no probe is loaded).
+    ReadTrace {
+        /// The trace file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -117,9 +135,39 @@ fn print_kv(probe: &Probe, snap: &ProbeSnapshot) {
     }
 }
 
+fn read_trace_file(file: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read '{}'", file.display()))?;
+    let (header, records) = read_trace(&text).with_context(|| format!("'{}'", file.display()))?;
+    println!("kernel={}", header.kernel);
+    println!("era={}", header.era);
+    println!("records={}", records.len());
+    let ok = |op: Op| {
+        records
+            .iter()
+            .filter(move |r| r.op == op && r.outcome == Outcome::Ok)
+    };
+    println!(
+        "store_ok_pages={}",
+        ok(Op::Store).map(|r| u64::from(r.pages)).sum::<u64>()
+    );
+    println!(
+        "load_ok={}",
+        ok(Op::Load).map(|r| u64::from(r.pages)).sum::<u64>()
+    );
+    println!(
+        "stored_bytes={}",
+        ok(Op::Store).map(|r| r.bytes).sum::<u64>()
+    );
+    Ok(())
+}
+
 fn run(cli: &Cli) -> Result<()> {
+    if let Command::ReadTrace { file } = &cli.command {
+        return read_trace_file(file);
+    }
     let opts = ProbeOptions {
-        events: matches!(cli.command, Command::Events),
+        events: matches!(cli.command, Command::Events | Command::Record { .. }),
         kprobes_only: cli.kprobes,
         ..ProbeOptions::default()
     };
@@ -176,6 +224,46 @@ fn run(cli: &Cli) -> Result<()> {
                 }
             }
         }
+        Command::Record { ref out } => {
+            let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+            let header = TraceHeader {
+                format: TRACE_FORMAT.into(),
+                version: TRACE_VERSION,
+                kernel: release.trim().to_owned(),
+                era: serde_json::to_value(probe.plan().era)?
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned(),
+                page_size: 4096,
+                clock: "monotonic".into(),
+                hooks: probe
+                    .attached()
+                    .iter()
+                    .map(|a| format!("{:?}:{}:{:?}", a.role, a.symbol, a.mechanism).to_lowercase())
+                    .collect(),
+            };
+            let file = std::fs::File::create(out)
+                .with_context(|| format!("cannot create '{}'", out.display()))?;
+            let mut writer = TraceWriter::new(std::io::BufWriter::new(file), &header)?;
+            let mut stream = probe.events()?;
+            let mut drain = false;
+            loop {
+                if !drain && done(until, start, limit) {
+                    drain = true;
+                }
+                match stream.next_event(Duration::from_millis(if drain { 0 } else { 200 }))? {
+                    Some(e) => writer.record(&TraceRecord::from(&e))?,
+                    None if drain => break,
+                    None => {}
+                }
+            }
+            writer.finish()?;
+            let dropped = probe.snapshot()?.counters.events_dropped;
+            if dropped > 0 {
+                eprintln!("zswap-probe: {dropped} events were lost (ring buffer full)");
+            }
+        }
+        Command::ReadTrace { .. } => {}
     }
     Ok(())
 }
