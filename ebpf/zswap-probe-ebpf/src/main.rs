@@ -58,7 +58,7 @@ static COUNTERS: PerCpuArray<u64> = PerCpuArray::with_max_entries(counter::COUNT
 static CGROUPS: PerCpuHashMap<u64, CgroupCounters> =
     PerCpuHashMap::with_max_entries(MAX_CGROUPS, 0);
 #[map]
-static EVENTS: RingBuf = RingBuf::with_byte_size(256 * 1024, 0);
+static EVENTS: RingBuf = RingBuf::with_byte_size(4 * 1024 * 1024, 0);
 #[map]
 static STORE_INFLIGHT: HashMap<u64, Inflight> = HashMap::with_max_entries(MAX_INFLIGHT, 0);
 #[map]

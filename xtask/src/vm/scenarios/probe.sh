@@ -1,7 +1,8 @@
 # probe: the eBPF probe (crates/zswap-probe) attached during the workload scenario's traffic
 # must count exactly what the kernel counts: successful stores = zswpout delta, successful
 # loads = zswpin delta, the workload cgroup's stores = its memory.stat zswpout, and non-empty
-# latency histograms.
+# latency histograms. A second probe records a trace (zswap_probe::read_trace format) at the
+# same time; its totals must match too.
 PAGES=${WORKLOAD_PAGES:-12000}
 LIMIT=${WORKLOAD_LIMIT:-24M}
 
@@ -25,6 +26,15 @@ done
 while read -r line; do note "$line"; done < /tmp/probe.err
 check probe_attached [ -e /tmp/probe.stop.ready ]
 
+zswap-probe record --out /tmp/trace.jsonl --until-file /tmp/rec.stop 2> /tmp/rec.err &
+rec=$!
+i=0
+while [ ! -e /tmp/rec.stop.ready ] && [ $i -lt 600 ] && kill -0 $rec 2>/dev/null; do
+    sleep 0.2
+    i=$((i + 1))
+done
+check recorder_attached [ -e /tmp/rec.stop.ready ]
+
 out0=$(vmstat_get zswpout)
 in0=$(vmstat_get zswpin)
 
@@ -43,9 +53,15 @@ check workload_verified [ $? -eq 0 ]
 out1=$(vmstat_get zswpout)
 in1=$(vmstat_get zswpin)
 cg_zswpout=$(stat_get $CG/memory.stat zswpout)
-touch /tmp/probe.stop
+touch /tmp/probe.stop /tmp/rec.stop
 wait $probe
 check probe_exited_cleanly [ $? -eq 0 ]
+wait $rec
+check recorder_exited_cleanly [ $? -eq 0 ]
+while read -r line; do note "recorder: $line"; done < /tmp/rec.err
+head -n 3 /tmp/trace.jsonl | while read -r line; do note "trace: $line"; done
+zswap-probe read-trace /tmp/trace.jsonl > /tmp/trace.kv
+check trace_readable [ $? -eq 0 ]
 while read -r line; do note "probe: $line"; done < /tmp/probe.out
 
 kv() { awk -F= -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' /tmp/probe.out; }
@@ -66,3 +82,9 @@ check store_latency_histogram_nonempty [ "$(kv store_latency.ok)" -gt 0 ]
 check load_latency_histogram_nonempty [ "$(kv load_latency.ok)" -gt 0 ]
 check size_histogram_nonempty [ "$(kv size_objects)" -gt 0 ]
 check no_unmatched_exits [ "$(kv unmatched_exit)" -eq 0 ]
+
+tkv() { awk -F= -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' /tmp/trace.kv; }
+value trace_records "$(tkv records)"
+check trace_stores_equal_zswpout [ "$(tkv store_ok_pages)" -eq $((out1 - out0)) ]
+check trace_loads_equal_zswpin [ "$(tkv load_ok)" -eq $((in1 - in0)) ]
+check trace_bytes_equal_probe [ "$(tkv stored_bytes)" -eq "$(kv "cgroup.$cgid.stored_bytes")" ]
