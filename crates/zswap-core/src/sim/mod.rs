@@ -9,6 +9,7 @@
 //! [`Fault::SwapCacheExists`] instead), memcg removal and reparenting.
 
 mod codec;
+mod compress_page;
 mod config;
 mod counters;
 mod era;
@@ -16,6 +17,7 @@ mod kernel_codecs;
 mod load;
 mod lru;
 mod memcg;
+mod params;
 mod pool;
 mod store;
 mod writeback;

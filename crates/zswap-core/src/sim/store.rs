@@ -3,11 +3,9 @@
 //! handling (6.1) in front of them.
 
 use super::PAGE_SIZE;
-use super::codec::CodecError;
-use super::config::ZpoolKind;
 use super::era::KernelEra;
 use super::memcg::{Event, MemcgId};
-use super::pool::{AllocError, Handle};
+
 use super::zswap::{Entry, Fault, Zswap};
 
 /// Why zswap refused a page (the kernel's reason, whether or not a counter records it).
@@ -42,6 +40,8 @@ pub enum RejectReason {
     AllocFail,
     /// `xa_store` failed (`reject_alloc_fail`).
     XarrayStore,
+    /// Not a kernel outcome: the cgroup id was not created by this model (no counter).
+    UnknownMemcg,
 }
 
 impl RejectReason {
@@ -88,28 +88,25 @@ fn same_filled(page: &[u8; 4096]) -> Option<u64> {
     (1..512).all(|i| word(i) == v).then_some(v)
 }
 
-struct Compressed {
-    length: u32,
-    data: Vec<u8>,
-    raw: bool,
-    handle: Handle,
-}
-
 impl Zswap {
     /// Swaps out one page to `slot` for a process in `memcg`.
     pub fn store(&mut self, slot: u64, memcg: MemcgId, page: &[u8; 4096]) -> StoreOutcome {
         self.store_folio(slot, memcg, std::slice::from_ref(page))
     }
 
-    /// Swaps out a folio of `pages.len()` pages to consecutive slots from `first_slot`.
+    /// Swaps out a folio of `pages.len()` pages (at least one) to consecutive slots from
+    /// `first_slot`. An empty slice is refused as a malformed folio ([`RejectReason::LargeFolio`]).
     pub fn store_folio(
         &mut self,
         first_slot: u64,
         memcg: MemcgId,
         pages: &[[u8; 4096]],
     ) -> StoreOutcome {
-        if self.memcgs.get(memcg).is_none() || pages.is_empty() {
-            return StoreOutcome::Rejected(RejectReason::Disabled);
+        if self.memcgs.get(memcg).is_none() {
+            return StoreOutcome::Rejected(RejectReason::UnknownMemcg);
+        }
+        if pages.is_empty() {
+            return StoreOutcome::Rejected(RejectReason::LargeFolio);
         }
         match self.era {
             KernelEra::V6_1 => self.store_e1(first_slot, memcg, pages),
@@ -214,93 +211,6 @@ impl Zswap {
         self.raw.zswpout += 1;
         self.e1_update_total_size();
         Ok(length)
-    }
-
-    /// Compresses and allocates per era; counts the reject counters of `zswap_compress`.
-    fn compress_into(
-        &mut self,
-        pool_id: u32,
-        page: &[u8; 4096],
-        memcg: MemcgId,
-    ) -> Result<Compressed, RejectReason> {
-        let era = self.era;
-        let mut buf = std::mem::take(&mut self.scratch);
-        let Some(pool) = self.pools.get_mut(&pool_id) else {
-            self.scratch = buf;
-            return Err(RejectReason::NoPool);
-        };
-        let mut comp = pool.codec.compress(page, &mut buf);
-        if let Ok(n) = comp
-            && n > PAGE_SIZE as usize
-        {
-            comp = Err(CodecError::NoSpace);
-        }
-        let kind = pool.kind;
-        let (data, raw) = match comp {
-            Ok(n) if era == KernelEra::V6_18 && (n == 0 || n >= PAGE_SIZE as usize) => (None, true),
-            Ok(n) => (Some(buf[..n].to_vec()), false),
-            Err(_) if era == KernelEra::V6_18 => (None, true),
-            Err(e) => {
-                self.scratch = buf;
-                return Err(match (era, e) {
-                    (KernelEra::V6_1, _) => RejectReason::CompressFail,
-                    (_, CodecError::NoSpace) => {
-                        self.raw.reject_compress_poor += 1;
-                        RejectReason::CompressPoor
-                    }
-                    (_, CodecError::Invalid) => {
-                        self.raw.reject_compress_fail += 1;
-                        RejectReason::CompressFail
-                    }
-                });
-            }
-        };
-        self.scratch = buf;
-        let data = match data {
-            Some(d) => d,
-            None => {
-                // 6.18: store as-is unless the cgroup cannot write back.
-                if !self.memcgs.writeback_enabled(memcg) {
-                    if comp == Err(CodecError::NoSpace) {
-                        self.raw.reject_compress_poor += 1;
-                        return Err(RejectReason::CompressPoor);
-                    }
-                    self.raw.reject_compress_fail += 1;
-                    return Err(RejectReason::CompressFail);
-                }
-                page.to_vec()
-            }
-        };
-        // 6.1 prepends the 8-byte zswap header for evictable zpools (zbud).
-        let header = if era == KernelEra::V6_1 && kind == ZpoolKind::Zbud {
-            8
-        } else {
-            0
-        };
-        let alloc = if self.take_fault(Fault::AllocatorAlloc) {
-            Err(AllocError::Other)
-        } else {
-            match self.pools.get_mut(&pool_id) {
-                Some(p) => p.alloc.malloc(data.len() + header),
-                None => Err(AllocError::Other),
-            }
-        };
-        match alloc {
-            Ok(handle) => Ok(Compressed {
-                length: data.len() as u32,
-                data,
-                raw,
-                handle,
-            }),
-            Err(AllocError::NoSpace) => {
-                self.raw.reject_compress_poor += 1;
-                Err(RejectReason::CompressPoor)
-            }
-            Err(AllocError::Other) => {
-                self.raw.reject_alloc_fail += 1;
-                Err(RejectReason::AllocFail)
-            }
-        }
     }
 
     /// Puts `entry` at `slot` (freeing an older one), charges, counts, adds to the LRU.

@@ -105,7 +105,7 @@ impl Zswap {
 
     /// `shrink_memcg`: one LRU entry of `memcg` (one NUMA node).
     pub(crate) fn shrink_memcg(&mut self, memcg: MemcgId) -> Result<(), ShrinkError> {
-        if !self.memcgs.writeback_enabled(memcg) {
+        if !self.writeback_enabled(memcg) {
             return Err(ShrinkError::NoEntry);
         }
         let (_, scanned, freed, _) = self.walk(memcg, 1, false);
@@ -270,7 +270,7 @@ impl Zswap {
     pub fn shrinker_scan(&mut self, memcg: MemcgId, nr_to_scan: u64) -> ShrinkerScan {
         if self.era == KernelEra::V6_1
             || !self.params.shrinker_enabled
-            || !self.memcgs.writeback_enabled(memcg)
+            || !self.writeback_enabled(memcg)
         {
             return ShrinkerScan {
                 stopped: true,
@@ -290,7 +290,7 @@ impl Zswap {
     pub fn shrinker_count(&mut self, memcg: MemcgId) -> u64 {
         if self.era == KernelEra::V6_1
             || !self.params.shrinker_enabled
-            || !self.memcgs.writeback_enabled(memcg)
+            || !self.writeback_enabled(memcg)
         {
             return 0;
         }
@@ -324,5 +324,13 @@ impl Zswap {
         if let Some(m) = self.memcgs.get_mut(memcg) {
             m.nr_disk_swapins += 1;
         }
+    }
+}
+
+impl Zswap {
+    /// `mem_cgroup_zswap_writeback_enabled`: true while zswap is disabled (so pages are not
+    /// held back from the swap device), else every level up to the root must allow it.
+    pub(crate) fn writeback_enabled(&self, memcg: MemcgId) -> bool {
+        !self.params.enabled || self.memcgs.writeback_enabled(memcg)
     }
 }

@@ -306,3 +306,51 @@ fn reject_reasons_name_their_counters() {
         Some("reject_alloc_fail")
     );
 }
+
+#[test]
+fn e1_failed_store_counts_in_frontswap() {
+    let mut z = sim(KernelEra::V6_1);
+    z.set_param(Param::Enabled(false)).unwrap();
+    assert_eq!(
+        z.store(1, MemcgId::ROOT, &page_len(100)),
+        StoreOutcome::Rejected(RejectReason::Disabled)
+    );
+    let fs = z.counters().frontswap.unwrap();
+    assert_eq!((fs.failed_stores, fs.succ_stores), (1, 0));
+}
+
+#[test]
+fn e2_uncached_load_keeps_the_entry() {
+    let mut z = sim(KernelEra::V6_12);
+    z.store(1, MemcgId::ROOT, &page_len(100));
+    let mut back = [0u8; 4096];
+    assert_eq!(z.load_uncached(1, &mut back), LoadOutcome::Loaded);
+    assert_eq!(z.entry_count(), 1);
+    assert_eq!(z.load(1, &mut back), LoadOutcome::Loaded);
+    assert_eq!(z.entry_count(), 0);
+    assert_eq!(z.counters().vmstat.zswpin, 2);
+}
+
+#[test]
+fn unknown_memcg_is_refused() {
+    let mut other = sim(KernelEra::V6_18);
+    let m = other.create_memcg(MemcgId::ROOT).unwrap();
+    let mut z = sim(KernelEra::V6_18);
+    assert_eq!(
+        z.store(1, m, &page_len(100)),
+        StoreOutcome::Rejected(RejectReason::UnknownMemcg)
+    );
+}
+
+#[test]
+fn swapoff_empties_everything() {
+    for era in KernelEra::ALL {
+        let mut z = sim(era);
+        z.store(1, MemcgId::ROOT, &page_len(100));
+        z.store(2, MemcgId::ROOT, &[0; 4096]);
+        z.swapoff();
+        assert_eq!(z.entry_count(), 0, "{era}");
+        assert_eq!(z.total_pages(), 0, "{era}");
+        assert_eq!(z.counters().debugfs.stored_pages, 0, "{era}");
+    }
+}

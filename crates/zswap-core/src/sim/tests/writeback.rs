@@ -183,3 +183,16 @@ fn e3_writeback_decompress_failure_keeps_entry() {
     assert!(z.stored_length(0).is_some(), "failed entry stays");
     assert!(z.stored_length(1).is_none());
 }
+
+#[test]
+fn writeback_flag_is_ignored_while_zswap_is_disabled() {
+    let mut z = sim_with(rle(KernelEra::V6_12).shrinker_enabled(true));
+    let m = z.create_memcg(MemcgId::ROOT).unwrap();
+    z.store(1, m, &page_len(100));
+    z.store(2, m, &page_len(100));
+    z.set_memcg_zswap_writeback(m, false).unwrap();
+    assert!(z.shrinker_scan(m, 4).stopped);
+    z.set_param(Param::Enabled(false)).unwrap();
+    let scan = z.shrinker_scan(m, 4);
+    assert_eq!((scan.scanned, scan.freed), (4, 2));
+}
