@@ -310,3 +310,25 @@ pub(crate) fn tree_6_12_never_enabled() -> FixtureRoot {
     f.file("sys/kernel/debug/sched/verbose", "N\n");
     f
 }
+
+/// A tree with every file any era has (no real kernel has them all): the 6.18 tree plus
+/// 6.1's parameters and counters, 6.5's exclusive_loads and 7.x's zswap_incomp. Its output
+/// holds every metric family the exporter can write.
+pub(crate) fn tree_everything() -> FixtureRoot {
+    let f = tree_6_18();
+    f.param("zpool", "zsmalloc")
+        .param("same_filled_pages_enabled", "Y")
+        .param("non_same_filled_pages_enabled", "Y")
+        .param("exclusive_loads", "N")
+        .debugfs("same_filled_pages", 3)
+        .debugfs("duplicate_entry", 0);
+    for n in ["loads", "succ_stores", "failed_stores", "invalidates"] {
+        f.file(&format!("sys/kernel/debug/frontswap/{n}"), "1\n");
+    }
+    f.file(
+        "sys/fs/cgroup/workload/memory.stat",
+        "anon 900\nzswap 6000000\nzswapped 18000000\nzswpin 280\nzswpout 1400\nzswpwb 70\n\
+         zswap_incomp 40960\n",
+    );
+    f
+}

@@ -5,6 +5,7 @@
 #![allow(clippy::disallowed_methods)] // test support reads fixtures, the environment and /proc
 
 mod common;
+mod deploy;
 mod golden;
 mod live;
 mod prometheus;
