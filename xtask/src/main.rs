@@ -3,8 +3,10 @@
 //! - `vmtest`: the QEMU kernel matrix (Debian 6.1, 6.12, 7.x) running scenarios in guests.
 //! - `capture-fixtures`: copies zswap-relevant kernel files from a root, or from each guest
 //!   kernel before and after a workload, into fixture trees.
+//! - `bench-exporter`: scrape latency and peak RSS, zswap-exporter vs node_exporter.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: printing is its job
 
+mod bench_exporter;
 mod fixtures;
 mod vm;
 
@@ -70,6 +72,16 @@ enum Cmd {
         guest: Vec<Series>,
         #[command(flatten)]
         guest_args: GuestArgs,
+    },
+    /// Scrape latency (p50/p99 at concurrent keep-alive clients) and peak RSS of
+    /// zswap-exporter against Debian's node_exporter, in one run on this host.
+    BenchExporter {
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        /// Scrapes per server, spread over the clients.
+        #[arg(long, default_value_t = 4000)]
+        scrapes: usize,
     },
 }
 
@@ -196,9 +208,29 @@ fn capture_guests(g: &GuestArgs, series: &[Series], to: &Path) -> Result<bool> {
     Ok(ok)
 }
 
+#[allow(clippy::disallowed_methods)] // main reads the environment
+fn bench_exporter(clients: usize, scrapes: usize) -> Result<bool> {
+    if clients == 0 || scrapes == 0 {
+        bail!("--clients and --scrapes must be at least 1");
+    }
+    let workspace = workspace_root();
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace.join("target"));
+    bench_exporter::bench(&bench_exporter::BenchOptions {
+        clients,
+        scrapes,
+        cargo: std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
+        workspace,
+        target_dir,
+    })?;
+    Ok(true)
+}
+
 fn run(cli: Cli) -> Result<bool> {
     match cli.cmd {
         Cmd::Vmtest { guest, scenarios } => vmtest(&guest, &scenarios),
+        Cmd::BenchExporter { clients, scrapes } => bench_exporter(clients, scrapes),
         Cmd::CaptureFixtures {
             from,
             to,
