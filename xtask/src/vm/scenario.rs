@@ -57,6 +57,10 @@ const PROBE: GuestBin = GuestBin {
     package: "zswap-probe",
     bin: "zswap-probe",
 };
+const EXPORTER: GuestBin = GuestBin {
+    package: "zswap-exporter",
+    bin: "zswap-exporter",
+};
 const XTASK: GuestBin = GuestBin {
     package: "xtask",
     bin: "xtask",
@@ -108,6 +112,20 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         name: "probe",
         script: include_str!("scenarios/probe.sh"),
         binaries: &[WORKLOAD, PROBE],
+        modules: ZSWAP_MODULES,
+        cmdline: &["zswap.enabled=1"],
+        memory_mb: 512,
+        host_check: None,
+        out_disk_mb: None,
+        listed: true,
+    },
+    // zswap-exporter scraped over loopback while the workload's pages are in zswap: every
+    // metric matches its kernel file and exists exactly when the file does; the workload
+    // cgroup's metrics match its memory.stat.
+    Scenario {
+        name: "exporter",
+        script: include_str!("scenarios/exporter.sh"),
+        binaries: &[WORKLOAD, EXPORTER],
         modules: ZSWAP_MODULES,
         cmdline: &["zswap.enabled=1"],
         memory_mb: 512,
