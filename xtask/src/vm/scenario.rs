@@ -190,11 +190,13 @@ pub(crate) fn names() -> String {
 /// `zswapctl status --json` printed must be JSON whose release and parameters are the
 /// kernel's own (the guest reports each parameter file as `param.NAME`).
 fn check_ctl(r: &Report, series: Series) -> Result<(), String> {
-    if let Some(json) = r.values.get("status_json") {
-        let v: serde_json::Value = serde_json::from_str(json)
-            .map_err(|e| format!("'zswapctl status --json' printed invalid JSON: {e}"))?;
-        check_status_json(&v, r)?;
-    }
+    let json = r
+        .values
+        .get("status_json")
+        .ok_or("the guest reported no 'zswapctl status --json' output")?;
+    let v: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| format!("'zswapctl status --json' printed invalid JSON: {e}"))?;
+    check_status_json(&v, r)?;
     let zpool = r.values.get("zpool").map(String::as_str);
     let expected = match series {
         Series::Bookworm => Some("zbud"),
@@ -284,11 +286,24 @@ mod tests {
     #[test]
     fn ctl_check_knows_the_zpool_eras() {
         let mut r = Report::default();
+        r.values
+            .insert("status_json".into(), r#"{"sample": {"params": {}}}"#.into());
         r.values.insert("zpool".into(), "zbud".into());
         assert!(check_ctl(&r, Series::Bookworm).is_ok());
         assert!(check_ctl(&r, Series::Trixie).is_err());
         r.values.insert("zpool".into(), "absent".into());
         assert!(check_ctl(&r, Series::Sid).is_ok());
+    }
+
+    #[test]
+    fn ctl_check_needs_the_status_output() {
+        let mut r = Report::default();
+        r.values.insert("zpool".into(), "absent".into());
+        assert!(
+            check_ctl(&r, Series::Sid)
+                .unwrap_err()
+                .contains("no 'zswapctl status")
+        );
     }
 
     fn report_with_params(params: &[(&str, &str)], json: &str) -> Report {
