@@ -112,7 +112,7 @@ pub(crate) fn draw_figures(f: &mut Frame<'_>, area: Rect, app: &App, t: Theme) {
     spans.push(
         match dbg.and_then(|d| d.get("stored_incompressible_pages")) {
             Some(n) => Span::styled(format::count(n), t.value()),
-            None if debugfs_ok => Span::styled("not counted before 6.18", t.label()),
+            None if debugfs_ok => Span::styled("n/a (6.18+)", t.label()),
             None => Span::styled("needs debugfs", t.warn()),
         },
     );

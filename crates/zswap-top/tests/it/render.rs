@@ -13,6 +13,14 @@ use crate::support::{T0_MS, app_with, fixture_trees, options, read_tree, render,
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
+/// The tree the single-state tests use: 6.18 after zswap traffic.
+fn reference_tree() -> (String, std::path::PathBuf) {
+    fixture_trees()
+        .into_iter()
+        .find(|(n, _)| n == "linux-6.18-after-workload")
+        .expect("tests/fixtures/linux-6.18-after-workload")
+}
+
 fn era_app(name: &str, dir: &std::path::Path) -> App {
     let base = read_tree(dir, T0_MS);
     app_with(
@@ -57,7 +65,7 @@ fn every_fixture_tree_shows_its_compressor_and_pool() {
 
 #[test]
 fn first_reading_waits_for_rates() {
-    let (name, dir) = fixture_trees().remove(0);
+    let (name, dir) = reference_tree();
     let app = app_with(
         options(&format!("tree tests/fixtures/{name}"), &dir),
         vec![read_tree(&dir, T0_MS)],
@@ -68,7 +76,7 @@ fn first_reading_waits_for_rates() {
 
 #[test]
 fn help_popup_at_80x24() {
-    let (name, dir) = fixture_trees().remove(0);
+    let (name, dir) = reference_tree();
     let mut app = era_app(&name, &dir);
     app.handle_key(crossterm::event::KeyEvent::from(
         crossterm::event::KeyCode::Char('?'),
@@ -79,7 +87,7 @@ fn help_popup_at_80x24() {
 
 #[test]
 fn paused_header_says_so() {
-    let (name, dir) = fixture_trees().remove(0);
+    let (name, dir) = reference_tree();
     let mut app = era_app(&name, &dir);
     app.handle_key(crossterm::event::KeyEvent::from(
         crossterm::event::KeyCode::Char('p'),
@@ -93,10 +101,7 @@ fn paused_header_says_so() {
 /// A tree with zswap parameters, meminfo and vmstat but no debugfs: a non-root user's
 /// view, or debugfs unmounted.
 fn tree_without_debugfs(mounted: bool) -> FixtureRoot {
-    let (_, dir) = fixture_trees()
-        .into_iter()
-        .find(|(n, _)| n.contains("after-workload"))
-        .unwrap_or_else(|| fixture_trees().remove(0));
+    let (_, dir) = reference_tree();
     let f = FixtureRoot::copy_of(&dir);
     let _ = fs::remove_dir_all(f.path().join("sys/kernel/debug"));
     fs::create_dir_all(f.path().join("sys/kernel/debug")).unwrap();
@@ -191,7 +196,7 @@ fn histograms() -> Vec<LatencyHistogram> {
 
 #[test]
 fn latency_histograms_when_the_probe_is_loaded() {
-    let (name, dir) = fixture_trees().remove(0);
+    let (name, dir) = reference_tree();
     let mut app = era_app(&name, &dir);
     app.handle_event(zswap_top::Event::Probe(ProbeStatus::Loaded(histograms())));
     let text = screen(&render(&app, 160, 48));
@@ -202,7 +207,7 @@ fn latency_histograms_when_the_probe_is_loaded() {
 
 #[test]
 fn probe_not_loaded_gives_the_reason() {
-    let (name, dir) = fixture_trees().remove(0);
+    let (name, dir) = reference_tree();
     let app = era_app(&name, &dir);
     let text = screen(&render(&app, 80, 24));
     assert!(text.contains("probe not loaded"), "{text}");
@@ -210,7 +215,7 @@ fn probe_not_loaded_gives_the_reason() {
 
 #[test]
 fn tiny_terminal_does_not_panic() {
-    let (name, dir) = fixture_trees().remove(0);
+    let (name, dir) = reference_tree();
     let mut app = era_app(&name, &dir);
     for (w, h) in [(1, 1), (20, 5), (40, 10), (79, 23)] {
         render(&app, w, h);
@@ -240,10 +245,7 @@ fn write_cgroup(f: &FixtureRoot, rel: &str, pool: u64, zswpout: u64, zswpin: u64
 }
 
 fn tree_with_cgroups(step: u64) -> FixtureRoot {
-    let (_, dir) = fixture_trees()
-        .into_iter()
-        .find(|(n, _)| n.contains("after-workload"))
-        .unwrap_or_else(|| fixture_trees().remove(0));
+    let (_, dir) = reference_tree();
     let f = FixtureRoot::copy_of(&dir);
     f.file(
         "sys/fs/cgroup/unified/cgroup.controllers",
