@@ -4,11 +4,13 @@
 //! - `capture-fixtures`: copies zswap-relevant kernel files from a root, or from each guest
 //!   kernel before and after a workload, into fixture trees.
 //! - `bench-exporter`: scrape latency and peak RSS, zswap-exporter vs node_exporter.
+//! - `zram-oracle`: zswap-core's compressed lengths against the running kernel's, via zram.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: printing is its job
 
 mod bench_exporter;
 mod fixtures;
 mod vm;
+mod zram_oracle;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -83,6 +85,9 @@ enum Cmd {
         #[arg(long, default_value_t = 4000)]
         scrapes: usize,
     },
+    /// Compare zswap-core's compressed page lengths with the running kernel's through zram,
+    /// for every compressor its zram offers (root; also run in guests by scenario `compress`).
+    ZramOracle(zram_oracle::OracleArgs),
 }
 
 fn workspace_root() -> PathBuf {
@@ -231,6 +236,7 @@ fn run(cli: Cli) -> Result<bool> {
     match cli.cmd {
         Cmd::Vmtest { guest, scenarios } => vmtest(&guest, &scenarios),
         Cmd::BenchExporter { clients, scrapes } => bench_exporter(clients, scrapes),
+        Cmd::ZramOracle(args) => zram_oracle::run(&args),
         Cmd::CaptureFixtures {
             from,
             to,

@@ -12,6 +12,7 @@ use zswap_core::SysRoot;
 pub mod host;
 pub mod pages;
 pub mod tmux;
+pub mod zram;
 
 /// A temporary tree laid out like `/`, removed on drop.
 #[derive(Debug)]

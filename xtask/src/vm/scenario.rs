@@ -45,6 +45,12 @@ const ZSWAP_MODULES: &[&str] = &[
     "zsmalloc", "zbud", "z3fold", "lz4", "lz4hc", "zstd", "deflate", "842", "lzo_rle",
 ];
 
+/// zram and every compressor it may use (through the crypto API in 6.1, its own backends
+/// over the kernel libraries later).
+const COMPRESS_MODULES: &[&str] = &[
+    "zram", "zsmalloc", "lz4", "lz4hc", "zstd", "deflate", "842", "lzo_rle",
+];
+
 const WORKLOAD: GuestBin = GuestBin {
     package: "zswap-workload",
     bin: "zswap-workload",
@@ -128,6 +134,18 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         binaries: &[WORKLOAD, EXPORTER],
         modules: ZSWAP_MODULES,
         cmdline: &["zswap.enabled=1"],
+        memory_mb: 512,
+        host_check: None,
+        out_disk_mb: None,
+        listed: true,
+    },
+    // zswap-core's compressed lengths against the guest kernel's, through zram.
+    Scenario {
+        name: "compress",
+        script: include_str!("scenarios/compress.sh"),
+        binaries: &[XTASK],
+        modules: COMPRESS_MODULES,
+        cmdline: &[],
         memory_mb: 512,
         host_check: None,
         out_disk_mb: None,
