@@ -85,8 +85,13 @@ pub fn counter_snapshot(s: &ZswapSample) -> CounterSnapshot {
     }
 }
 
-/// Diagnoses a sample, comparing its counters with `previous` when given.
-pub fn check_sample(s: &ZswapSample, previous: Option<&CounterSnapshot>) -> Vec<Finding> {
+/// Diagnoses a sample, comparing its counters with `previous` when given; `probe` tells
+/// whether a compressor missing from `/proc/crypto` could still be loaded.
+pub fn check_sample(
+    s: &ZswapSample,
+    previous: Option<&CounterSnapshot>,
+    probe: &dyn ModuleProbe,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let Some(params) = &s.params else {
         out.push(finding(
@@ -116,7 +121,7 @@ pub fn check_sample(s: &ZswapSample, previous: Option<&CounterSnapshot>) -> Vec<
                 .into(),
         ));
     }
-    check_compressor(s, enabled, &mut out);
+    check_compressor(s, enabled, probe, &mut out);
     check_pool_limit(s, enabled, &mut out);
     check_debugfs(s, &mut out);
     check_cgroups(s, enabled, &mut out);
@@ -124,7 +129,12 @@ pub fn check_sample(s: &ZswapSample, previous: Option<&CounterSnapshot>) -> Vec<
     out
 }
 
-fn check_compressor(s: &ZswapSample, enabled: bool, out: &mut Vec<Finding>) {
+fn check_compressor(
+    s: &ZswapSample,
+    enabled: bool,
+    probe: &dyn ModuleProbe,
+    out: &mut Vec<Finding>,
+) {
     let (Some(params), Some(list)) = (&s.params, &s.compressors) else {
         return;
     };
@@ -143,6 +153,18 @@ fn check_compressor(s: &ZswapSample, enabled: bool, out: &mut Vec<Finding>) {
             format!(
                 "set an available compressor: zswapctl set compressor ALG (available: {available})"
             ),
+        ));
+        return;
+    }
+    if !enabled && let Some(module) = probe.resolve(&format!("crypto-{c}")) {
+        out.push(finding(
+            Severity::Info,
+            "compressor-not-loaded",
+            format!(
+                "zswap's compressor '{c}' is not loaded yet; the kernel loads module '{module}' \
+                 when zswap is enabled"
+            ),
+            "nothing to do".into(),
         ));
         return;
     }

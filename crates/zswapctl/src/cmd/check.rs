@@ -73,7 +73,7 @@ pub(crate) fn run(
             None
         }
     };
-    findings.extend(check_sample(&sample, previous.as_ref()));
+    findings.extend(check_sample(&sample, previous.as_ref(), probe));
     for p in &sample.problems {
         findings.push(note(
             "unreadable",

@@ -335,3 +335,22 @@ fn every_command_speaks_json() {
         assert!(j.is_object(), "{args:?}: {j}");
     }
 }
+
+#[test]
+fn check_loadable_compressor_of_disabled_zswap_is_a_note() {
+    let f = FixtureRoot::era("6.12.57+deb13-amd64");
+    f.param("compressor", "zstd");
+    let (code, j) = check_json(f.path(), &["--no-save"]);
+    assert_eq!(code, 0, "{j}");
+    assert_eq!(
+        finding(&j, "compressor-not-loaded").unwrap()["severity"],
+        "info"
+    );
+    std::fs::remove_dir_all(f.path().join("lib/modules")).unwrap();
+    let (code, j) = check_json(f.path(), &["--no-save"]);
+    assert_eq!(code, 4, "{j}");
+    assert_eq!(
+        finding(&j, "compressor-unavailable").unwrap()["severity"],
+        "warning"
+    );
+}

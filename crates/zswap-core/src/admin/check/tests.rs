@@ -22,7 +22,7 @@ fn codes(v: &[Finding]) -> Vec<&'static str> {
 fn enabled_without_swap_warns() {
     let f = FixtureRoot::era("6.18.2");
     f.param("enabled", "Y");
-    let v = check_sample(&sample(&f), None);
+    let v = check_sample(&sample(&f), None, &NoModules);
     let w = v.iter().find(|x| x.code == "no-swap").unwrap();
     assert_eq!(w.severity, Severity::Warning);
     assert!(w.fix.contains("swapon"));
@@ -31,7 +31,7 @@ fn enabled_without_swap_warns() {
 #[test]
 fn disabled_fresh_tree_has_only_info() {
     let f = FixtureRoot::era("6.18.2");
-    let v = check_sample(&sample(&f), None);
+    let v = check_sample(&sample(&f), None, &NoModules);
     assert!(v.iter().all(|x| x.severity == Severity::Info), "{v:?}");
     assert!(codes(&v).contains(&"disabled"));
 }
@@ -40,14 +40,14 @@ fn disabled_fresh_tree_has_only_info() {
 fn unavailable_compressor() {
     let f = FixtureRoot::era("6.12.57");
     f.param("compressor", "zstd");
-    let v = check_sample(&sample(&f), None);
+    let v = check_sample(&sample(&f), None, &NoModules);
     let c = v
         .iter()
         .find(|x| x.code == "compressor-unavailable")
         .unwrap();
     assert_eq!(c.severity, Severity::Warning);
     f.param("enabled", "Y");
-    let v = check_sample(&sample(&f), None);
+    let v = check_sample(&sample(&f), None, &NoModules);
     let c = v
         .iter()
         .find(|x| x.code == "compressor-unavailable")
@@ -57,19 +57,33 @@ fn unavailable_compressor() {
 }
 
 #[test]
+fn loadable_compressor_of_disabled_zswap_is_only_info() {
+    let f = FixtureRoot::era("6.12.57");
+    f.param("compressor", "zstd");
+    let probe = crate::admin::caps::ModulesAliasProbe::parse("alias crypto-zstd zstd\n");
+    let v = check_sample(&sample(&f), None, &probe);
+    let c = v
+        .iter()
+        .find(|x| x.code == "compressor-not-loaded")
+        .unwrap();
+    assert_eq!(c.severity, Severity::Info);
+    assert!(!codes(&v).contains(&"compressor-unavailable"));
+}
+
+#[test]
 fn pool_limits() {
     let f = FixtureRoot::era("6.18.2");
     f.param("enabled", "Y").param("max_pool_percent", "0");
-    assert!(codes(&check_sample(&sample(&f), None)).contains(&"pool-limit-zero"));
+    assert!(codes(&check_sample(&sample(&f), None, &NoModules)).contains(&"pool-limit-zero"));
     f.param("max_pool_percent", "75");
-    assert!(codes(&check_sample(&sample(&f), None)).contains(&"pool-limit-high"));
+    assert!(codes(&check_sample(&sample(&f), None, &NoModules)).contains(&"pool-limit-high"));
     f.param("max_pool_percent", "1").proc(
         "meminfo",
         &zswap_testkit::meminfo_text(512 * 1024, Some((0, 0))),
     );
-    assert!(codes(&check_sample(&sample(&f), None)).contains(&"pool-limit-tiny"));
+    assert!(codes(&check_sample(&sample(&f), None, &NoModules)).contains(&"pool-limit-tiny"));
     f.param("max_pool_percent", "20");
-    let v = check_sample(&sample(&f), None);
+    let v = check_sample(&sample(&f), None, &NoModules);
     assert!(
         !codes(&v).iter().any(|c| c.starts_with("pool-limit")),
         "{v:?}"
@@ -88,7 +102,7 @@ fn cgroup_limits() {
         .file("sys/fs/cgroup/b/memory.stat", "zswap 0\n")
         .file("sys/fs/cgroup/b/memory.zswap.max", "max\n")
         .file("sys/fs/cgroup/b/memory.zswap.writeback", "0\n");
-    let v = check_sample(&sample(&f), None);
+    let v = check_sample(&sample(&f), None, &NoModules);
     let max = v
         .iter()
         .find(|x| x.code == "cgroup-zswap-max-zero")
@@ -106,7 +120,7 @@ fn debugfs_not_mounted_is_info() {
         "mounts",
         "proc /proc proc rw 0 0\nsysfs /sys sysfs rw 0 0\n",
     );
-    let v = check_sample(&sample(&f), None);
+    let v = check_sample(&sample(&f), None, &NoModules);
     let d = v.iter().find(|x| x.code == "debugfs-unavailable").unwrap();
     assert_eq!(d.severity, Severity::Info);
     assert!(d.fix.contains("mount -t debugfs"));
@@ -119,12 +133,12 @@ fn rising_rejects_since_last_look() {
         .debugfs("reject_compress_poor", 10)
         .debugfs("reject_reclaim_fail", 0);
     let first = sample(&f);
-    let v = check_sample(&first, None);
+    let v = check_sample(&first, None, &NoModules);
     assert!(codes(&v).contains(&"first-look"));
     let snap = counter_snapshot(&first);
     assert_eq!(snap.counters.get("reject_compress_poor"), Some(&10));
     f.debugfs("reject_compress_poor", 25);
-    let v = check_sample(&sample(&f), Some(&snap));
+    let v = check_sample(&sample(&f), Some(&snap), &NoModules);
     let r: Vec<_> = v.iter().filter(|x| x.code == "rejects-rising").collect();
     assert_eq!(r.len(), 1, "{v:?}");
     assert!(
@@ -134,7 +148,7 @@ fn rising_rejects_since_last_look() {
     );
     assert!(r[0].fix.contains("zstd"));
     f.debugfs("reject_compress_poor", 1);
-    assert!(codes(&check_sample(&sample(&f), Some(&snap))).contains(&"counters-reset"));
+    assert!(codes(&check_sample(&sample(&f), Some(&snap), &NoModules)).contains(&"counters-reset"));
 }
 
 #[test]
