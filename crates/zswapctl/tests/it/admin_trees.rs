@@ -17,8 +17,8 @@ const ERAS: [&str; 4] = [
     "7.2.3+deb14-amd64",
 ];
 
-fn has_zpool(release: &str) -> bool {
-    release.starts_with("6.1.") || release.starts_with("6.12.")
+fn has_zpool(root: &Path) -> bool {
+    root.join("sys/module/zswap/parameters/zpool").exists()
 }
 
 /// Every era tree, plus copies of the committed trees captured on this host.
@@ -73,7 +73,8 @@ fn refusals_change_nothing_and_explain() {
                 &["set", "compressor", "deflate-iaa"],
                 &[
                     "'deflate-iaa'",
-                    "available: deflate, lzo",
+                    "available: ",
+                    "lzo",
                     "iaa_crypto",
                     "nothing was changed",
                 ],
@@ -109,7 +110,7 @@ fn zpool_per_era() {
         let before = params_of(root);
         let out = zswapctl(Some(root), &["set", "zpool", "zsmalloc"]);
         let (code, _, err) = texts(&out);
-        let is_old = has_zpool(&era);
+        let is_old = has_zpool(f.path());
         if is_old {
             assert_eq!(code, 0, "{era}: {err}");
             assert_eq!(param(root, "zpool"), "zsmalloc", "{era}");
@@ -193,7 +194,7 @@ fn apply_good_file_sets_every_value_in_every_era() {
         let mut yaml = String::from(
             "enabled: true\ncompressor: deflate\nmax_pool_percent: 25\naccept_threshold_percent: 80\n",
         );
-        if has_zpool(&era) {
+        if has_zpool(f.path()) {
             yaml.push_str("zpool: zsmalloc\n");
         }
         let file = write(&f, "good.yaml", &yaml);
@@ -204,7 +205,7 @@ fn apply_good_file_sets_every_value_in_every_era() {
         assert_eq!(param(root, "compressor"), "deflate", "{era}");
         assert_eq!(param(root, "max_pool_percent"), "25", "{era}");
         assert_eq!(param(root, "accept_threshold_percent"), "80", "{era}");
-        if has_zpool(&era) {
+        if has_zpool(f.path()) {
             assert_eq!(param(root, "zpool"), "zsmalloc", "{era}");
         }
         assert!(out.contains("uses compressor 'deflate'"), "{era}: {out}");
@@ -320,10 +321,13 @@ fn write_failing_midway_is_rolled_back_and_shown() {
         let mut yaml = String::from(
             "compressor: deflate\nmax_pool_percent: 33\naccept_threshold_percent: 70\nenabled: true\n",
         );
-        if has_zpool(&era) {
+        if has_zpool(f.path()) {
             yaml.push_str("zpool: z3fold\n");
         }
-        if era.starts_with("6.1.") {
+        if f.path()
+            .join("sys/module/zswap/parameters/same_filled_pages_enabled")
+            .exists()
+        {
             yaml.push_str("same_filled_pages_enabled: false\n");
         }
         f.param("compressor", "lzo").param("enabled", "N");
@@ -350,7 +354,7 @@ fn write_failing_midway_is_rolled_back_and_shown() {
         let undo_pool = out.find("undo   max_pool_percent").unwrap();
         let undo_comp = out.find("undo   compressor").unwrap();
         assert!(undo_pool < undo_comp, "{era}: reverse order: {out}");
-        if has_zpool(&era) {
+        if has_zpool(f.path()) {
             assert!(out.contains("undo   zpool"), "{era}: {out}");
         }
         assert!(
