@@ -77,6 +77,12 @@ impl Tmux {
         String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
     }
 
+    /// The visible screen with its colours and attributes as escape sequences.
+    pub fn capture_with_escapes(&self) -> String {
+        let out = self.run(&["capture-pane", "-p", "-e", "-t", "t"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Sends keys in tmux's `send-keys` notation (`q`, `Escape`, `C-c`).
     pub fn send_keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "t"];

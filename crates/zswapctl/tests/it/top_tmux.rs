@@ -25,10 +25,15 @@ struct TopInTmux {
 
 impl TopInTmux {
     fn start(extra: &str, width: u16, height: u16) -> TopInTmux {
+        Self::start_with_env("", extra, width, height)
+    }
+
+    /// `env_assign` is put before the command, e.g. `NO_COLOR=1`.
+    fn start_with_env(env_assign: &str, extra: &str, width: u16, height: u16) -> TopInTmux {
         let dir = tempfile::tempdir().unwrap();
         let bin = assert_cmd::cargo::cargo_bin("zswapctl");
         let cmd = format!(
-            "env -u ZSWAP_ROOT {} top -r 250ms {extra}; echo $? > {}; stty -a > {}; exec sleep 300",
+            "env -u ZSWAP_ROOT -u NO_COLOR {env_assign} {} top -r 250ms {extra}; echo $? > {}; stty -a > {}; exec sleep 300",
             sh_path(&bin),
             sh_path(&dir.path().join("status")),
             sh_path(&dir.path().join("stty")),
@@ -190,4 +195,66 @@ fn demo_mode_on_a_fixture_tree() {
     assert!(screen.contains("47.7 MiB of 4.7 GiB"), "{screen}");
     top.tmux.send_keys(&["q"]);
     top.assert_exited_cleanly();
+}
+
+/// True if and only if the screen sets a foreground or background colour: SGR 30-38, 40-48,
+/// 90-97, 100-107 (39 and 49 only reset to the terminal's defaults).
+fn has_colour(escaped: &str) -> bool {
+    escaped.split("\x1b[").skip(1).any(|seq| {
+        let params = seq.split('m').next().unwrap_or("");
+        params.split(';').any(|p| {
+            p.parse::<u32>()
+                .is_ok_and(|n| matches!(n, 30..=38 | 40..=48 | 90..=97 | 100..=107))
+        })
+    })
+}
+
+#[test]
+fn no_color_turns_colours_off() {
+    if !require("tmux", Tmux::available()) {
+        return;
+    }
+    let tree = zswap_testkit::fixtures_dir().join("linux-6.18-after-workload");
+    let root = format!("--root {}", sh_path(&tree));
+    let coloured = TopInTmux::start(&root, 100, 30);
+    coloured.first_frame();
+    let escaped = coloured.tmux.capture_with_escapes();
+    assert!(has_colour(&escaped), "colours by default:\n{escaped}");
+    coloured.tmux.send_keys(&["q"]);
+    coloured.assert_exited_cleanly();
+
+    let plain = TopInTmux::start_with_env("NO_COLOR=1", &root, 100, 30);
+    plain.first_frame();
+    let escaped = plain.tmux.capture_with_escapes();
+    assert!(
+        !has_colour(&escaped),
+        "no colour under NO_COLOR:\n{escaped}"
+    );
+    let text = plain.tmux.capture();
+    assert!(text.contains("compressor deflate"), "{text}");
+    plain.tmux.send_keys(&["q"]);
+    plain.assert_exited_cleanly();
+}
+
+#[test]
+fn rate_below_the_floor_is_a_usage_error() {
+    let out = crate::util::zswapctl(None, &["top", "-r", "100ms"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refresh rate '100ms' is too short: use at least 250ms"),
+        "{err}"
+    );
+}
+
+#[test]
+fn top_without_a_terminal_says_what_to_use_instead() {
+    let tree = zswap_testkit::fixtures_dir().join("linux-6.18-fresh");
+    let out = crate::util::zswapctl(Some(&tree), &["top"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("needs a terminal on stdout: use 'zswapctl status'"),
+        "{err}"
+    );
 }
