@@ -301,3 +301,18 @@ fn cgroup_table_sorted_and_selected() {
     assert!(text.contains("out/s▼"), "{text}");
     assert_snapshot!("cgroups-by-store-rate-80x24", t.backend());
 }
+
+#[test]
+fn not_root_is_explained() {
+    let (_, dir) = reference_tree();
+    let mut s = read_tree(&dir, T0_MS);
+    s.debugfs = Some(zswap_core::stats::debugfs::DebugfsReading {
+        status: zswap_core::stats::debugfs::DebugfsStatus::PermissionDenied,
+        stats: None,
+    });
+    let app = app_with(options("host", &dir), vec![s]);
+    let text = screen(&render(&app, 160, 48));
+    assert!(text.contains("readable only by root"), "{text}");
+    assert!(text.contains("needs debugfs"), "{text}");
+    assert!(text.contains("no reject counters"), "{text}");
+}

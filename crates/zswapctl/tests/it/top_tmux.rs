@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 use zswap_core::{CollectOptions, SysRoot, ZswapModel, collect_sample};
-use zswap_testkit::host::{HostLock, require};
+use zswap_testkit::host::{HostLock, is_root, require};
 use zswap_testkit::tmux::{Tmux, sh_path, wait_for_file};
 
 use crate::util::read_trim;
@@ -257,4 +257,42 @@ fn top_without_a_terminal_says_what_to_use_instead() {
         err.contains("needs a terminal on stdout: use 'zswapctl status'"),
         "{err}"
     );
+}
+
+#[test]
+fn unprivileged_user_sees_the_dashboard_and_why_counters_are_missing() {
+    if !host_ready() || !require("root (to drop to an unprivileged user)", is_root()) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("zswapctl");
+    let cmd = format!(
+        "setpriv --reuid=65534 --regid=65534 --clear-groups -- env -u ZSWAP_ROOT {} top \
+         -r 250ms; echo $? > {}; exec sleep 300",
+        sh_path(&bin),
+        sh_path(&dir.path().join("status")),
+    );
+    let tmux = Tmux::start(&cmd, 100, 30);
+    let screen = tmux.wait_for("the first reading", WAIT, |s| {
+        sample_number(s).is_some_and(|n| n >= 1)
+    });
+    let compressor = read_trim(&Path::new(PARAMS).join("compressor"));
+    assert!(
+        screen.contains(&format!("compressor {compressor}")),
+        "{screen}"
+    );
+    assert!(
+        [
+            "readable only by root",
+            "debugfs is not mounted",
+            "no zswap directory"
+        ]
+        .iter()
+        .any(|t| screen.contains(t)),
+        "a debugfs explanation:\n{screen}"
+    );
+    assert!(screen.contains("probe not loaded:"), "{screen}");
+    tmux.send_keys(&["q"]);
+    let status = wait_for_file(&dir.path().join("status"), WAIT);
+    assert_eq!(status.trim(), "0");
 }
