@@ -93,10 +93,38 @@ fn r_is_panic(line: &str) -> bool {
     line.contains("Kernel panic - not syncing")
 }
 
-/// The last `n` lines of a console transcript, for failure reports.
+/// The last `n` lines of a console transcript, for failure reports, without terminal control
+/// sequences (the firmware clears the screen; that should not reach a CI log).
 pub(crate) fn tail(console: &str, n: usize) -> String {
     let lines: Vec<&str> = console.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| strip_controls(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `line` without ANSI escape sequences (`ESC [ ... letter`) and other control characters.
+fn strip_controls(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            } else {
+                chars.next();
+            }
+        } else if !c.is_control() || c == '\t' {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -180,6 +208,14 @@ VMTEST:EXIT 0
     fn crlf_is_tolerated() {
         let r = Report::parse("VMTEST:BOOTED x\r\nVMTEST:CHECK ok a\r\nVMTEST:EXIT 0\r\n");
         assert_eq!(r.failure(), None);
+    }
+
+    #[test]
+    fn tail_strips_terminal_escapes() {
+        assert_eq!(
+            tail("\x1bc\x1b[?7l\x1b[2JVMTEST:BOOTED x\r\n", 1),
+            "VMTEST:BOOTED x"
+        );
     }
 
     #[test]
