@@ -1,7 +1,9 @@
 //! `zswapctl top` in a real terminal: tmux runs it on this host, and the test reads the
 //! screen. It shows the live compressor and pool figures, refreshes, opens help on `?`,
 //! redraws after a resize, and `q`, Ctrl-C or SIGTERM leave with status 0 and the terminal
-//! as it was (main screen, cursor shown, canonical mode and echo back on).
+//! as it was (main screen, cursor shown, canonical mode and echo back on). One test turns
+//! zswap on with a swap file and a memory-squeezed workload and watches the store rate and
+//! the pool move, then puts the host back.
 
 use std::path::Path;
 use std::time::Duration;
@@ -295,4 +297,140 @@ fn unprivileged_user_sees_the_dashboard_and_why_counters_are_missing() {
     tmux.send_keys(&["q"]);
     let status = wait_for_file(&dir.path().join("status"), WAIT);
     assert_eq!(status.trim(), "0");
+}
+
+/// Host state the live-traffic test changes, put back on drop (also when the test fails):
+/// the workload, its memory cgroup, the swap file, debugfs, the zswap parameters.
+#[derive(Default)]
+struct LiveGuard {
+    params: Vec<(String, String)>,
+    mounted_debugfs: bool,
+    swapfile: Option<std::path::PathBuf>,
+    swap_on: bool,
+    cgroup: Option<std::path::PathBuf>,
+    workload: Option<std::process::Child>,
+    _dir: Option<TempDir>,
+}
+
+impl Drop for LiveGuard {
+    fn drop(&mut self) {
+        if let Some(mut w) = self.workload.take() {
+            let _ = w.kill();
+            let _ = w.wait();
+        }
+        if let Some(cg) = self.cgroup.take() {
+            for _ in 0..50 {
+                if std::fs::remove_dir(&cg).is_ok() || !cg.exists() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        if let (true, Some(f)) = (self.swap_on, &self.swapfile) {
+            let _ = std::process::Command::new("swapoff").arg(f).status();
+        }
+        if let Some(f) = self.swapfile.take() {
+            let _ = std::fs::remove_file(f);
+        }
+        // `enabled` last, as zswapctl apply orders writes
+        self.params.sort_by_key(|(n, _)| n == "enabled");
+        for (name, value) in &self.params {
+            let _ = std::fs::write(Path::new(PARAMS).join(name), value);
+        }
+        if self.mounted_debugfs {
+            let _ = std::process::Command::new("umount")
+                .arg("/sys/kernel/debug")
+                .status();
+        }
+    }
+}
+
+fn sh(cmd: &str, args: &[&str]) {
+    let out = std::process::Command::new(cmd).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The store rate in the rates panel's title (`pages/s store 12.3k load …`).
+fn store_rate(screen: &str) -> Option<&str> {
+    screen
+        .split("pages/s store ")
+        .nth(1)?
+        .split_whitespace()
+        .next()
+}
+
+#[test]
+fn live_swap_traffic_moves_the_rates_and_fills_the_pool() {
+    const MEMCG_V1: &str = "/sys/fs/cgroup/memory";
+    let usable = host_ready() && is_root() && Path::new(MEMCG_V1).is_dir();
+    if !require(
+        "root, zswap, tmux and a cgroup-v1 memory controller",
+        usable,
+    ) {
+        return;
+    }
+    let _lock = HostLock::acquire();
+    let mut g = LiveGuard::default();
+    for e in std::fs::read_dir(PARAMS).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        let value = read_trim(&Path::new(PARAMS).join(&name));
+        g.params.push((name, value));
+    }
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap();
+    if !mounts.contains(" /sys/kernel/debug debugfs ") {
+        sh("mount", &["-t", "debugfs", "none", "/sys/kernel/debug"]);
+        g.mounted_debugfs = true;
+    }
+    std::fs::write(Path::new(PARAMS).join("enabled"), "Y").unwrap();
+    let dir = tempfile::tempdir_in("/var/tmp").unwrap();
+    let swapfile = dir.path().join("swap");
+    g._dir = Some(dir);
+    let swap = swapfile.to_str().unwrap();
+    sh("fallocate", &["-l", "256M", swap]);
+    sh("chmod", &["600", swap]);
+    sh("mkswap", &[swap]);
+    g.swapfile = Some(swapfile.clone());
+    sh("swapon", &[swap]);
+    g.swap_on = true;
+    let cg = Path::new(MEMCG_V1).join(format!("zswap-top-live-{}", std::process::id()));
+    std::fs::create_dir(&cg).unwrap();
+    g.cgroup = Some(cg.clone());
+    std::fs::write(cg.join("memory.limit_in_bytes"), "32M").unwrap();
+    std::fs::write(cg.join("memory.swappiness"), "100").unwrap();
+
+    let top = TopInTmux::start("--no-probe", 120, 32);
+    top.first_frame();
+    // ~60 MiB of decimal text in a shell variable, squeezed into 32 MiB: stores into zswap
+    // while the dashboard watches
+    let script = format!(
+        "echo $$ > {}/cgroup.procs && x=$(seq 1 8000000) && sleep 600",
+        cg.display()
+    );
+    g.workload = Some(
+        std::process::Command::new("bash")
+            .args(["-c", &script])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let screen = top
+        .tmux
+        .wait_for("a store rate above zero", Duration::from_secs(60), |s| {
+            store_rate(s).is_some_and(|r| r != "0" && r != "-")
+        });
+    assert!(screen.contains("compressor "), "{screen}");
+    assert!(
+        !screen.contains("] 0 B of"),
+        "the pool holds pages:\n{screen}"
+    );
+    assert!(
+        screen.contains("alloc_fail"),
+        "debugfs reject counters:\n{screen}"
+    );
+    top.tmux.send_keys(&["q"]);
+    top.assert_exited_cleanly();
 }
