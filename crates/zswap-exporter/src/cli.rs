@@ -110,6 +110,15 @@ pub(crate) struct Cli {
     #[arg(long = "no-collector.cgroup", overrides_with = "cgroup_on")]
     no_cgroup: bool,
 
+    /// Enable the ebpf collector: load crates/zswap-probe's eBPF programs at start and export
+    /// their latency and size histograms (root, and a kernel that allows BPF tracing of
+    /// zswap). Default off.
+    #[arg(long = "collector.ebpf", overrides_with = "no_ebpf")]
+    ebpf_on: bool,
+    /// Disable the ebpf collector.
+    #[arg(long = "no-collector.ebpf", overrides_with = "ebpf_on")]
+    no_ebpf: bool,
+
     /// Only cgroups whose path (from the hierarchy root, e.g. `/system.slice`) starts with
     /// this.
     #[arg(long = "collector.cgroup.filter", value_name = "PREFIX")]
@@ -174,6 +183,8 @@ impl Cli {
             .into_iter()
             .filter(|(_, on, off)| *on || (!self.disable_defaults && !*off))
             .map(|(n, _, _)| n)
+            // the probe attaches to the kernel's swap path: only when asked for
+            .chain(self.ebpf_on.then_some(CollectorName::Ebpf))
             .collect()
     }
 
@@ -233,8 +244,17 @@ mod tests {
     }
 
     #[test]
-    fn every_collector_is_on_by_default() {
-        assert_eq!(parse(&[]).collectors().len(), CollectorName::ALL.len());
+    fn every_collector_but_ebpf_is_on_by_default() {
+        let c = parse(&[]).collectors();
+        assert_eq!(c.len(), CollectorName::ALL.len() - 1);
+        assert!(!c.contains(&CollectorName::Ebpf));
+        assert!(
+            parse(&["--collector.ebpf"])
+                .collectors()
+                .contains(&CollectorName::Ebpf)
+        );
+        let c = parse(&["--collector.ebpf", "--no-collector.ebpf"]).collectors();
+        assert!(!c.contains(&CollectorName::Ebpf));
     }
 
     #[test]

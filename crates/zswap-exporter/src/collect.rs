@@ -18,6 +18,9 @@ use zswap_core::stats::debugfs::{DebugfsReading, DebugfsStats, DebugfsStatus, re
 use zswap_core::stats::meminfo::{MeminfoSample, read_meminfo};
 use zswap_core::stats::vmstat::{VmstatSample, read_vmstat};
 use zswap_core::{SysRoot, ZswapModel, ZswapParams, ZswapSample, read_params};
+use zswap_probe::ProbeSnapshot;
+
+use crate::ebpf::EbpfSource;
 
 /// A collector's name, as used in `--collector.<name>` and the `collector` label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -32,16 +35,19 @@ pub(crate) enum CollectorName {
     Vmstat,
     /// cgroup v2 `memory.zswap.*` and `memory.stat`.
     Cgroup,
+    /// The eBPF probe's histograms and counts (root; off by default).
+    Ebpf,
 }
 
 impl CollectorName {
     /// Every collector, in output order.
-    pub(crate) const ALL: [CollectorName; 5] = [
+    pub(crate) const ALL: [CollectorName; 6] = [
         CollectorName::Sysfs,
         CollectorName::Debugfs,
         CollectorName::Meminfo,
         CollectorName::Vmstat,
         CollectorName::Cgroup,
+        CollectorName::Ebpf,
     ];
 
     /// The name in flags and labels.
@@ -52,6 +58,7 @@ impl CollectorName {
             CollectorName::Meminfo => "meminfo",
             CollectorName::Vmstat => "vmstat",
             CollectorName::Cgroup => "cgroup",
+            CollectorName::Ebpf => "ebpf",
         }
     }
 }
@@ -87,6 +94,8 @@ pub(crate) struct CollectConfig {
     pub(crate) enabled: BTreeSet<CollectorName>,
     /// Which cgroups, and how many at most.
     pub(crate) cgroup_filter: CgroupFilter,
+    /// The loaded probe (or why it did not load) when the ebpf collector is on.
+    pub(crate) ebpf: Option<EbpfSource>,
 }
 
 /// How one collector fared in one scrape.
@@ -114,6 +123,8 @@ pub(crate) struct Scrape {
     pub(crate) vmstat: Option<VmstatSample>,
     /// Per-cgroup figures.
     pub(crate) cgroups: Option<CgroupsReading>,
+    /// What the eBPF probe measured.
+    pub(crate) ebpf: Option<ProbeSnapshot>,
     /// One entry per collector that ran.
     pub(crate) outcomes: Vec<Outcome>,
 }
@@ -158,6 +169,10 @@ pub(crate) fn collect(cfg: &CollectConfig) -> Scrape {
                 .map_err(|e| e.to_string())
                 .err(),
             CollectorName::Cgroup => collect_cgroups(cfg, &mut s),
+            CollectorName::Ebpf => match &cfg.ebpf {
+                Some(src) => src.snapshot().map(|snap| s.ebpf = Some(snap)).err(),
+                None => Some("the probe was not loaded".to_owned()),
+            },
         };
         s.outcomes.push(Outcome {
             name,
@@ -213,8 +228,12 @@ mod tests {
     fn config(f: &FixtureRoot) -> CollectConfig {
         CollectConfig {
             root: f.root(),
-            enabled: CollectorName::ALL.into_iter().collect(),
+            enabled: CollectorName::ALL
+                .into_iter()
+                .filter(|c| *c != CollectorName::Ebpf)
+                .collect(),
             cgroup_filter: CgroupFilter::default(),
+            ebpf: None,
         }
     }
 
@@ -272,10 +291,26 @@ mod tests {
     }
 
     #[test]
+    fn ebpf_load_failure_is_reported_every_scrape() {
+        let f = FixtureRoot::new();
+        let mut cfg = config(&f);
+        cfg.enabled = [CollectorName::Ebpf].into_iter().collect();
+        cfg.ebpf = Some(EbpfSource::failed("fentry refused"));
+        for _ in 0..2 {
+            let s = collect(&cfg);
+            assert_eq!(
+                outcome(&s, CollectorName::Ebpf).error.as_deref(),
+                Some("fentry refused")
+            );
+            assert!(s.ebpf.is_none());
+        }
+    }
+
+    #[test]
     fn collector_names_round_trip() {
         for c in CollectorName::ALL {
             assert_eq!(c.as_str().parse::<CollectorName>().unwrap(), c);
         }
-        assert!("ebpf".parse::<CollectorName>().is_err());
+        assert!("bpf".parse::<CollectorName>().is_err());
     }
 }

@@ -4,6 +4,7 @@
 
 mod cli;
 mod collect;
+mod ebpf;
 mod http;
 mod log;
 mod metrics;
@@ -17,7 +18,7 @@ use clap::Parser;
 use zswap_core::stats::cgroup::CgroupFilter;
 
 use crate::cli::Cli;
-use crate::collect::CollectConfig;
+use crate::collect::{CollectConfig, CollectorName};
 use crate::metrics::Format;
 
 fn main() -> ExitCode {
@@ -53,13 +54,23 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    let root = cli.sysroot();
+    let enabled = cli.collectors();
+    let ebpf = enabled.contains(&CollectorName::Ebpf).then(|| {
+        let src = ebpf::EbpfSource::load(&root);
+        if let Some(why) = src.load_error() {
+            log::warn(&format!("collector ebpf: the probe did not load: {why}"));
+        }
+        src
+    });
     let cfg = CollectConfig {
-        root: cli.sysroot(),
-        enabled: cli.collectors(),
+        root,
+        enabled,
         cgroup_filter: CgroupFilter {
             prefix: cli.cgroup_filter.clone(),
             max_cgroups: cli.cgroup_max,
         },
+        ebpf,
     };
     if cli.once {
         let (text, scrape) = http::scrape_text(&cfg, Format::Text)?;

@@ -23,14 +23,25 @@ pub(crate) enum Kind {
     Counter,
     Gauge,
     Info,
+    Histogram,
 }
 
 /// A sample's value. Integers stay exact; the encoder is given `u64` for counters and
 /// `i64` (or `f64` when it does not fit) for gauges.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value {
     Int(u64),
     Float(f64),
+    Histogram(Box<Hist>),
+}
+
+/// A classic histogram: per-bucket counts by upper bound (the encoder makes them
+/// cumulative and adds `+Inf` = `count`), and the sum.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Hist {
+    pub(crate) sum: f64,
+    pub(crate) count: u64,
+    pub(crate) buckets: Vec<(f64, u64)>,
 }
 
 /// Label pairs of one sample.
@@ -58,7 +69,7 @@ impl Family {
         match self.kind {
             Kind::Counter => n.push_str("_total"),
             Kind::Info => n.push_str("_info"),
-            Kind::Gauge => {}
+            Kind::Gauge | Kind::Histogram => {}
         }
         n
     }
@@ -71,7 +82,7 @@ pub(crate) struct Families {
 }
 
 impl Families {
-    fn push(&mut self, f: Family) {
+    pub(crate) fn push(&mut self, f: Family) {
         if !f.samples.is_empty() {
             self.list.push(f);
         }
@@ -141,6 +152,7 @@ pub(crate) fn families(s: &Scrape, version: &'static str) -> Families {
     vmstat(&mut out, s);
     derived(&mut out, s);
     cgroups(&mut out, s);
+    crate::ebpf::families(&mut out, s);
     exporter(&mut out, s, version);
     out
 }
@@ -528,6 +540,7 @@ impl Collector for FamiliesCollector {
                 Kind::Counter => MetricType::Counter,
                 Kind::Gauge => MetricType::Gauge,
                 Kind::Info => MetricType::Info,
+                Kind::Histogram => MetricType::Histogram,
             };
             let mut me = encoder.encode_descriptor(f.name, f.help, unit.as_ref(), ty)?;
             if f.kind == Kind::Info {
@@ -538,16 +551,19 @@ impl Collector for FamiliesCollector {
                 continue;
             }
             for (labels, value) in &f.samples {
-                let fe = me.encode_family(labels)?;
-                match (f.kind, *value) {
-                    (Kind::Counter, Value::Int(v)) => ConstCounter::new(v).encode(fe)?,
-                    (Kind::Counter, Value::Float(v)) => ConstCounter::new(v).encode(fe)?,
-                    (_, Value::Int(v)) => match i64::try_from(v) {
+                let mut fe = me.encode_family(labels)?;
+                match (f.kind, value) {
+                    (_, Value::Histogram(h)) => {
+                        fe.encode_histogram::<Vec<(&str, &str)>>(h.sum, h.count, &h.buckets, None)?
+                    }
+                    (Kind::Counter, Value::Int(v)) => ConstCounter::new(*v).encode(fe)?,
+                    (Kind::Counter, Value::Float(v)) => ConstCounter::new(*v).encode(fe)?,
+                    (_, Value::Int(v)) => match i64::try_from(*v) {
                         Ok(i) => ConstGauge::new(i).encode(fe)?,
                         // beyond i64 the client refuses integers; a float keeps the magnitude
-                        Err(_) => ConstGauge::new(v as f64).encode(fe)?,
+                        Err(_) => ConstGauge::new(*v as f64).encode(fe)?,
                     },
-                    (_, Value::Float(v)) => ConstGauge::new(v).encode(fe)?,
+                    (_, Value::Float(v)) => ConstGauge::new(*v).encode(fe)?,
                 }
             }
         }
@@ -577,8 +593,12 @@ mod tests {
     fn scrape(f: &FixtureRoot) -> Scrape {
         collect(&CollectConfig {
             root: f.root(),
-            enabled: CollectorName::ALL.into_iter().collect(),
+            enabled: CollectorName::ALL
+                .into_iter()
+                .filter(|c| *c != CollectorName::Ebpf)
+                .collect(),
             cgroup_filter: CgroupFilter::default(),
+            ebpf: None,
         })
     }
 
@@ -665,7 +685,7 @@ mod tests {
     #[test]
     fn ratios_are_fractions() {
         let fams = families(&scrape(&tree_6_18()), "test");
-        let v = |n: &str| family(&fams, n).unwrap().samples[0].1;
+        let v = |n: &str| family(&fams, n).unwrap().samples[0].1.clone();
         assert_eq!(v("zswap_max_pool_ratio"), Value::Float(0.2));
         assert_eq!(v("zswap_accept_threshold_ratio"), Value::Float(0.9));
         // 400 pages x 4096 / 409600 bytes

@@ -35,10 +35,15 @@ fn metric_names(expr: &str) -> BTreeSet<String> {
     out
 }
 
-/// Every sample name the exporter can write.
+/// Every sample name the exporter can write: a scrape of a tree with every file, plus the
+/// ebpf collector's families (which need a loaded probe) from their golden output, itself
+/// checked against the code by the `ebpf::render_tests::golden_ebpf_families` unit test.
 fn exported() -> BTreeSet<String> {
     let f = common::tree_everything();
-    sample_names(&once(f.path(), &[]))
+    let mut names = sample_names(&once(f.path(), &[]));
+    let ebpf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/ebpf.prom");
+    names.extend(sample_names(&std::fs::read_to_string(ebpf).unwrap()));
+    names
 }
 
 fn promtool(args: &[&str]) -> (bool, String) {

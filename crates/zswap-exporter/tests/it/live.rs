@@ -303,3 +303,47 @@ fn unprivileged_user_gets_everything_but_debugfs() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("run as root"));
     drop(g);
 }
+
+/// `--collector.ebpf` as root: either the probe loads and its families are exported, or (as
+/// on this host, whose kernel refuses BPF tracing) the collector reports 0 with the reason
+/// and every other collector carries on.
+#[test]
+fn ebpf_collector_reports_whether_the_probe_loaded() {
+    if !require("root", is_root()) {
+        return;
+    }
+    let out = Command::new(common::BIN)
+        .args(["--once", "--collector.ebpf", "--no-collector.cgroup"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    match sample(
+        &text,
+        "zswap_exporter_collector_success{collector=\"ebpf\"}",
+    ) {
+        Some(1.0) => {
+            assert!(
+                text.contains("zswap_ebpf_stores_total{result=\"ok\"}"),
+                "{text}"
+            );
+        }
+        Some(0.0) => {
+            assert!(err.contains("the probe did not load"), "{err}");
+            assert!(!text.contains("zswap_ebpf_"), "{text}");
+        }
+        other => panic!("ebpf success metric is {other:?}"),
+    }
+    assert_eq!(
+        sample(
+            &text,
+            "zswap_exporter_collector_success{collector=\"meminfo\"}"
+        ),
+        Some(1.0)
+    );
+}
