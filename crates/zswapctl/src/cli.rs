@@ -52,6 +52,31 @@ pub(crate) enum Command {
     /// Which compressor, which pool size: run a file of raw pages, a process's anonymous
     /// memory or an ELF core file through every kernel compressor and zswap's rules.
     Analyze(AnalyzeArgs),
+    /// Trace every zswap store and load with the eBPF probe: live lines, a --summary of
+    /// latency and size histograms, or a --record file for replay (needs root and a kernel
+    /// that allows BPF tracing).
+    Trace(TraceArgs),
+}
+
+/// `zswapctl trace`.
+#[derive(Debug, Args)]
+pub(crate) struct TraceArgs {
+    /// Print latency histograms by outcome, compressed sizes and per-cgroup counts at the
+    /// end instead of one line per event.
+    #[arg(long, conflicts_with = "record")]
+    pub(crate) summary: bool,
+
+    /// Write every event to FILE in the zswap-trace format (JSON lines with a header).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) record: Option<PathBuf>,
+
+    /// Stop after SECS seconds (default: at Ctrl-C).
+    #[arg(long, value_name = "SECS")]
+    pub(crate) duration: Option<u64>,
+
+    /// Use kprobes even where fentry/fexit would work.
+    #[arg(long)]
+    pub(crate) kprobes: bool,
 }
 
 /// `zswapctl status`.

@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         Command::Completions(args) => cmd::generate::completions(args, &mut out),
         Command::Man => cmd::generate::man(&mut out),
         Command::Analyze(args) => cmd::analyze::run(&root, args, cli.json, &mut out),
+        Command::Trace(args) => cmd::trace::run(&root, args, cli.json, &mut out),
     };
     let flushed = out.flush();
     match result.and_then(|()| flushed.map_err(anyhow::Error::from)) {

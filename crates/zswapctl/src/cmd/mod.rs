@@ -9,3 +9,4 @@ pub(crate) mod get;
 pub(crate) mod persist;
 pub(crate) mod set;
 pub(crate) mod status;
+pub(crate) mod trace;

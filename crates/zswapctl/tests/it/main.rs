@@ -13,6 +13,7 @@ mod cli_gen;
 mod fixtures;
 mod host_admin;
 mod host_status;
+mod host_trace;
 mod persist_check;
 mod top_tmux;
 mod util;

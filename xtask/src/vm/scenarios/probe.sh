@@ -2,7 +2,7 @@
 # must count exactly what the kernel counts: successful stores = zswpout delta, successful
 # loads = zswpin delta, the workload cgroup's stores = its memory.stat zswpout, and non-empty
 # latency histograms. A second probe records a trace (zswap_probe::read_trace format) at the
-# same time; its totals must match too.
+# same time through the kprobe/kretprobe fallback; its totals must match too.
 PAGES=${WORKLOAD_PAGES:-12000}
 LIMIT=${WORKLOAD_LIMIT:-24M}
 
@@ -26,7 +26,7 @@ done
 while read -r line; do note "$line"; done < /tmp/probe.err
 check probe_attached [ -e /tmp/probe.stop.ready ]
 
-zswap-probe record --out /tmp/trace.jsonl --until-file /tmp/rec.stop 2> /tmp/rec.err &
+zswap-probe record --kprobes --out /tmp/trace.jsonl --until-file /tmp/rec.stop 2> /tmp/rec.err &
 rec=$!
 i=0
 while [ ! -e /tmp/rec.stop.ready ] && [ $i -lt 600 ] && kill -0 $rec 2>/dev/null; do

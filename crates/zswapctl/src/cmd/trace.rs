@@ -1,0 +1,257 @@
+//! `zswapctl trace`: the eBPF probe (crate zswap-probe) live — one line per zswap store,
+//! load, invalidate and writeback, a `--summary` of latency and size histograms, or a
+//! `--record`ed trace file (format: `zswap_probe::read_trace`).
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use zswap_core::SysRoot;
+use zswap_probe::{
+    LatencyHistogram, Probe, ProbeError, ProbeEvent, ProbeOptions, ProbeSnapshot, TRACE_FORMAT,
+    TRACE_VERSION, TraceHeader, TraceRecord, TraceWriter,
+};
+
+use crate::cli::TraceArgs;
+use crate::exit::{Exit, coded};
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+/// Ctrl-C and SIGTERM end the trace cleanly (summary printed, trace file flushed).
+fn catch_signals() {
+    let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, handler);
+        libc::signal(libc::SIGTERM, handler);
+    }
+}
+
+fn load(root: &SysRoot, args: &TraceArgs, events: bool) -> Result<Probe> {
+    if !root.is_host() {
+        return Err(coded(
+            Exit::Usage,
+            anyhow::anyhow!("trace needs the running kernel: drop '--root' and 'ZSWAP_ROOT'"),
+        ));
+    }
+    let opts = ProbeOptions {
+        events,
+        kprobes_only: args.kprobes,
+        ..ProbeOptions::default()
+    };
+    Probe::load(&opts).map_err(|e| {
+        let exit = if matches!(e, ProbeError::NotRoot { .. }) {
+            Exit::Permission
+        } else {
+            Exit::Runtime
+        };
+        coded(exit, e)
+    })
+}
+
+fn finished(start: Instant, args: &TraceArgs) -> bool {
+    STOP.load(Ordering::SeqCst)
+        || args
+            .duration
+            .is_some_and(|d| start.elapsed().as_secs() >= d)
+}
+
+/// One event as a text line; `t0` is the monotonic time the trace started.
+fn line(e: &ProbeEvent, t0: u64) -> String {
+    let t = e.ts_ns.saturating_sub(t0) as f64 / 1e9;
+    let size = if e.bytes > 0 {
+        e.bytes.to_string()
+    } else {
+        "-".into()
+    };
+    format!(
+        "{t:>10.6} {:>7} {:>7} {:<15} {:<10} {:<11} {:>10} {:>6}",
+        e.cgroup_id,
+        e.pid,
+        e.comm,
+        e.op.name(),
+        e.outcome.name(),
+        e.latency_ns,
+        size
+    )
+}
+
+fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: a valid timespec for the call to fill.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    (ts.tv_sec as u64) * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+fn histogram(out: &mut impl Write, title: &str, h: &LatencyHistogram) -> Result<()> {
+    writeln!(out, "{title} {}: {} calls", h.outcome.name(), h.total())?;
+    let max = h.buckets.iter().copied().max().unwrap_or(0).max(1);
+    let first = h.buckets.iter().position(|&c| c > 0).unwrap_or(0);
+    let last = h.buckets.iter().rposition(|&c| c > 0).unwrap_or(0);
+    for b in first..=last {
+        let lo = LatencyHistogram::bucket_low_ns(b);
+        let hi = LatencyHistogram::bucket_low_ns(b + 1).saturating_sub(1);
+        let n = h.buckets[b];
+        let bar = "*".repeat(((n * 40).div_ceil(max)) as usize);
+        writeln!(out, "  {lo:>12} .. {hi:<12} ns {n:>9} |{bar:<40}|")?;
+    }
+    Ok(())
+}
+
+fn summary(out: &mut impl Write, probe: &Probe, s: &ProbeSnapshot, json: bool) -> Result<()> {
+    if json {
+        let doc = serde_json::json!({ "plan": probe.plan(), "attached": probe.attached(), "snapshot": s });
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        return Ok(());
+    }
+    let c = &s.counters;
+    writeln!(
+        out,
+        "stores   {} ok ({} pages), {} failed",
+        c.store_ok, c.store_ok_pages, c.store_fail
+    )?;
+    writeln!(
+        out,
+        "loads    {} ok, {} failed or not found",
+        c.load_ok, c.load_fail
+    )?;
+    writeln!(
+        out,
+        "invalidations {}, writebacks {} ok, {} failed",
+        c.invalidate, c.writeback_ok, c.writeback_fail
+    )?;
+    for h in &s.store_latency {
+        histogram(out, "store latency,", h)?;
+    }
+    for h in &s.load_latency {
+        histogram(out, "load latency,", h)?;
+    }
+    let objects: u64 = s.size_buckets.iter().sum();
+    if objects > 0 {
+        writeln!(
+            out,
+            "compressed sizes ({objects} objects, by zsmalloc size class incl. 8-byte handle):"
+        )?;
+        for (i, &n) in s.size_buckets.iter().enumerate().filter(|(_, n)| **n > 0) {
+            let hi = (32 + 16 * i).min(4096 + 8);
+            writeln!(out, "  class {i:>3} (<= {hi:>4} B) {n:>9}")?;
+        }
+    }
+    if !s.cgroups.is_empty() {
+        writeln!(
+            out,
+            "{:>8} {:>12} {:>10} {:>14} {:>10}",
+            "cgroup", "stored pages", "rejected", "stored bytes", "loads"
+        )?;
+        for (id, t) in &s.cgroups {
+            writeln!(
+                out,
+                "{id:>8} {:>12} {:>10} {:>14} {:>10}",
+                t.store_ok_pages, t.store_fail, t.stored_bytes, t.load_ok
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn record(probe: &mut Probe, args: &TraceArgs, file: &Path, out: &mut impl Write) -> Result<()> {
+    let release = zswap_core::read_release(&SysRoot::host()).ok().flatten();
+    let header = TraceHeader {
+        format: TRACE_FORMAT.into(),
+        version: TRACE_VERSION,
+        kernel: release.map(|r| r.to_string()).unwrap_or_default(),
+        era: serde_json::to_value(probe.plan().era)?
+            .as_str()
+            .unwrap_or("")
+            .to_owned(),
+        page_size: 4096,
+        clock: "monotonic".into(),
+        hooks: probe
+            .attached()
+            .iter()
+            .map(|a| format!("{:?}:{}:{:?}", a.role, a.symbol, a.mechanism).to_lowercase())
+            .collect(),
+    };
+    let f = std::fs::File::create(file)
+        .with_context(|| format!("cannot create '{}'", file.display()))?;
+    let mut writer = TraceWriter::new(std::io::BufWriter::new(f), &header)?;
+    let mut stream = probe.events()?;
+    let start = Instant::now();
+    let mut n = 0u64;
+    loop {
+        let stopping = finished(start, args);
+        let wait = if stopping {
+            Duration::ZERO
+        } else {
+            Duration::from_millis(200)
+        };
+        match stream.next_event(wait)? {
+            Some(e) => {
+                writer.record(&TraceRecord::from(&e))?;
+                n += 1;
+            }
+            None if stopping => break,
+            None => {}
+        }
+    }
+    writer.finish()?;
+    writeln!(out, "recorded {n} events to '{}'", file.display())?;
+    let dropped = probe.snapshot()?.counters.events_dropped;
+    if dropped > 0 {
+        writeln!(
+            out,
+            "warning: {dropped} events were lost (the ring buffer was full)"
+        )?;
+    }
+    Ok(())
+}
+
+/// Runs `zswapctl trace`.
+pub(crate) fn run(
+    root: &SysRoot,
+    args: &TraceArgs,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    let mut probe = load(root, args, !args.summary)?;
+    catch_signals();
+    if let Some(file) = &args.record {
+        return record(&mut probe, args, file, out);
+    }
+    let start = Instant::now();
+    if args.summary {
+        while !finished(start, args) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        return summary(out, &probe, &probe.snapshot()?, json);
+    }
+    let t0 = monotonic_ns();
+    let mut stream = probe.events()?;
+    if !json {
+        writeln!(
+            out,
+            "{:>10} {:>7} {:>7} {:<15} {:<10} {:<11} {:>10} {:>6}",
+            "TIME(s)", "CGROUP", "PID", "COMM", "OP", "OUTCOME", "LAT(ns)", "BYTES"
+        )?;
+    }
+    while !finished(start, args) {
+        if let Some(e) = stream.next_event(Duration::from_millis(200))? {
+            if json {
+                writeln!(out, "{}", serde_json::to_string(&TraceRecord::from(&e))?)?;
+            } else {
+                writeln!(out, "{}", line(&e, t0))?;
+            }
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
