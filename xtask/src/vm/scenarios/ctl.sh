@@ -97,3 +97,72 @@ esac
 printf 'compressor: lzo\nmax_pool_percent: 20\n' > /tmp/restore.yaml
 zswapctl apply -f /tmp/restore.yaml > /dev/null
 check zswapctl_apply_restores [ "$(param compressor)/$(param max_pool_percent)" = lzo/20 ]
+
+# --- refusals, era parameters, dry run, all-or-nothing apply, check -----------------------
+# Each outcome is read back from the kernel's files, not from zswapctl's output.
+before=$(cat $P/compressor $P/max_pool_percent)
+zswapctl set compressor deflate-iaa > /dev/null 2> /tmp/iaa.err
+rc=$?
+check zswapctl_refuses_deflate_iaa [ $rc -eq 2 ]
+check zswapctl_deflate_iaa_named grep -q "'deflate-iaa'" /tmp/iaa.err
+check zswapctl_deflate_iaa_lists_available grep -q 'available: .*lzo' /tmp/iaa.err
+zswapctl set max_pool_percent 250 > /dev/null 2>&1
+rc=$?
+check zswapctl_refuses_percent_250 [ $rc -eq 2 ]
+zswapctl set enabled maybe > /dev/null 2>&1
+rc=$?
+check zswapctl_refuses_enabled_maybe [ $rc -eq 2 ]
+check zswapctl_refusals_change_nothing [ "$(cat $P/compressor $P/max_pool_percent)" = "$before" ]
+case "$VMTEST_SERIES" in
+6.1)
+    printf 'zpool: zsmalloc\nsame_filled_pages_enabled: false\n' > /tmp/era.yaml
+    zswapctl apply -f /tmp/era.yaml > /dev/null 2>&1
+    rc=$?
+    check zswapctl_apply_6_1_params [ $rc -eq 0 -a "$(param zpool)" = zsmalloc \
+        -a "$(param same_filled_pages_enabled)" = N ]
+    printf 'zpool: zbud\nsame_filled_pages_enabled: true\n' > /tmp/era.yaml
+    zswapctl apply -f /tmp/era.yaml > /dev/null 2>&1
+    check zswapctl_apply_6_1_back [ "$(param zpool)/$(param same_filled_pages_enabled)" = zbud/Y ]
+    zswapctl set shrinker_enabled y > /dev/null 2>&1
+    rc=$?
+    check zswapctl_refuses_shrinker_on_6_1 [ $rc -eq 2 ]
+    ;;
+6.12)
+    zswapctl set same_filled_pages_enabled n > /dev/null 2>&1
+    rc=$?
+    check zswapctl_refuses_same_filled_on_6_12 [ $rc -eq 2 ]
+    zswapctl set shrinker_enabled y > /dev/null 2>&1
+    rc=$?
+    check zswapctl_set_shrinker [ $rc -eq 0 -a "$(param shrinker_enabled)" = Y ]
+    zswapctl set shrinker_enabled n > /dev/null 2>&1
+    ;;
+*)
+    zswapctl set zpool zsmalloc > /dev/null 2> /tmp/zpool.err
+    check zswapctl_zpool_explained grep -q 'since Linux 6.18 zswap always uses zsmalloc' /tmp/zpool.err
+    ;;
+esac
+good=lzo-rle
+grep -q '^name *: zstd$' /proc/crypto && good=zstd
+printf 'enabled: true\ncompressor: %s\nmax_pool_percent: 25\naccept_threshold_percent: 80\n' \
+    "$good" > /tmp/good.yaml
+zswapctl set enabled n > /dev/null
+all=$(cat $P/*)
+zswapctl apply --dry-run -f /tmp/good.yaml > /dev/null 2>&1
+rc=$?
+check zswapctl_dry_run_changes_nothing [ $rc -eq 0 -a "$(cat $P/*)" = "$all" ]
+printf 'enabled: true\ncompressor: %s\nmax_pool_percent: 250\n' "$good" > /tmp/bad.yaml
+zswapctl apply -f /tmp/bad.yaml > /dev/null 2>&1
+rc=$?
+check zswapctl_bad_value_file_changes_nothing [ $rc -eq 2 -a "$(cat $P/*)" = "$all" ]
+zswapctl apply -f /tmp/good.yaml > /tmp/apply.out 2>&1
+rc=$?
+check zswapctl_good_file_sets_everything [ $rc -eq 0 -a "$(param compressor)" = "$good" \
+    -a "$(param max_pool_percent)" = 25 -a "$(param accept_threshold_percent)" = 80 \
+    -a "$(param enabled)" = Y ]
+check zswapctl_compressor_in_use_verified grep -q "uses compressor '$good'" /tmp/apply.out
+zswapctl check --json --state /tmp/check.json > /tmp/check.out 2> /tmp/check.err
+rc=$?
+check zswapctl_check_runs [ $rc -eq 0 -o $rc -eq 4 ]
+value check_json "$(tr -d '\n' < /tmp/check.out)"
+printf 'compressor: lzo\nmax_pool_percent: 20\naccept_threshold_percent: 90\n' > /tmp/restore.yaml
+zswapctl apply -f /tmp/restore.yaml > /dev/null
