@@ -1,17 +1,20 @@
-//! Drives a program in a real terminal: a private tmux server (its own socket, no user
-//! config) with one detached session, whose screen is read with `capture-pane`. Used by
-//! the `zswapctl top` tests; the server is killed on drop.
+//! Drives a program in a real terminal: a private tmux server (its own socket in a
+//! temporary directory, no user config) with one detached session, whose screen is read
+//! with `capture-pane`. Used by the `zswapctl top` tests; the server is killed and its
+//! socket removed on drop.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
 
 /// One tmux server with one session running a shell command.
 #[derive(Debug)]
 pub struct Tmux {
-    socket: String,
+    socket: PathBuf,
+    _dir: TempDir,
 }
 
 /// Quotes `s` for `sh`.
@@ -35,13 +38,11 @@ impl Tmux {
 
     /// Starts `sh -c shell_cmd` in a `width` × `height` terminal.
     pub fn start(shell_cmd: &str, width: u16, height: u16) -> Tmux {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let socket = format!(
-            "zswap-test-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        );
-        let t = Tmux { socket };
+        let dir = tempfile::tempdir().expect("create a directory for the tmux socket");
+        let t = Tmux {
+            socket: dir.path().join("tmux.sock"),
+            _dir: dir,
+        };
         let (w, h) = (width.to_string(), height.to_string());
         t.run(&[
             "new-session",
@@ -59,7 +60,9 @@ impl Tmux {
 
     fn run(&self, args: &[&str]) -> Output {
         let out = Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .arg("-S")
+            .arg(&self.socket)
+            .args(["-f", "/dev/null"])
             .args(args)
             .env_remove("TMUX")
             .output()
@@ -122,7 +125,9 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
             .output();
     }
 }
