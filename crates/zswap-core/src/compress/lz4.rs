@@ -22,7 +22,10 @@ const ML_MASK: usize = 15;
 
 #[inline]
 pub(super) fn read32(b: &[u8], i: usize) -> u32 {
-    u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
+    // One bounds check and one unaligned load.
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[i..i + 4]);
+    u32::from_le_bytes(w)
 }
 
 /// Bytes equal at `a` and `b` (with `a` > `b`), counted up to but not including `limit`.
