@@ -427,3 +427,31 @@ fn set_json_reports_the_change() {
     assert_eq!(j["max_pool_percent"], 30);
     assert_eq!(j["zpool"], "zsmalloc");
 }
+
+/// 6.12+ accept any compressor string while zswap has never been enabled and fall back to
+/// the default on first enable; zswapctl refuses to enable over such a leftover.
+#[test]
+fn enabling_over_an_unusable_leftover_compressor_is_refused() {
+    for era in ["6.12.57+deb13-amd64", "7.2.3+deb14-amd64"] {
+        let f = FixtureRoot::era(era);
+        f.param("compressor", "nosuch");
+        let before = params_of(f.path());
+        let (code, _, err) = texts(&zswapctl(Some(f.path()), &["set", "enabled", "y"]));
+        assert_eq!(code, 2, "{era}: {err}");
+        assert!(
+            err.contains("cannot enable zswap: its compressor 'nosuch'"),
+            "{err}"
+        );
+        assert!(err.contains("fall back"), "{err}");
+        assert_eq!(params_of(f.path()), before, "{era}");
+        // naming an available compressor in the same apply makes it fine
+        f.file("fix.yaml", "compressor: lzo\nenabled: true\n");
+        let fix = f.path().join("fix.yaml");
+        let (code, _, err) = texts(&zswapctl(
+            Some(f.path()),
+            &["apply", "-f", fix.to_str().unwrap()],
+        ));
+        assert_eq!(code, 0, "{era}: {err}");
+        assert_eq!(param(f.path(), "enabled"), "Y");
+    }
+}

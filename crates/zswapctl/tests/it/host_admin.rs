@@ -218,3 +218,34 @@ fn live_unprivileged_set_exits_3() {
     assert!(err.contains("run as root"), "{err}");
     assert_eq!(live(), before);
 }
+
+#[test]
+fn live_check_reports_findings_as_json() {
+    // the lock keeps 'enabled' still between the check and the comparison below
+    let Some(_g) = Restore::take() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let out = zswapctl(
+        None,
+        &["check", "--json", "--state", state.to_str().unwrap()],
+    );
+    let code = out.status.code().unwrap();
+    assert!(
+        code == 0 || code == 4,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = j["findings"].as_array().unwrap();
+    let problems = findings
+        .iter()
+        .filter(|f| f["severity"] == "error" || f["severity"] == "warning")
+        .count();
+    assert_eq!(code == 4, problems > 0, "{j}");
+    for f in findings {
+        assert!(!f["fix"].as_str().unwrap().is_empty(), "{f}");
+    }
+    if get("enabled") == "N" {
+        assert!(findings.iter().any(|f| f["code"] == "disabled"), "{j}");
+    }
+}
