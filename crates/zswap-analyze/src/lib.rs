@@ -16,6 +16,7 @@ mod engine;
 mod era;
 mod error;
 mod report;
+mod simulate;
 mod source;
 pub mod stats;
 pub mod svg;
@@ -25,6 +26,10 @@ pub use era::{EraGuess, detect_era};
 pub use error::{AnalyzeError, FailureKind, Result};
 pub use report::{
     ClassBin, CompressorReport, Recommendation, SPEED_BUDGET, ZbudFigures, recommend,
+};
+pub use simulate::{
+    Pattern, Sample, SimResult, SimSettings, Workload, page_contents, simulate,
+    suggest_max_pool_percent,
 };
 pub use source::{
     AddressRange, CoreSource, FileSource, PageSource, ParseRangeError, PidSource, SourceSummary,

@@ -56,6 +56,9 @@ pub(crate) enum Command {
     /// latency and size histograms, or a --record file for replay (needs root and a kernel
     /// that allows BPF tracing).
     Trace(TraceArgs),
+    /// Replay a synthetic swapping workload through the zswap reference model: pool size over
+    /// time, limit hits, rejects, writeback, and suggested limits; several values sweep.
+    Simulate(SimulateArgs),
 }
 
 /// `zswapctl trace`.
@@ -226,6 +229,60 @@ pub(crate) struct AnalyzeArgs {
     pub(crate) jobs: Option<usize>,
 
     /// Also draw the compressed-size distributions to this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub(crate) plot: Option<PathBuf>,
+}
+
+/// `zswapctl simulate`.
+#[derive(Debug, Args)]
+pub(crate) struct SimulateArgs {
+    /// Pages the workload uses, as a size (e.g. 256M).
+    #[arg(long, value_name = "SIZE", value_parser = crate::cmd::simulate::parse_size)]
+    pub(crate) working_set: u64,
+
+    /// Memory the workload may keep resident (default: half the working set).
+    #[arg(long, value_name = "SIZE", value_parser = crate::cmd::simulate::parse_size)]
+    pub(crate) resident: Option<u64>,
+
+    /// RAM of the simulated machine (totalram_pages; the pool limit is a share of it).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = crate::cmd::simulate::parse_size)]
+    pub(crate) ram: u64,
+
+    /// Accesses after the first touch of every page (default: 4 x working-set pages).
+    #[arg(long, value_name = "N")]
+    pub(crate) accesses: Option<u64>,
+
+    /// Access pattern: sequential, random or hot-cold (90% of accesses to 10% of pages).
+    #[arg(long, default_value = "random", value_parser = clap::value_parser!(zswap_analyze::Pattern))]
+    pub(crate) pattern: zswap_analyze::Pattern,
+
+    /// Seed of the pattern and the page contents.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) seed: u64,
+
+    /// Compressor of the simulated zswap.
+    #[arg(long, value_name = "NAME", default_value = "lzo")]
+    pub(crate) compressor: zswap_core::Algorithm,
+
+    /// Kernel era whose rules apply; default: the running kernel's.
+    #[arg(long, value_name = "ERA")]
+    pub(crate) kernel: Option<zswap_core::compress::KernelEra>,
+
+    /// max_pool_percent values (comma-separated or repeated: a sweep).
+    #[arg(long, value_name = "P", value_delimiter = ',', default_value = "20",
+          value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub(crate) max_pool_percent: Vec<u32>,
+
+    /// accept_threshold_percent values (comma-separated or repeated: a sweep).
+    #[arg(long, value_name = "A", value_delimiter = ',', default_value = "90",
+          value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub(crate) accept_threshold_percent: Vec<u32>,
+
+    /// Points of the pool-size curve per run.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub(crate) samples: u64,
+
+    /// Draw the pool size over time (one line per run) to this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     pub(crate) plot: Option<PathBuf>,
 }

@@ -42,6 +42,7 @@ fn main() -> ExitCode {
         Command::Man => cmd::generate::man(&mut out),
         Command::Analyze(args) => cmd::analyze::run(&root, args, cli.json, &mut out),
         Command::Trace(args) => cmd::trace::run(&root, args, cli.json, &mut out),
+        Command::Simulate(args) => cmd::simulate::run(&root, args, cli.json, &mut out),
     };
     let flushed = out.flush();
     match result.and_then(|()| flushed.map_err(anyhow::Error::from)) {

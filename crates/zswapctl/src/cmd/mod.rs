@@ -8,5 +8,6 @@ pub(crate) mod generate;
 pub(crate) mod get;
 pub(crate) mod persist;
 pub(crate) mod set;
+pub(crate) mod simulate;
 pub(crate) mod status;
 pub(crate) mod trace;

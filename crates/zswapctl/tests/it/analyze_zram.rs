@@ -43,7 +43,14 @@ impl Zram {
     }
 
     fn configure(&self, algorithm: &str, bytes: usize) {
-        fs::write(self.attr("reset"), "1").unwrap();
+        // A reset fails with EBUSY while anything (udev's blkid probe of a new device, or the
+        // last writer's close) still holds the device open: retry for a few seconds.
+        let mut tries = 0;
+        while let Err(e) = fs::write(self.attr("reset"), "1") {
+            tries += 1;
+            assert!(tries < 50, "reset zram{}: {e}", self.id);
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
         fs::write(self.attr("comp_algorithm"), algorithm).unwrap();
         fs::write(self.attr("disksize"), bytes.to_string()).unwrap();
     }

@@ -15,5 +15,6 @@ mod host_admin;
 mod host_status;
 mod host_trace;
 mod persist_check;
+mod simulate;
 mod top_tmux;
 mod util;
