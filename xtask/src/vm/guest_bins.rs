@@ -17,9 +17,9 @@ pub(crate) struct Built {
     pub(crate) failed: BTreeMap<&'static str, String>,
 }
 
-/// Builds each distinct binary with `cargo build --release --target x86_64-unknown-linux-musl`.
-/// A failed build is recorded rather than returned, so scenarios that do not need that binary
-/// still run.
+/// Builds the binaries with `cargo build --release --target x86_64-unknown-linux-musl`: all in
+/// one cargo call first (shared dependencies compile in parallel), and, if that fails, one by
+/// one, so a failure is pinned on its binary and scenarios that do not need it still run.
 pub(crate) fn build(
     workspace: &Path,
     target_dir: &Path,
@@ -27,8 +27,24 @@ pub(crate) fn build(
     wanted: &BTreeSet<GuestBin>,
 ) -> Built {
     let mut built = Built::default();
-    for b in wanted {
-        match build_one(workspace, target_dir, cargo, b) {
+    let all: Vec<GuestBin> = wanted.iter().copied().collect();
+    if cargo_build(workspace, target_dir, cargo, &all).is_ok() {
+        for b in &all {
+            match artifact(target_dir, b) {
+                Ok(p) => {
+                    built.bins.insert(b.bin, p);
+                }
+                Err(e) => {
+                    built.failed.insert(b.bin, format!("{e:#}"));
+                }
+            }
+        }
+        return built;
+    }
+    for b in &all {
+        match cargo_build(workspace, target_dir, cargo, std::slice::from_ref(b))
+            .and_then(|()| artifact(target_dir, b))
+        {
             Ok(p) => {
                 built.bins.insert(b.bin, p);
             }
@@ -40,24 +56,24 @@ pub(crate) fn build(
     built
 }
 
-fn build_one(workspace: &Path, target_dir: &Path, cargo: &str, b: &GuestBin) -> Result<PathBuf> {
+/// The `cargo build` arguments for `bins`.
+fn build_args(bins: &[GuestBin]) -> Vec<&'static str> {
+    let mut a = vec!["build", "--quiet", "--release", "--target", MUSL_TARGET];
+    for b in bins {
+        a.extend(["-p", b.package, "--bin", b.bin]);
+    }
+    a
+}
+
+fn cargo_build(workspace: &Path, target_dir: &Path, cargo: &str, bins: &[GuestBin]) -> Result<()> {
+    let names: Vec<&str> = bins.iter().map(|b| b.bin).collect();
     #[allow(clippy::print_stderr)] // xtask progress
     {
-        eprintln!("vmtest: building {} for {MUSL_TARGET}", b.bin);
+        eprintln!("vmtest: building {} for {MUSL_TARGET}", names.join(", "));
     }
     let out = Command::new(cargo)
         .current_dir(workspace)
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "--target",
-            MUSL_TARGET,
-            "-p",
-            b.package,
-            "--bin",
-            b.bin,
-        ])
+        .args(build_args(bins))
         .arg("--target-dir")
         .arg(target_dir)
         .output()
@@ -68,8 +84,12 @@ fn build_one(workspace: &Path, target_dir: &Path, cargo: &str, b: &GuestBin) -> 
             .lines()
             .find(|l| l.starts_with("error"))
             .unwrap_or("see cargo output");
-        bail!("building '{}' for musl failed: {first}", b.bin);
+        bail!("building '{}' for musl failed: {first}", names.join(", "));
     }
+    Ok(())
+}
+
+fn artifact(target_dir: &Path, b: &GuestBin) -> Result<PathBuf> {
     let path = target_dir.join(MUSL_TARGET).join("release").join(b.bin);
     if !path.is_file() {
         bail!(
@@ -79,4 +99,28 @@ fn build_one(workspace: &Path, target_dir: &Path, cargo: &str, b: &GuestBin) -> 
         );
     }
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_cargo_call_names_every_package_and_binary() {
+        let bins = [
+            GuestBin {
+                package: "zswapctl",
+                bin: "zswapctl",
+            },
+            GuestBin {
+                package: "zswap-workload",
+                bin: "zswap-workload",
+            },
+        ];
+        assert_eq!(
+            build_args(&bins).join(" "),
+            "build --quiet --release --target x86_64-unknown-linux-musl \
+             -p zswapctl --bin zswapctl -p zswap-workload --bin zswap-workload"
+        );
+    }
 }
