@@ -210,7 +210,7 @@ impl ParamValue {
     /// Parses a value a user gave for `name`, holding it to what makes sense: booleans in
     /// the kernel's and the usual English forms, percentages 0..=100 in the kernel's bases,
     /// names trimmed and non-empty. Whether a compressor is available on this kernel is
-    /// checked later against [`crate::KernelCaps`].
+    /// checked later against [`crate::admin::KernelCaps`].
     pub fn parse_user(name: ParamName, text: &str) -> std::result::Result<Self, ValueError> {
         let t = text.trim();
         match name.kind() {
