@@ -151,6 +151,19 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         out_disk_mb: None,
         listed: true,
     },
+    // Overhead of the probe: the workload timed without and with it (numbers for the README;
+    // not in the default matrix).
+    Scenario {
+        name: "probe-overhead",
+        script: include_str!("scenarios/probe-overhead.sh"),
+        binaries: &[WORKLOAD, PROBE],
+        modules: ZSWAP_MODULES,
+        cmdline: &["zswap.enabled=1"],
+        memory_mb: 512,
+        host_check: None,
+        out_disk_mb: None,
+        listed: false,
+    },
     // Used by `cargo xtask capture-fixtures --guest`: captures before enabling zswap and after
     // the workload, and writes both trees as a tar archive to /dev/vdb.
     Scenario {
