@@ -276,7 +276,7 @@ pub fn analyze(
         .enumerate()
         .map(|(i, &a)| {
             let z = zbud.as_ref().and_then(|z| z.get(i).copied());
-            CompressorReport::new(a, opts.era, &table, &totals[i], z)
+            CompressorReport::new(a.kernel_name(), opts.era, &table, &totals[i], z)
         })
         .collect();
     Ok(Analysis {
@@ -286,4 +286,35 @@ pub fn analyze(
         recommendation: recommend(&compressors),
         compressors,
     })
+}
+
+/// The analysis of recorded compressed lengths (a swap trace's stores): the pool and class
+/// figures the lengths imply under `era`'s class table. `name` labels the compressor that
+/// produced them; no time per page and no recommendation (nothing was compressed here).
+pub fn analyze_sizes(
+    name: &str,
+    era: KernelEra,
+    lengths: impl IntoIterator<Item = u32>,
+    input: SourceSummary,
+) -> Analysis {
+    let table = ClassTable::for_era(era);
+    let mut tally = Tally::new(table.classes().len());
+    for len in lengths {
+        let len = len.clamp(1, PAGE_SIZE as u32);
+        tally.add(
+            &table,
+            PageFill::Mixed,
+            Some(Ok(len as usize)),
+            Stored::Object(len),
+        );
+    }
+    let mut report = CompressorReport::new(name, era, &table, &tally, None);
+    report.ns_per_page = None;
+    Analysis {
+        input,
+        kernel: era.to_string(),
+        threads: 1,
+        compressors: vec![report],
+        recommendation: None,
+    }
 }

@@ -21,7 +21,9 @@ mod source;
 pub mod stats;
 pub mod svg;
 
-pub use engine::{Analysis, AnalyzeOptions, CHUNK_PAGES, analyze, modelled_algorithms};
+pub use engine::{
+    Analysis, AnalyzeOptions, CHUNK_PAGES, analyze, analyze_sizes, modelled_algorithms,
+};
 pub use era::{EraGuess, detect_era};
 pub use error::{AnalyzeError, FailureKind, Result};
 pub use report::{

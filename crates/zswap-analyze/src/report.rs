@@ -2,7 +2,7 @@
 //! Pure: no I/O, no clock.
 
 use serde::Serialize;
-use zswap_core::compress::{Algorithm, KernelEra, PAGE_SIZE};
+use zswap_core::compress::{KernelEra, PAGE_SIZE};
 use zswap_core::sim::ClassTable;
 
 use crate::stats::Tally;
@@ -80,9 +80,9 @@ fn ratio(num: u64, den: u64) -> Option<f64> {
 }
 
 impl CompressorReport {
-    /// Builds the report of `algorithm` from its tally.
+    /// Builds the report of compressor `name` from its tally.
     pub fn new(
-        algorithm: Algorithm,
+        name: &str,
         era: KernelEra,
         table: &ClassTable,
         tally: &Tally,
@@ -110,7 +110,7 @@ impl CompressorReport {
             .collect();
         let object_bytes: u64 = histogram.iter().map(|b| b.compressed_bytes).sum();
         CompressorReport {
-            compressor: algorithm.kernel_name().to_owned(),
+            compressor: name.to_owned(),
             kernel: era.to_string(),
             pages: tally.pages,
             zero_pages: tally.zero_pages,
@@ -207,7 +207,7 @@ mod tests {
     fn report(name: &str, pool: u64, ns: f64) -> CompressorReport {
         let table = ClassTable::for_era(KernelEra::V6_18);
         let mut r = CompressorReport::new(
-            Algorithm::Lzo,
+            "lzo",
             KernelEra::V6_18,
             &table,
             &Tally::new(table.classes().len()),
@@ -259,7 +259,7 @@ mod tests {
                 Stored::Object(2048),
             );
         }
-        let r = CompressorReport::new(Algorithm::Lz4, KernelEra::V6_18, &table, &t, None);
+        let r = CompressorReport::new("lz4", KernelEra::V6_18, &table, &t, None);
         // Kernel notes §4.5: 15 objects of 2048 bytes fill one 8-page zspage of class 2176.
         assert_eq!(r.pool_bytes, 8 * 4096);
         assert_eq!(r.histogram.len(), 1);

@@ -185,6 +185,9 @@ pub(crate) enum InputFormat {
     Raw,
     /// An ELF core file: the PT_LOAD segments.
     Core,
+    /// A swap trace recorded by `zswapctl trace --record` (zswap-trace JSON lines): the
+    /// recorded compressed sizes of successful stores.
+    Trace,
 }
 
 /// `zswapctl analyze`.

@@ -93,13 +93,15 @@ fn open_source(root: &SysRoot, args: &AnalyzeArgs) -> Result<Box<dyn PageSource>
 /// Looks at the first bytes: an ELF core header means a core file; anything else (other ELF
 /// files included) is raw pages.
 fn sniff(path: &Path) -> zswap_analyze::Result<InputFormat> {
-    let mut head = Vec::with_capacity(18);
+    let mut head = Vec::with_capacity(32);
     let f = File::open(path).map_err(|e| AnalyzeError::open(path, e))?;
-    f.take(18)
+    f.take(32)
         .read_to_end(&mut head)
         .map_err(|e| AnalyzeError::open(path, e))?;
     Ok(if is_elf(&head) && head.get(16..18) == Some(&[4, 0][..]) {
         InputFormat::Core
+    } else if head.starts_with(b"{\"format\":\"zswap-trace") {
+        InputFormat::Trace
     } else {
         InputFormat::Raw
     })
@@ -165,6 +167,69 @@ fn warn_skipped(a: &Analysis) {
     }
 }
 
+/// `analyze` of a recorded trace: the figures its stores' compressed sizes imply. The era
+/// comes from `--kernel`, else from the trace header's kernel release.
+fn analyze_trace(path: &Path, args: &AnalyzeArgs) -> Result<(Analysis, String)> {
+    let mut text = String::new();
+    File::open(path)
+        .and_then(|mut f| f.read_to_string(&mut text))
+        .map_err(|e| exit_for(AnalyzeError::open(path, e)))?;
+    let (header, records) = zswap_probe::read_trace(&text).map_err(|e| {
+        coded(
+            Exit::Usage,
+            anyhow::anyhow!(
+                "corrupt trace '{}': {e}; see crates/zswap-probe/src/trace.rs for the format",
+                path.display()
+            ),
+        )
+    })?;
+    if let Some(a) = args.compressor.first() {
+        return Err(coded(
+            Exit::Usage,
+            anyhow::anyhow!(
+                "trace '{}' holds the sizes of the compressor it was recorded with, not of \
+                 '{a}'; drop --compressor to analyse it",
+                path.display()
+            ),
+        ));
+    }
+    let (era, evidence) = match args.kernel {
+        Some(e) => (e, "--kernel".to_owned()),
+        None => zswap_core::KernelRelease::parse(&header.kernel)
+            .and_then(|r| KernelEra::for_release(r.major, r.minor))
+            .map(|e| (e, format!("trace kernel '{}'", header.kernel)))
+            .ok_or_else(|| {
+                coded(
+                    Exit::Usage,
+                    anyhow::anyhow!(
+                        "cannot tell the era of trace kernel '{}'; pass --kernel 6.1, 6.12 or 6.18",
+                        header.kernel
+                    ),
+                )
+            })?,
+    };
+    let stores = records.iter().filter(|r| {
+        r.op == zswap_probe::Op::Store && r.outcome == zswap_probe::Outcome::Ok && r.bytes > 0
+    });
+    // A large folio's store carries the bytes of all its pages: split them evenly.
+    let lengths: Vec<u32> = stores
+        .flat_map(|r| {
+            let pages = r.pages.max(1);
+            let each = (r.bytes / u64::from(pages)).min(4096) as u32;
+            std::iter::repeat_n(each, pages as usize)
+        })
+        .collect();
+    let input = zswap_analyze::SourceSummary {
+        kind: "trace",
+        name: path.display().to_string(),
+        pages: lengths.len() as u64,
+        regions: records.len() as u64,
+        ..Default::default()
+    };
+    let analysis = zswap_analyze::analyze_sizes("recorded", era, lengths, input);
+    Ok((analysis, evidence))
+}
+
 /// Runs `zswapctl analyze`.
 pub(crate) fn run(
     root: &SysRoot,
@@ -172,6 +237,16 @@ pub(crate) fn run(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
+    if let Some(path) = args.input.as_deref().filter(|_| args.pid.is_none()) {
+        let format = match args.format {
+            InputFormat::Auto => sniff(path).map_err(exit_for)?,
+            f => f,
+        };
+        if format == InputFormat::Trace {
+            let (analysis, evidence) = analyze_trace(path, args)?;
+            return emit(&analysis, &evidence, args, json, out);
+        }
+    }
     let (era, evidence) = pick_era(root, args.kernel)?;
     let algorithms = pick_algorithms(&args.compressor, era)?;
     let mut source = open_source(root, args)?;
@@ -197,14 +272,24 @@ pub(crate) fn run(
     }
     let analysis = analysis.map_err(exit_for)?;
     warn_skipped(&analysis);
+    emit(&analysis, &evidence, args, json, out)
+}
+
+fn emit(
+    analysis: &Analysis,
+    evidence: &str,
+    args: &AnalyzeArgs,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
     if let Some(path) = &args.plot {
-        write_plot(path, &analysis)?;
+        write_plot(path, analysis)?;
     }
     if json {
-        serde_json::to_writer_pretty(&mut *out, &analysis)?;
+        serde_json::to_writer_pretty(&mut *out, analysis)?;
         writeln!(out)?;
     } else {
-        print_table(out, &analysis, &evidence)?;
+        print_table(out, analysis, evidence)?;
     }
     Ok(())
 }

@@ -467,3 +467,63 @@ fn pid_figures_equal_file_figures() {
         assert_eq!(figures(b), figures(f));
     }
 }
+
+const TRACE_HEADER: &str = r#"{"format":"zswap-trace","version":1,"kernel":"6.12.117+deb13-amd64","era":"folio","page_size":4096,"clock":"monotonic","hooks":["store:zswap_store:fentry"]}"#;
+
+fn trace_line(op: &str, outcome: &str, bytes: u64) -> String {
+    format!(
+        r#"{{"t_ns":1,"op":"{op}","outcome":"{outcome}","cgroup":28,"pid":212,"comm":"w","latency_ns":5,"bytes":{bytes},"pages":1,"ret":1}}"#
+    )
+}
+
+#[test]
+fn trace_sizes_give_pool_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.jsonl");
+    let mut text = format!("{TRACE_HEADER}\n");
+    for b in [100u64, 2048, 4096] {
+        text += &trace_line("store", "ok", b);
+        text.push('\n');
+    }
+    text += &trace_line("store", "rejected", 0);
+    text.push('\n');
+    text += &trace_line("load", "ok", 0);
+    text.push('\n');
+    std::fs::write(&path, text).unwrap();
+    let v = json(&zswapctl(
+        None,
+        &["--json", "analyze", path.to_str().unwrap()],
+    ));
+    let c = compressor(&v, "recorded");
+    assert_eq!(v["input"]["kind"], "trace");
+    assert_eq!(c["kernel"], "6.12");
+    assert_eq!(c["pages"], 3);
+    assert_eq!(c["compressed_bytes"], 100 + 2048 + 4096);
+    assert_eq!(c["incompressible_pages"], 1);
+    let mut pool = ZsPool::new(KernelEra::V6_12);
+    for b in [100, 2048, 4096] {
+        pool.malloc(b).unwrap();
+    }
+    assert_eq!(c["pool_bytes"], pool.total_pages() * 4096);
+}
+
+#[test]
+fn corrupt_trace_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.jsonl");
+    std::fs::write(&path, format!("{TRACE_HEADER}\n{{\"t_ns\": oops}}\n")).unwrap();
+    let p = path.to_str().unwrap();
+    assert_refused(&["analyze", p], 2, &[p, "corrupt trace", "line 2"]);
+    let out = zswapctl(
+        None,
+        &[
+            "analyze",
+            "--input-format",
+            "trace",
+            "--compressor",
+            "lz4",
+            p,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
