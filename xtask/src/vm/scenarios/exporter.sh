@@ -9,6 +9,19 @@ M=/tmp/metrics.prom
 
 mkdir $CG
 echo "$LIMIT" > $CG/memory.max
+
+# The exporter, with the eBPF probe attached before the workload so that it sees every store.
+ip link set lo up 2> /dev/null || ifconfig lo 127.0.0.1 up
+out0=$(vmstat_get zswpout)
+zswap-exporter --web.listen-address 127.0.0.1:10119 --collector.ebpf 2> /tmp/exporter.log &
+epid=$!
+i=0
+until wget -q -O /tmp/landing.html http://127.0.0.1:10119/ 2> /dev/null || [ $i -ge 100 ]; do
+    sleep 0.2
+    i=$((i + 1))
+done
+check exporter_landing_page [ -s /tmp/landing.html ]
+
 in_cgroup workload zswap-workload --pages "$PAGES" --hold-file /tmp/wl.go > /tmp/wl.out 2>&1 &
 pid=$!
 i=0
@@ -19,16 +32,9 @@ done
 check workload_filled [ -e /tmp/wl.go.filled ]
 
 # Scrape over HTTP on loopback, as Prometheus would.
-ip link set lo up 2> /dev/null || ifconfig lo 127.0.0.1 up
-zswap-exporter --web.listen-address 127.0.0.1:10119 2> /tmp/exporter.log &
-epid=$!
-i=0
-until wget -q -O $M http://127.0.0.1:10119/metrics 2> /dev/null || [ $i -ge 50 ]; do
-    sleep 0.2
-    i=$((i + 1))
-done
+wget -q -O $M http://127.0.0.1:10119/metrics
 check exporter_scraped [ -s $M ]
-check exporter_landing_page wget -q -O /tmp/landing.html http://127.0.0.1:10119/
+out1=$(vmstat_get zswpout)
 kill $epid
 value metric_lines "$(grep -vc '^#' $M)"
 
@@ -118,6 +124,20 @@ else
     check cg_incomp_absent [ "$(metric "zswap_cgroup_incompressible_bytes$L")" = absent ]
 fi
 check cg_pages_stored_positive [ "$(metric "zswap_cgroup_pages_stored_total$L")" -gt 0 ]
+
+# the eBPF probe, through the exporter: every store the kernel counted, and latencies
+if grep -q "the probe was not built" /tmp/exporter.log; then
+    note "zswap-exporter was built without the eBPF probe: ebpf checks skipped"
+else
+    while read -r line; do note "$line"; done < /tmp/exporter.log
+    check collector_ebpf_ok [ "$(metric "zswap_exporter_collector_success{collector=\"ebpf\"}")" = 1 ]
+    value ebpf_stored_pages "$(metric zswap_ebpf_stored_pages_total)"
+    value zswpout_delta $((out1 - out0))
+    check ebpf_stored_pages_equal_zswpout_delta \
+        [ "$(metric zswap_ebpf_stored_pages_total)" = $((out1 - out0)) ]
+    check ebpf_store_latency_counted \
+        [ "$(metric "zswap_ebpf_store_latency_seconds_count{outcome=\"ok\"}")" -gt 0 ]
+fi
 
 for c in sysfs debugfs meminfo vmstat cgroup; do
     check "collector_${c}_ok" [ "$(metric "zswap_exporter_collector_success{collector=\"$c\"}")" = 1 ]
