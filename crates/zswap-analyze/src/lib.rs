@@ -7,6 +7,10 @@
 //! era's class table from [`zswap_core::sim`] (zbud too for 6.1). The result per compressor
 //! is a [`CompressorReport`]; [`recommend`] weighs pool size against speed.
 //!
+//! [`analyze_sizes`] gives the same figures from recorded compressed lengths (a swap trace),
+//! and [`simulate`] replays a synthetic swapping workload through the reference model
+//! (`zswap_core::sim::Zswap`) for `zswapctl simulate`.
+//!
 //! The input readers do I/O (files, `/proc/PID/*` through a [`zswap_core::SysRoot`]); the
 //! per-page rules ([`stats`]) and reports are pure. [`analyze`] uses every core and bounded
 //! memory; see `engine` for the threading design.

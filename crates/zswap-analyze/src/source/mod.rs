@@ -44,6 +44,6 @@ pub struct SourceSummary {
     pub pages_not_present: u64,
     /// Pages that could not be read (pid: `/proc/PID/mem` refused them).
     pub pages_unreadable: u64,
-    /// Mappings (pid) or PT_LOAD segments (core) read.
+    /// Mappings (pid), PT_LOAD segments (core) or records (trace) read.
     pub regions: u64,
 }
