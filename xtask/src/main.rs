@@ -8,6 +8,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: printing is its job
 
 mod bench_exporter;
+mod deploy;
 mod fixtures;
 mod vm;
 mod zram_oracle;
@@ -88,6 +89,15 @@ enum Cmd {
     /// Compare zswap-core's compressed page lengths with the running kernel's through zram,
     /// for every compressor its zram offers (root; also run in guests by scenario `compress`).
     ZramOracle(zram_oracle::OracleArgs),
+    /// Lint deploy/ with ansible-lint, converge the roles against this machine twice (the
+    /// second must change nothing) and verify the result; restores the machine afterwards.
+    /// Prints `PASS deploy <step>` or `FAIL deploy <step> <reason>` lines.
+    Deploytest {
+        /// Python virtual environment for ansible-core and ansible-lint
+        /// [default: $XDG_CACHE_HOME/zswap-tools/ansible-venv or ~/.cache/zswap-tools/ansible-venv].
+        #[arg(long, value_name = "DIR")]
+        venv: Option<PathBuf>,
+    },
 }
 
 fn workspace_root() -> PathBuf {
@@ -232,8 +242,22 @@ fn bench_exporter(clients: usize, scrapes: usize) -> Result<bool> {
     Ok(true)
 }
 
+#[allow(clippy::disallowed_methods)] // main reads the environment
+fn deploytest(venv: Option<PathBuf>) -> Result<bool> {
+    let venv = match venv {
+        Some(v) => v,
+        None => default_cache_dir()?.with_file_name("ansible-venv"),
+    };
+    deploy::run(&deploy::DeployOptions {
+        workspace: workspace_root(),
+        venv,
+        cargo: std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
+    })
+}
+
 fn run(cli: Cli) -> Result<bool> {
     match cli.cmd {
+        Cmd::Deploytest { venv } => deploytest(venv),
         Cmd::Vmtest { guest, scenarios } => vmtest(&guest, &scenarios),
         Cmd::BenchExporter { clients, scrapes } => bench_exporter(clients, scrapes),
         Cmd::ZramOracle(args) => zram_oracle::run(&args),

@@ -1,0 +1,460 @@
+//! `cargo xtask deploytest`: ansible-lint on `deploy/`, then a real converge of the roles
+//! against this machine (local connection, real sysfs), a second converge that must change
+//! nothing, and a verification of what the roles left behind. Everything the roles touch
+//! (zswap parameters, files under /etc and /usr/local/bin, the exporter's user, the swap
+//! file and its fstab line) is put back afterwards, also when a step fails.
+#![allow(clippy::disallowed_methods)] // a test driver: reads and writes the host directly
+
+use std::fs;
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+const PARAMS: &str = "/sys/module/zswap/parameters";
+const SWAPFILE: &str = "/var/tmp/zswap-deploytest.swap";
+const LISTEN: &str = "127.0.0.1:19119";
+const TOUCHED: [&str; 7] = [
+    "/usr/local/bin/zswapctl",
+    "/usr/local/bin/zswap-exporter",
+    "/etc/zswap",
+    "/etc/systemd/system/zswap-exporter.service",
+    "/etc/systemd/system/zswap-apply.service",
+    "/etc/default/grub.d/zswap.cfg",
+    "/etc/zswap-exporter",
+];
+
+/// Options of the command.
+pub(crate) struct DeployOptions {
+    /// The workspace.
+    pub(crate) workspace: PathBuf,
+    /// Where the Python virtual environment with Ansible lives.
+    pub(crate) venv: PathBuf,
+    /// The cargo to build with.
+    pub(crate) cargo: String,
+}
+
+/// One result line.
+struct Outcome {
+    name: &'static str,
+    result: Result<()>,
+}
+
+/// Runs every step and prints `PASS deploy <step>` / `FAIL deploy <step> <reason>`.
+/// Returns true if and only if every step passed.
+pub(crate) fn run(o: &DeployOptions) -> Result<bool> {
+    ensure_ansible(&o.venv)?;
+    let mut outcomes = vec![Outcome {
+        name: "lint",
+        result: lint(o),
+    }];
+    build_binaries(o)?;
+    let _lock = HostLock::acquire()?;
+    {
+        let _restore = HostSnapshot::take()?;
+        let first = converge(o, &good_settings(), "converge");
+        let converged = first.is_ok();
+        outcomes.push(Outcome {
+            name: "converge",
+            result: first.map(|_| ()),
+        });
+        let idem = if converged {
+            converge(o, &good_settings(), "idempotence").and_then(|changed| match changed {
+                0 => Ok(()),
+                n => bail!("the second converge changed {n} task(s)"),
+            })
+        } else {
+            Err(anyhow::anyhow!("skipped: converge failed"))
+        };
+        outcomes.push(Outcome {
+            name: "idempotence",
+            result: idem,
+        });
+        let verify = if converged {
+            verify(o)
+        } else {
+            Err(anyhow::anyhow!("skipped: converge failed"))
+        };
+        outcomes.push(Outcome {
+            name: "verify",
+            result: verify,
+        });
+    }
+    let mut all = true;
+    for out in &outcomes {
+        match &out.result {
+            Ok(()) => println!("PASS deploy {}", out.name),
+            Err(e) => {
+                all = false;
+                println!(
+                    "FAIL deploy {} {}",
+                    out.name,
+                    format!("{e:#}").replace('\n', " | ")
+                );
+            }
+        }
+    }
+    Ok(all)
+}
+
+fn bin(venv: &Path, name: &str) -> PathBuf {
+    venv.join("bin").join(name)
+}
+
+fn ensure_ansible(venv: &Path) -> Result<()> {
+    if bin(venv, "ansible-playbook").exists() && bin(venv, "ansible-lint").exists() {
+        return Ok(());
+    }
+    eprintln!(
+        "deploytest: installing ansible-core and ansible-lint from PyPI into {}",
+        venv.display()
+    );
+    run_ok(Command::new("python3").arg("-m").arg("venv").arg(venv))?;
+    run_ok(Command::new(bin(venv, "pip")).args([
+        "install",
+        "--quiet",
+        "ansible-core>=2.19,<2.20",
+        "ansible-lint>=26,<27",
+    ]))
+}
+
+fn run_ok(cmd: &mut Command) -> Result<()> {
+    let st = cmd
+        .status()
+        .with_context(|| format!("cannot run {cmd:?}"))?;
+    if !st.success() {
+        bail!("{cmd:?} failed with {st}");
+    }
+    Ok(())
+}
+
+fn ansible_env(cmd: &mut Command, o: &DeployOptions) {
+    let deploy = o.workspace.join("deploy");
+    cmd.current_dir(&deploy)
+        .env("ANSIBLE_CONFIG", deploy.join("ansible.cfg"))
+        .env("ANSIBLE_NOCOLOR", "1")
+        .env("ANSIBLE_FORCE_COLOR", "0")
+        .env(
+            "PATH",
+            format!(
+                "{}:/usr/sbin:/usr/bin:/sbin:/bin",
+                o.venv.join("bin").display()
+            ),
+        );
+}
+
+fn lint(o: &DeployOptions) -> Result<()> {
+    let mut cmd = Command::new(bin(&o.venv, "ansible-lint"));
+    cmd.args(["--profile", "production", "--offline", "--nocolor", "."]);
+    ansible_env(&mut cmd, o);
+    let out = cmd.output().context("cannot run ansible-lint")?;
+    if !out.status.success() {
+        bail!(
+            "ansible-lint: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(())
+}
+
+fn build_binaries(o: &DeployOptions) -> Result<()> {
+    run_ok(Command::new(&o.cargo).current_dir(&o.workspace).args([
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        "zswapctl",
+        "-p",
+        "zswap-exporter",
+    ]))
+}
+
+/// The settings the test converges to: different from a fresh host's, so that applying them
+/// really changes the kernel.
+fn good_settings() -> String {
+    "{\"enabled\": true, \"compressor\": \"deflate\", \"max_pool_percent\": 25, \"accept_threshold_percent\": 80}".into()
+}
+
+/// Runs the converge playbook; returns how many tasks changed.
+fn converge(o: &DeployOptions, settings: &str, label: &str) -> Result<u64> {
+    let release = o.workspace.join("target/release");
+    let extra = format!(
+        "{{\"zswap_settings\": {settings}, \"zswap_zswapctl_src\": \"{}\", \
+         \"zswap_exporter_src\": \"{}\", \"zswap_swapfile_path\": \"{SWAPFILE}\", \
+         \"zswap_swapfile_size_mib\": 128, \"zswap_exporter_listen_address\": \"{LISTEN}\"}}",
+        release.join("zswapctl").display(),
+        release.join("zswap-exporter").display(),
+    );
+    let mut cmd = Command::new(bin(&o.venv, "ansible-playbook"));
+    cmd.args([
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "tests/converge.yml",
+        "-e",
+        &extra,
+    ]);
+    ansible_env(&mut cmd, o);
+    let out = cmd.output().context("cannot run ansible-playbook")?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        bail!("{label}: ansible-playbook failed: {}", tail(&stdout, 25));
+    }
+    recap_changed(&stdout)
+        .with_context(|| format!("{label}: no PLAY RECAP in {}", tail(&stdout, 10)))
+}
+
+/// The `changed=` count of the play recap.
+fn recap_changed(stdout: &str) -> Option<u64> {
+    let line = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("PLAY RECAP"))
+        .nth(1)?;
+    let field = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("changed="))?;
+    field.parse().ok()
+}
+
+fn tail(s: &str, n: usize) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join(" | ")
+}
+
+fn read_trim(p: impl AsRef<Path>) -> Result<String> {
+    let p = p.as_ref();
+    Ok(fs::read_to_string(p)
+        .with_context(|| format!("cannot read '{}'", p.display()))?
+        .trim()
+        .to_owned())
+}
+
+fn verify(o: &DeployOptions) -> Result<()> {
+    for (name, want) in [
+        ("enabled", "Y"),
+        ("compressor", "deflate"),
+        ("max_pool_percent", "25"),
+        ("accept_threshold_percent", "80"),
+    ] {
+        let got = read_trim(Path::new(PARAMS).join(name))?;
+        if got != want {
+            bail!("parameter {name} is '{got}', the role should have set '{want}'");
+        }
+    }
+    let config = read_trim("/etc/zswap/zswap.yaml")?;
+    if !config.contains("compressor: deflate") {
+        bail!("/etc/zswap/zswap.yaml does not hold the settings: {config}");
+    }
+    for unit in [
+        "/etc/systemd/system/zswap-apply.service",
+        "/etc/systemd/system/zswap-exporter.service",
+    ] {
+        let out = Command::new("systemd-analyze")
+            .args(["verify", unit])
+            .output()
+            .context("systemd-analyze")?;
+        let err = String::from_utf8_lossy(&out.stderr);
+        let relevant: Vec<&str> = err.lines().filter(|l| l.contains("zswap")).collect();
+        if !out.status.success() || !relevant.is_empty() {
+            bail!("systemd-analyze verify {unit}: {}", err.trim());
+        }
+    }
+    if !Command::new("getent")
+        .args(["passwd", "zswap-exporter"])
+        .stdout(Stdio::null())
+        .status()?
+        .success()
+    {
+        bail!("user zswap-exporter was not created");
+    }
+    if !fs::read_to_string("/proc/swaps")?.contains(SWAPFILE) {
+        bail!("the swap file {SWAPFILE} is not active");
+    }
+    // A wrong setting for this kernel is refused, naming the kernel, and changes nothing.
+    let before = read_trim(Path::new(PARAMS).join("max_pool_percent"))?;
+    match converge(
+        o,
+        "{\"zpool\": \"zsmalloc\", \"max_pool_percent\": 30}",
+        "refusal",
+    ) {
+        Ok(_) if !Path::new(PARAMS).join("zpool").exists() => {
+            bail!("a zpool setting on a kernel without zpool was not refused")
+        }
+        Err(e)
+            if !format!("{e:#}").contains(&format!(
+                "Linux {}",
+                read_trim("/proc/sys/kernel/osrelease")?
+            )) =>
+        {
+            bail!("the refusal does not name the kernel: {e:#}")
+        }
+        _ => {}
+    }
+    if read_trim(Path::new(PARAMS).join("max_pool_percent"))? != before {
+        bail!("a refused converge changed max_pool_percent");
+    }
+    exporter_answers()
+}
+
+/// Starts the exporter as the unit would (its ExecStart, as its user, with its ambient
+/// capability) and scrapes it. systemd is not PID 1 here, so the unit itself cannot run.
+fn exporter_answers() -> Result<()> {
+    let unit = fs::read_to_string("/etc/systemd/system/zswap-exporter.service")?;
+    let exec = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .context("no ExecStart in the exporter unit")?;
+    let mut words = exec.split_whitespace();
+    let program = words.next().context("empty ExecStart")?;
+    let mut child = Command::new("setpriv")
+        .args([
+            "--reuid=zswap-exporter",
+            "--regid=zswap-exporter",
+            "--init-groups",
+            "--inh-caps=+dac_read_search",
+            "--ambient-caps=+dac_read_search",
+            "--",
+            program,
+        ])
+        .args(words)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot start the exporter")?;
+    let result = (|| {
+        for _ in 0..50 {
+            std::thread::sleep(Duration::from_millis(100));
+            let out = Command::new("curl")
+                .args(["-sf", &format!("http://{LISTEN}/metrics")])
+                .output()?;
+            if out.status.success() {
+                let body = String::from_utf8_lossy(&out.stdout);
+                if !body.contains("zswap_exporter_collector_success{collector=\"debugfs\"} 1") {
+                    bail!("the exporter answers but cannot read debugfs with the unit's rights");
+                }
+                if !body
+                    .lines()
+                    .any(|l| l.starts_with("zswap_info{") && l.contains("compressor=\"deflate\""))
+                {
+                    bail!("the exporter's zswap_info does not show the configured compressor");
+                }
+                return Ok(());
+            }
+        }
+        bail!("the exporter did not answer on {LISTEN}")
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+/// Everything the roles may change, recorded before and put back on drop.
+struct HostSnapshot {
+    params: Vec<(String, String)>,
+    fstab: String,
+    user_existed: bool,
+    existed: Vec<&'static str>,
+}
+
+impl HostSnapshot {
+    fn take() -> Result<HostSnapshot> {
+        let mut params = Vec::new();
+        for e in fs::read_dir(PARAMS).context("this kernel has no zswap")? {
+            let e = e?;
+            params.push((
+                e.file_name().to_string_lossy().into_owned(),
+                read_trim(e.path())?,
+            ));
+        }
+        let existed: Vec<&'static str> = TOUCHED
+            .into_iter()
+            .filter(|p| Path::new(p).exists())
+            .collect();
+        if !existed.is_empty() {
+            bail!(
+                "refusing to run: these would be overwritten and cannot be restored: {existed:?}"
+            );
+        }
+        Ok(HostSnapshot {
+            params,
+            fstab: fs::read_to_string("/etc/fstab").unwrap_or_default(),
+            user_existed: Command::new("getent")
+                .args(["passwd", "zswap-exporter"])
+                .stdout(Stdio::null())
+                .status()?
+                .success(),
+            existed,
+        })
+    }
+}
+
+impl Drop for HostSnapshot {
+    fn drop(&mut self) {
+        let _ = Command::new("swapoff")
+            .arg(SWAPFILE)
+            .stderr(Stdio::null())
+            .status();
+        let _ = fs::remove_file(SWAPFILE);
+        let _ = fs::write("/etc/fstab", &self.fstab);
+        for p in TOUCHED.iter().filter(|p| !self.existed.contains(p)) {
+            let path = Path::new(p);
+            let _ = if path.is_dir() {
+                fs::remove_dir_all(path)
+            } else {
+                fs::remove_file(path)
+            };
+        }
+        if !self.user_existed {
+            let _ = Command::new("userdel")
+                .arg("zswap-exporter")
+                .stderr(Stdio::null())
+                .status();
+            let _ = Command::new("groupdel")
+                .arg("zswap-exporter")
+                .stderr(Stdio::null())
+                .status();
+        }
+        // enabled last to N first, so nothing is stored while the others change back
+        let _ = fs::write(Path::new(PARAMS).join("enabled"), "N");
+        for (name, value) in &self.params {
+            let _ = fs::write(Path::new(PARAMS).join(name), value);
+        }
+    }
+}
+
+/// The machine-wide lock every host-changing test takes (see zswap-testkit).
+struct HostLock {
+    _file: fs::File,
+}
+
+impl HostLock {
+    fn acquire() -> Result<HostLock> {
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open("/run/zswap-tools-host.lock")
+            .context("cannot open /run/zswap-tools-host.lock")?;
+        // SAFETY: flock on a descriptor we own; released when the file closes.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            bail!("flock: {}", std::io::Error::last_os_error());
+        }
+        Ok(HostLock { _file: file })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recap_counts_changes() {
+        let out = "TASK [x]\nok\n\nPLAY RECAP *****\nlocalhost : ok=12 changed=3 unreachable=0 failed=0\n";
+        assert_eq!(recap_changed(out), Some(3));
+        assert_eq!(recap_changed("no recap"), None);
+    }
+}
