@@ -30,6 +30,8 @@ step clippy cargo clippy --workspace --all-targets --locked -- -D warnings
 step test cargo test --workspace --locked
 # the QEMU kernel matrix (xtask/README.md): Debian 6.1, 6.12 and 7.x guests
 step vmtest cargo xtask vmtest
+# the Ansible roles: lint, converge on this machine, idempotence, verify; restores the host
+step deploytest cargo xtask deploytest
 
 printf '\nsteps failed: %s\n' "${failed_steps[*]:-none}"
 echo "suite: ${passed} passed, ${failed} failed"

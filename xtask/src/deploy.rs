@@ -16,12 +16,13 @@ use anyhow::{Context, Result, bail};
 const PARAMS: &str = "/sys/module/zswap/parameters";
 const SWAPFILE: &str = "/var/tmp/zswap-deploytest.swap";
 const LISTEN: &str = "127.0.0.1:19119";
-const TOUCHED: [&str; 7] = [
+const TOUCHED: [&str; 8] = [
     "/usr/local/bin/zswapctl",
     "/usr/local/bin/zswap-exporter",
     "/etc/zswap",
     "/etc/systemd/system/zswap-exporter.service",
     "/etc/systemd/system/zswap-apply.service",
+    "/etc/systemd/system/sysinit.target.wants/zswap-apply.service",
     "/etc/default/grub.d/zswap.cfg",
     "/etc/zswap-exporter",
 ];
@@ -52,8 +53,10 @@ pub(crate) fn run(o: &DeployOptions) -> Result<bool> {
     }];
     build_binaries(o)?;
     let _lock = HostLock::acquire()?;
+    HostSnapshot::recover_interrupted()?;
     {
-        let _restore = HostSnapshot::take()?;
+        let restore = RestoreGuard(HostSnapshot::take()?);
+        restore_on_signals(restore.0.clone())?;
         let first = converge(o, &good_settings(), "converge");
         let converged = first.is_ok();
         outcomes.push(Outcome {
@@ -245,12 +248,32 @@ fn verify(o: &DeployOptions) -> Result<()> {
             bail!("parameter {name} is '{got}', the role should have set '{want}'");
         }
     }
-    let config = read_trim("/etc/zswap/zswap.yaml")?;
-    if !config.contains("compressor: deflate") {
-        bail!("/etc/zswap/zswap.yaml does not hold the settings: {config}");
+    // The boot-time file holds exactly the live settings: applying it would change nothing.
+    let out = Command::new("/usr/local/bin/zswapctl")
+        .args([
+            "--json",
+            "apply",
+            "--dry-run",
+            "-f",
+            "/etc/zswap/zswap.yaml",
+        ])
+        .output()
+        .context("cannot run the installed zswapctl")?;
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).with_context(|| {
+        format!(
+            "zswapctl apply --dry-run: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    let changes = plan["plan"]["changes"]
+        .as_array()
+        .map_or(usize::MAX, Vec::len);
+    if !out.status.success() || changes != 0 {
+        bail!("/etc/zswap/zswap.yaml does not hold the live settings: {plan}");
     }
     for unit in [
         "/etc/systemd/system/zswap-apply.service",
+        "/etc/systemd/system/sysinit.target.wants/zswap-apply.service",
         "/etc/systemd/system/zswap-exporter.service",
     ] {
         let out = Command::new("systemd-analyze")
@@ -303,6 +326,10 @@ fn verify(o: &DeployOptions) -> Result<()> {
 /// Starts the exporter as the unit would (its ExecStart, as its user, with its ambient
 /// capability) and scrapes it. systemd is not PID 1 here, so the unit itself cannot run.
 fn exporter_answers() -> Result<()> {
+    // systemd mounts debugfs at boot (sys-kernel-debug.mount); this host does not
+    if !debugfs_mounted() {
+        run_ok(Command::new("mount").args(["-t", "debugfs", "none", "/sys/kernel/debug"]))?;
+    }
     let unit = fs::read_to_string("/etc/systemd/system/zswap-exporter.service")?;
     let exec = unit
         .lines()
@@ -352,12 +379,24 @@ fn exporter_answers() -> Result<()> {
     result
 }
 
-/// Everything the roles may change, recorded before and put back on drop.
+/// Where a run records what to put back, so that a run that was killed (even with
+/// SIGKILL) is undone by the next one before it starts.
+const JOURNAL: &str = "/var/tmp/zswap-tools-deploytest.restore.json";
+
+/// Everything the roles may change, recorded before the run; [`RestoreGuard`] puts it back
+/// on drop and [`restore_on_signals`] on SIGINT/SIGTERM/SIGHUP.
+#[derive(Clone)]
 struct HostSnapshot {
     params: Vec<(String, String)>,
     fstab: String,
     user_existed: bool,
-    existed: Vec<&'static str>,
+    existed: Vec<String>,
+    debugfs_mounted: bool,
+}
+
+fn debugfs_mounted() -> bool {
+    fs::read_to_string("/proc/mounts")
+        .is_ok_and(|m| m.lines().any(|l| l.contains(" /sys/kernel/debug debugfs ")))
 }
 
 impl HostSnapshot {
@@ -370,39 +409,95 @@ impl HostSnapshot {
                 read_trim(e.path())?,
             ));
         }
-        let existed: Vec<&'static str> = TOUCHED
+        let existed: Vec<String> = TOUCHED
             .into_iter()
-            .filter(|p| Path::new(p).exists())
+            .filter(|p| fs::symlink_metadata(p).is_ok())
+            .map(str::to_owned)
             .collect();
         if !existed.is_empty() {
             bail!(
                 "refusing to run: these would be overwritten and cannot be restored: {existed:?}"
             );
         }
-        Ok(HostSnapshot {
+        let user_existed = Command::new("getent")
+            .args(["passwd", "zswap-exporter"])
+            .stdout(Stdio::null())
+            .status()?
+            .success();
+        let snap = HostSnapshot {
             params,
             fstab: fs::read_to_string("/etc/fstab").unwrap_or_default(),
-            user_existed: Command::new("getent")
-                .args(["passwd", "zswap-exporter"])
-                .stdout(Stdio::null())
-                .status()?
-                .success(),
+            user_existed,
             existed,
+            debugfs_mounted: debugfs_mounted(),
+        };
+        fs::write(JOURNAL, snap.to_json().to_string())
+            .with_context(|| format!("cannot write the restore journal '{JOURNAL}'"))?;
+        Ok(snap)
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "params": self.params,
+            "fstab": self.fstab,
+            "user_existed": self.user_existed,
+            "existed": self.existed,
+            "debugfs_mounted": self.debugfs_mounted,
         })
     }
-}
 
-impl Drop for HostSnapshot {
-    fn drop(&mut self) {
+    fn from_json(v: &serde_json::Value) -> Option<HostSnapshot> {
+        let params = v["params"]
+            .as_array()?
+            .iter()
+            .map(|p| Some((p[0].as_str()?.to_owned(), p[1].as_str()?.to_owned())))
+            .collect::<Option<Vec<_>>>()?;
+        let existed = v["existed"]
+            .as_array()?
+            .iter()
+            .map(|p| p.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()?;
+        Some(HostSnapshot {
+            params,
+            fstab: v["fstab"].as_str()?.to_owned(),
+            user_existed: v["user_existed"].as_bool()?,
+            existed,
+            debugfs_mounted: v["debugfs_mounted"].as_bool()?,
+        })
+    }
+
+    /// Undoes a run that was killed before it could clean up.
+    fn recover_interrupted() -> Result<()> {
+        let Ok(text) = fs::read_to_string(JOURNAL) else {
+            return Ok(());
+        };
+        let snap = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .as_ref()
+            .and_then(HostSnapshot::from_json)
+            .with_context(|| {
+                format!("the restore journal '{JOURNAL}' is damaged: restore by hand")
+            })?;
+        eprintln!("deploytest: undoing an interrupted run (journal '{JOURNAL}')");
+        snap.restore();
+        Ok(())
+    }
+
+    /// Puts the host back and removes the journal.
+    fn restore(&self) {
         let _ = Command::new("swapoff")
             .arg(SWAPFILE)
             .stderr(Stdio::null())
             .status();
         let _ = fs::remove_file(SWAPFILE);
         let _ = fs::write("/etc/fstab", &self.fstab);
-        for p in TOUCHED.iter().filter(|p| !self.existed.contains(p)) {
+        for p in TOUCHED
+            .iter()
+            .filter(|p| !self.existed.iter().any(|e| e == *p))
+        {
             let path = Path::new(p);
-            let _ = if path.is_dir() {
+            let is_dir = fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+            let _ = if is_dir {
                 fs::remove_dir_all(path)
             } else {
                 fs::remove_file(path)
@@ -418,12 +513,54 @@ impl Drop for HostSnapshot {
                 .stderr(Stdio::null())
                 .status();
         }
-        // enabled last to N first, so nothing is stored while the others change back
+        // enabled to N first, so nothing is stored while the others change back
         let _ = fs::write(Path::new(PARAMS).join("enabled"), "N");
         for (name, value) in &self.params {
             let _ = fs::write(Path::new(PARAMS).join(name), value);
         }
+        if !self.debugfs_mounted && debugfs_mounted() {
+            let _ = Command::new("umount").arg("/sys/kernel/debug").status();
+        }
+        let _ = fs::remove_file(JOURNAL);
     }
+}
+
+/// Restores the host from its snapshot when dropped. The snapshot itself restores nothing
+/// on drop, so it can be cloned, serialised and tested freely.
+struct RestoreGuard(HostSnapshot);
+
+impl Drop for RestoreGuard {
+    fn drop(&mut self) {
+        self.0.restore();
+    }
+}
+
+/// Blocks SIGINT, SIGTERM and SIGHUP in every thread and waits for them in one thread that
+/// puts the host back and exits, so that an interrupted run (Ctrl-C, `timeout`, CI's end)
+/// does not leave the host configured. Call before starting any other thread.
+fn restore_on_signals(snap: HostSnapshot) -> Result<()> {
+    // SAFETY: plain libc signal-set manipulation on a local sigset_t.
+    let set = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            libc::sigaddset(&mut set, sig);
+        }
+        if libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) != 0 {
+            bail!("pthread_sigmask failed");
+        }
+        set
+    };
+    std::thread::spawn(move || {
+        let mut sig = 0;
+        // SAFETY: waits on the set blocked above.
+        if unsafe { libc::sigwait(&set, &mut sig) } == 0 {
+            eprintln!("deploytest: signal {sig}: restoring the host before exiting");
+            snap.restore();
+            std::process::exit(128 + sig);
+        }
+    });
+    Ok(())
 }
 
 /// The machine-wide lock every host-changing test takes (see zswap-testkit).
@@ -450,6 +587,27 @@ impl HostLock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn journal_round_trips() {
+        let snap = HostSnapshot {
+            params: vec![
+                ("enabled".into(), "N".into()),
+                ("compressor".into(), "lzo".into()),
+            ],
+            fstab: "# fstab\n".into(),
+            user_existed: false,
+            existed: vec!["/etc/zswap".into()],
+            debugfs_mounted: true,
+        };
+        let back = HostSnapshot::from_json(&snap.to_json()).unwrap();
+        assert_eq!(back.params, snap.params);
+        assert_eq!(back.fstab, snap.fstab);
+        assert_eq!(back.existed, snap.existed);
+        assert!(!back.user_existed);
+        assert!(back.debugfs_mounted);
+        assert!(HostSnapshot::from_json(&serde_json::json!({"params": 3})).is_none());
+    }
 
     #[test]
     fn recap_counts_changes() {
