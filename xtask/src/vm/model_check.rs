@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use zswap_core::sim::{KernelEra, MemcgId, SimConfig, ZpoolKind, Zswap};
+use zswap_core::sim::{KernelCodecs, KernelEra, MemcgId, SimConfig, StableFacts, ZpoolKind, Zswap};
 
 use super::Series;
 use super::console::Report;
@@ -13,6 +13,38 @@ fn era(series: Series) -> KernelEra {
         Series::Bookworm => KernelEra::V6_1,
         Series::Trixie => KernelEra::V6_12,
         Series::Sid => KernelEra::V7,
+    }
+}
+
+/// The stable-release facts of the guest's kernel, from the upstream release it reported
+/// (`upstream_release`, read from `/proc/version`: Debian's `6.1.0-50` is upstream 6.1.176).
+fn facts(r: &Report) -> Result<StableFacts, String> {
+    let text = r
+        .values
+        .get("upstream_release")
+        .ok_or("the guest reported no 'upstream_release'")?;
+    StableFacts::parse_release(text).ok_or(format!(
+        "'upstream_release' is '{text}', not a release such as 6.12.117"
+    ))
+}
+
+/// Known limit of the model: the kernel's zstd before 6.15 is an older libzstd (1.4.10 in
+/// 6.1, 1.5.2 in 6.12) than the `zstd` crate's 1.5.7, so the same parameters give slightly
+/// different compressed lengths, and some objects land in a neighbouring zsmalloc class. For
+/// those kernels the Σ of compressed bytes (`zswap_current`) may differ by at most 1/200
+/// (0.5 %) of the kernel's value and `pool_total_size` by at most 1/50 (2 %); every other
+/// counter (stored pages, rejects, zswpout …) must still be equal. None: exact.
+/// Measured 2026-11-26 (1,200 pages): 6.1.176 bytes 763,335 vs 761,435 (0.25 %), zsmalloc
+/// pool 831,488 vs 827,392 (one page, 0.49 %), zbud pool equal; 6.12.117 bytes 761,800 vs
+/// 761,435 (0.05 %), pool 819,200 vs 811,008 (two pages, 1.0 %).
+fn tolerance(era: KernelEra, alg: &str, name: &str, kernel: u64) -> Option<u64> {
+    if alg != "zstd" || era >= KernelEra::V6_18 {
+        return None;
+    }
+    match name {
+        "zswap_current" => Some(kernel / 200),
+        "pool_total_size" => Some(kernel / 50),
+        _ => None,
     }
 }
 
@@ -27,6 +59,7 @@ fn num(r: &Report, key: &str) -> Result<u64, String> {
 /// What the model predicts for one (compressor, zpool) run, named like the guest's keys.
 fn predict(
     era: KernelEra,
+    facts: StableFacts,
     alg: &str,
     zpool: &str,
     r: &Report,
@@ -37,7 +70,8 @@ fn predict(
         .total_ram_pages(num(r, "mem_total_kb")? / 4)
         .max_pool_percent(num(r, "max_pool_percent")? as u32)
         .accept_threshold_percent(num(r, "accept_threshold_percent")? as u32)
-        .compressor(alg);
+        .compressor(alg)
+        .codecs(KernelCodecs::default().with_facts(facts));
     match zpool {
         "zbud" => b = b.zpool(ZpoolKind::Zbud),
         "zsmalloc" => b = b.zpool(ZpoolKind::Zsmalloc),
@@ -78,6 +112,7 @@ fn predict(
 /// the same.
 pub(crate) fn check_model(r: &Report, series: Series) -> Result<(), String> {
     let era = era(series);
+    let facts = facts(r)?;
     let mut runs: Vec<(String, String)> = r
         .values
         .keys()
@@ -95,14 +130,25 @@ pub(crate) fn check_model(r: &Report, series: Series) -> Result<(), String> {
     let mut bad = Vec::new();
     let mut compared = 0;
     for (alg, zp) in &runs {
-        let Some(want) = predict(era, alg, zp, r)? else {
+        let Some(want) = predict(era, facts, alg, zp, r)? else {
             continue;
         };
         compared += 1;
         for (name, model) in want {
             let kernel = num(r, &format!("m.{alg}.{zp}.{name}"))?;
-            if kernel != model {
-                bad.push(format!("{alg}/{zp} {name}: kernel {kernel}, model {model}"));
+            let diff = kernel.abs_diff(model);
+            match tolerance(era, alg, name, kernel) {
+                _ if diff == 0 => {}
+                Some(limit) if diff <= limit => super::log(&format!(
+                    "model: {alg}/{zp} {name} within the known zstd limit: kernel {kernel}, \
+                     model {model} ({diff} bytes, {:.3} %, limit {limit})",
+                    diff as f64 * 100.0 / kernel as f64
+                )),
+                Some(limit) => bad.push(format!(
+                    "{alg}/{zp} {name}: kernel {kernel}, model {model} ({diff} over the \
+                     known zstd limit {limit})"
+                )),
+                None => bad.push(format!("{alg}/{zp} {name}: kernel {kernel}, model {model}")),
             }
         }
     }
@@ -122,8 +168,13 @@ mod tests {
 
     /// A report as a guest that behaves exactly like the model would send it.
     fn report(series: Series) -> Report {
+        report_of(series, "lzo")
+    }
+
+    fn report_of(series: Series, alg: &str) -> Report {
         let mut r = Report::default();
         for (k, v) in [
+            ("upstream_release", "6.12.117"),
             ("pages", "40"),
             ("seed", "7"),
             ("mem_total_kb", "500000"),
@@ -132,11 +183,72 @@ mod tests {
         ] {
             r.values.insert(k.into(), v.into());
         }
-        let want = predict(era(series), "lzo", "none", &r).unwrap().unwrap();
+        let facts = facts(&r).unwrap();
+        let want = predict(era(series), facts, alg, "none", &r)
+            .unwrap()
+            .unwrap();
         for (name, v) in want {
-            r.values.insert(format!("m.lzo.none.{name}"), v.to_string());
+            r.values
+                .insert(format!("m.{alg}.none.{name}"), v.to_string());
         }
         r
+    }
+
+    fn set(r: &mut Report, key: &str, f: impl Fn(u64) -> u64) {
+        let v = f(r.values[key].parse().unwrap());
+        r.values.insert(key.into(), v.to_string());
+    }
+
+    #[test]
+    fn zstd_before_6_18_may_differ_within_the_known_limit_only() {
+        let mut r = report_of(Series::Trixie, "zstd");
+        let bytes: u64 = r.values["m.zstd.none.zswap_current"].parse().unwrap();
+        assert!(bytes > 2000, "{bytes}");
+        let within = bytes / 250;
+        set(&mut r, "m.zstd.none.zswap_current", |v| v + within);
+        assert_eq!(check_model(&r, Series::Trixie), Ok(()));
+        set(&mut r, "m.zstd.none.zswap_current", |v| v + bytes / 50);
+        let e = check_model(&r, Series::Trixie).unwrap_err();
+        assert!(e.contains("known zstd limit"), "{e}");
+        let mut r = report_of(Series::Trixie, "zstd");
+        let pool: u64 = r.values["m.zstd.none.pool_total_size"].parse().unwrap();
+        set(&mut r, "m.zstd.none.pool_total_size", |v| v + pool / 60);
+        assert_eq!(check_model(&r, Series::Trixie), Ok(()));
+        set(&mut r, "m.zstd.none.pool_total_size", |v| v + pool / 20);
+        assert!(check_model(&r, Series::Trixie).is_err(), "pool over 2 %");
+    }
+
+    #[test]
+    fn zstd_on_7_and_other_counters_stay_exact() {
+        let mut r = report_of(Series::Sid, "zstd");
+        set(&mut r, "m.zstd.none.zswap_current", |v| v + 1);
+        assert!(check_model(&r, Series::Sid).is_err(), "7.x zstd is exact");
+        let mut r = report_of(Series::Trixie, "zstd");
+        set(&mut r, "m.zstd.none.stored_pages", |v| v + 1);
+        assert!(
+            check_model(&r, Series::Trixie).is_err(),
+            "stored pages are exact"
+        );
+        let mut r = report_of(Series::Trixie, "lzo");
+        set(&mut r, "m.lzo.none.zswap_current", |v| v + 1);
+        assert!(
+            check_model(&r, Series::Trixie).is_err(),
+            "lzo bytes are exact"
+        );
+        let mut r = report_of(Series::Trixie, "lzo");
+        set(&mut r, "m.lzo.none.pool_total_size", |v| v + 4096);
+        assert!(
+            check_model(&r, Series::Trixie).is_err(),
+            "lzo pool is exact"
+        );
+    }
+
+    #[test]
+    fn the_upstream_release_is_required() {
+        let mut r = report(Series::Trixie);
+        r.values.remove("upstream_release");
+        let e = check_model(&r, Series::Trixie).unwrap_err();
+        assert!(e.contains("upstream_release"), "{e}");
     }
 
     #[test]

@@ -110,9 +110,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         memory_mb: 512,
         host_check: Some(super::model_check::check_model),
         out_disk_mb: None,
-        // Not in the default matrix yet: on 6.1 and 6.12 the zstd lengths and 6.12.117's lzo
-        // overflow errno still differ from the compressor models (see the README).
-        listed: false,
+        listed: true,
     },
     Scenario {
         name: "probe",

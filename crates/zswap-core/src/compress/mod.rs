@@ -29,7 +29,7 @@ mod zstd;
 use std::fmt;
 use std::str::FromStr;
 
-pub use crate::sim::KernelEra;
+pub use crate::sim::{KernelEra, StableFacts};
 
 /// Bytes in one page, the unit zswap compresses (x86-64 `PAGE_SIZE`).
 pub const PAGE_SIZE: usize = 4096;
@@ -225,11 +225,22 @@ impl fmt::Debug for PageCompressor {
 }
 
 impl PageCompressor {
-    /// A compressor for `algorithm` with the parameters of kernel `era`.
+    /// A compressor for `algorithm` with the parameters of kernel `era` (and the stable
+    /// facts of the release the era's notes were read from, [`StableFacts::of_era`]).
     pub fn new(algorithm: Algorithm, era: KernelEra) -> Result<Self, CompressError> {
+        PageCompressor::with_facts(algorithm, era, StableFacts::of_era(era))
+    }
+
+    /// A compressor for `algorithm` with the parameters of kernel `era` and the facts of one
+    /// stable release of it (such as whether lzo is bounded).
+    pub fn with_facts(
+        algorithm: Algorithm,
+        era: KernelEra,
+        facts: StableFacts,
+    ) -> Result<Self, CompressError> {
         let backend = match algorithm {
-            Algorithm::Lzo => Backend::Lzo(lzo::Lzo::new(false, era)),
-            Algorithm::LzoRle => Backend::Lzo(lzo::Lzo::new(true, era)),
+            Algorithm::Lzo => Backend::Lzo(lzo::Lzo::new(false, facts.lzo_bounded)),
+            Algorithm::LzoRle => Backend::Lzo(lzo::Lzo::new(true, facts.lzo_bounded)),
             Algorithm::Zstd => Backend::Zstd(zstd::Zstd::new(era)?),
             Algorithm::Deflate => Backend::Deflate(deflate::Deflate::new(era)?),
             Algorithm::Lz4 => Backend::Lz4(lz4::Lz4::new()),

@@ -79,6 +79,57 @@ impl KernelEra {
     }
 }
 
+/// Facts that differ between stable releases inside one era profile.
+///
+/// [`StableFacts::of_era`] gives the facts of the release the kernel notes were read from
+/// (6.1 and 6.12.19 for the older eras); [`StableFacts::for_release`] picks them from a full
+/// `major.minor.patch` release, as a guest or host kernel reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct StableFacts {
+    /// lzo and lzo-rle compress with the bounds-checked `lzo1x_1_compress_safe`, which stops
+    /// with `LZO_E_OUTPUT_OVERRUN` (-EINVAL, `reject_compress_fail` in 6.12) before writing
+    /// past the 4096-byte output, instead of compressing fully and failing the capacity
+    /// check afterwards (-ENOSPC, `reject_compress_poor` in 6.12).
+    ///
+    /// Upstream "crypto: lzo - Fix compression buffer overrun" landed in 6.15 and was
+    /// backported to the stable releases 6.12.31 and 6.1.141 (Debian's changelogs of
+    /// linux 6.12.32-1 and 6.1.147-1 list it under those upstream stable updates).
+    pub lzo_bounded: bool,
+}
+
+impl StableFacts {
+    /// The facts of the release each era profile was read from: 6.1 and 6.12.19 compress
+    /// lzo unbounded, 6.18 bounded.
+    pub fn of_era(era: KernelEra) -> StableFacts {
+        StableFacts {
+            lzo_bounded: era >= KernelEra::V6_18,
+        }
+    }
+
+    /// The facts of upstream release `major.minor.patch` (the stable sublevel, not a
+    /// distribution's ABI number: Debian's `6.1.0-50` is upstream 6.1.176).
+    pub fn for_release(major: u32, minor: u32, patch: u32) -> StableFacts {
+        let lzo_bounded = match (major, minor) {
+            (6, 1) => patch >= 141,
+            (6, 12) => patch >= 31,
+            (6, m) => m >= 15,
+            (m, _) => m >= 7,
+        };
+        StableFacts { lzo_bounded }
+    }
+
+    /// Parses the leading `major.minor.patch` of a release text such as `6.12.117+deb13-amd64`
+    /// or `6.1.176`; a missing patch counts as 0. None if it has no `major.minor`.
+    pub fn parse_release(text: &str) -> Option<StableFacts> {
+        let mut nums = text.trim().split(['.', '-', '+']).map(|p| p.parse::<u32>());
+        let major = nums.next()?.ok()?;
+        let minor = nums.next()?.ok()?;
+        let patch = nums.next().and_then(|p| p.ok()).unwrap_or(0);
+        Some(StableFacts::for_release(major, minor, patch))
+    }
+}
+
 impl fmt::Display for KernelEra {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -126,6 +177,45 @@ mod tests {
     fn refuses_mixed_releases() {
         assert!("6.6".parse::<KernelEra>().is_err());
         assert!("six".parse::<KernelEra>().is_err());
+    }
+
+    #[test]
+    fn lzo_is_bounded_from_the_backport_on() {
+        // 6.12: the backport arrived in 6.12.31
+        assert!(!StableFacts::for_release(6, 12, 30).lzo_bounded);
+        assert!(StableFacts::for_release(6, 12, 31).lzo_bounded);
+        assert!(StableFacts::for_release(6, 12, 117).lzo_bounded);
+        // 6.1: in 6.1.141
+        assert!(!StableFacts::for_release(6, 1, 140).lzo_bounded);
+        assert!(StableFacts::for_release(6, 1, 141).lzo_bounded);
+        // upstream 6.15 and later, 7.x
+        assert!(!StableFacts::for_release(6, 14, 0).lzo_bounded);
+        assert!(StableFacts::for_release(6, 15, 0).lzo_bounded);
+        assert!(StableFacts::for_release(7, 2, 13).lzo_bounded);
+    }
+
+    #[test]
+    fn release_texts_parse() {
+        assert_eq!(
+            StableFacts::parse_release("6.12.117+deb13-amd64"),
+            Some(StableFacts::for_release(6, 12, 117))
+        );
+        assert_eq!(
+            StableFacts::parse_release("6.12.19"),
+            Some(StableFacts::for_release(6, 12, 19))
+        );
+        assert_eq!(
+            StableFacts::parse_release("6.1"),
+            Some(StableFacts::for_release(6, 1, 0))
+        );
+        assert_eq!(StableFacts::parse_release("six"), None);
+    }
+
+    #[test]
+    fn era_facts_are_those_of_the_notes() {
+        assert!(!StableFacts::of_era(KernelEra::V6_1).lzo_bounded);
+        assert!(!StableFacts::of_era(KernelEra::V6_12).lzo_bounded);
+        assert!(StableFacts::of_era(KernelEra::V6_18).lzo_bounded);
     }
 
     #[test]

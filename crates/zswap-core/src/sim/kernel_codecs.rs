@@ -1,7 +1,7 @@
 //! The kernel-exact compressors of [`crate::compress`] as model codecs.
 
 use super::codec::{CodecError, CodecProvider, PageCodec};
-use super::era::KernelEra;
+use super::era::{KernelEra, StableFacts};
 use crate::compress::{Algorithm, CompressFailure, PageCompressor};
 
 impl PageCodec for PageCompressor {
@@ -26,6 +26,9 @@ impl PageCodec for PageCompressor {
 pub struct KernelCodecs {
     /// If set, only these algorithms exist.
     pub only: Option<Vec<Algorithm>>,
+    /// The facts of one stable release; unset, those of the era
+    /// ([`StableFacts::of_era`]).
+    pub facts: Option<StableFacts>,
 }
 
 impl KernelCodecs {
@@ -33,7 +36,14 @@ impl KernelCodecs {
     pub fn only(algorithms: &[Algorithm]) -> KernelCodecs {
         KernelCodecs {
             only: Some(algorithms.to_vec()),
+            facts: None,
         }
+    }
+
+    /// The compressors of one stable release, such as `StableFacts::for_release(6, 12, 117)`.
+    pub fn with_facts(mut self, facts: StableFacts) -> KernelCodecs {
+        self.facts = Some(facts);
+        self
     }
 }
 
@@ -43,7 +53,8 @@ impl CodecProvider for KernelCodecs {
         if self.only.as_ref().is_some_and(|o| !o.contains(&alg)) {
             return None;
         }
-        let c = PageCompressor::new(alg, era).ok()?;
+        let facts = self.facts.unwrap_or_else(|| StableFacts::of_era(era));
+        let c = PageCompressor::with_facts(alg, era, facts).ok()?;
         Some(Box::new(c))
     }
 }

@@ -30,7 +30,7 @@ pub use config::{Param, Params, SimConfig, SimConfigBuilder, ZpoolKind};
 pub use counters::{
     DebugfsCounters, FrontswapCounters, MeminfoCounters, VmstatCounters, ZswapCounters,
 };
-pub use era::{KernelEra, ParseEraError};
+pub use era::{KernelEra, ParseEraError, StableFacts};
 pub use kernel_codecs::KernelCodecs;
 pub use load::LoadOutcome;
 pub use memcg::{MemcgId, MemcgZswapStat};

@@ -13,6 +13,10 @@ mkdir /tmp/model
 mount -t tmpfs -o huge=never,size=64m none /tmp/model
 value pages "$PAGES"
 value seed "$SEED"
+# the upstream release: Debian's /proc/version ends with it ("Debian 6.1.176-1"); its
+# uname -r (6.1.0-50-amd64) carries only an ABI number on 6.1
+upstream=$(sed -n 's/.* Debian \([0-9][0-9.]*\)[-+ ].*/\1/p' /proc/version)
+value upstream_release "${upstream:-$(uname -r)}"
 value mem_total_kb "$(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo)"
 value max_pool_percent "$(param max_pool_percent)"
 value accept_threshold_percent "$(param accept_threshold_percent)"

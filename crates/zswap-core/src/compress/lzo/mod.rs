@@ -13,7 +13,7 @@ mod decode;
 
 use decode::decompress;
 
-use super::{CompressFailure, DecodeResult, KernelEra, OUTPUT_CAPACITY, PAGE_SIZE};
+use super::{CompressFailure, DecodeResult, OUTPUT_CAPACITY, PAGE_SIZE};
 
 const DICT_BITS: u32 = 13;
 const DICT_SIZE: usize = 1 << DICT_BITS;
@@ -127,10 +127,10 @@ fn le64(b: &[u8], i: usize) -> u64 {
 }
 
 impl Lzo {
-    pub(super) fn new(rle: bool, era: KernelEra) -> Self {
+    pub(super) fn new(rle: bool, bounded: bool) -> Self {
         Lzo {
             rle,
-            bounded: era >= KernelEra::V6_18,
+            bounded,
             dict: Box::new([0; DICT_SIZE]),
         }
     }

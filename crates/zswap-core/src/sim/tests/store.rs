@@ -354,3 +354,47 @@ fn swapoff_empties_everything() {
         assert_eq!(z.counters().debugfs.stored_pages, 0, "{era}");
     }
 }
+
+/// A page of pseudo-random bytes: lzo's output overflows 4096 bytes.
+fn random_page() -> [u8; 4096] {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    std::array::from_fn(|_| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x >> 24) as u8
+    })
+}
+
+#[test]
+fn e2_lzo_overflow_counter_follows_the_stable_release() {
+    let p = random_page();
+    // before 6.12.31: compressed fully, then -ENOSPC; from 6.12.31 the safe variant, -EINVAL
+    for (patch, poor, fail, reason) in [
+        (30, 1, 0, RejectReason::CompressPoor),
+        (31, 0, 1, RejectReason::CompressFail),
+    ] {
+        for comp in ["lzo", "lzo-rle"] {
+            let codecs = KernelCodecs::default().with_facts(StableFacts::for_release(6, 12, patch));
+            let mut z = sim_with(
+                SimConfig::builder(KernelEra::V6_12)
+                    .compressor(comp)
+                    .codecs(codecs),
+            );
+            assert_eq!(
+                z.store(1, MemcgId::ROOT, &p),
+                StoreOutcome::Rejected(reason),
+                "{comp} 6.12.{patch}"
+            );
+            let d = z.counters().debugfs;
+            assert_eq!(d.reject_compress_poor, poor, "{comp} 6.12.{patch}");
+            assert_eq!(d.reject_compress_fail, Some(fail), "{comp} 6.12.{patch}");
+        }
+    }
+    // without a release, the era's notes (6.12.19): unbounded
+    let mut z = sim_with(SimConfig::builder(KernelEra::V6_12).compressor("lzo"));
+    assert_eq!(
+        z.store(1, MemcgId::ROOT, &p),
+        StoreOutcome::Rejected(RejectReason::CompressPoor)
+    );
+}
