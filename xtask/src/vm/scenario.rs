@@ -115,7 +115,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "probe",
         script: include_str!("scenarios/probe.sh"),
-        binaries: &[WORKLOAD, PROBE],
+        binaries: &[WORKLOAD, PROBE, ZSWAPCTL],
         modules: ZSWAP_MODULES,
         cmdline: &["zswap.enabled=1"],
         memory_mb: 512,

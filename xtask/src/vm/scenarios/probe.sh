@@ -35,6 +35,16 @@ while [ ! -e /tmp/rec.stop.ready ] && [ $i -lt 600 ] && kill -0 $rec 2>/dev/null
 done
 check recorder_attached [ -e /tmp/rec.stop.ready ]
 
+# zswapctl trace --record, stopped by SIGTERM; its file exists once the probe is attached.
+zswapctl trace --record /tmp/ctl.trace > /tmp/ctl.out 2>&1 &
+ctl=$!
+i=0
+while [ ! -e /tmp/ctl.trace ] && [ $i -lt 600 ] && kill -0 $ctl 2>/dev/null; do
+    sleep 0.2
+    i=$((i + 1))
+done
+check zswapctl_trace_attached [ -e /tmp/ctl.trace ]
+
 out0=$(vmstat_get zswpout)
 in0=$(vmstat_get zswpin)
 
@@ -58,6 +68,12 @@ wait $probe
 check probe_exited_cleanly [ $? -eq 0 ]
 wait $rec
 check recorder_exited_cleanly [ $? -eq 0 ]
+kill -TERM $ctl
+wait $ctl
+check zswapctl_trace_exited_cleanly [ $? -eq 0 ]
+while read -r line; do note "zswapctl: $line"; done < /tmp/ctl.out
+zswap-probe read-trace /tmp/ctl.trace > /tmp/ctl.kv
+check zswapctl_trace_readable [ $? -eq 0 ]
 while read -r line; do note "recorder: $line"; done < /tmp/rec.err
 head -n 3 /tmp/trace.jsonl | while read -r line; do note "trace: $line"; done
 zswap-probe read-trace /tmp/trace.jsonl > /tmp/trace.kv
@@ -88,3 +104,6 @@ value trace_records "$(tkv records)"
 check trace_stores_equal_zswpout [ "$(tkv store_ok_pages)" -eq $((out1 - out0)) ]
 check trace_loads_equal_zswpin [ "$(tkv load_ok)" -eq $((in1 - in0)) ]
 check trace_bytes_equal_probe [ "$(tkv stored_bytes)" -eq "$(kv "cgroup.$cgid.stored_bytes")" ]
+ckv() { awk -F= -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' /tmp/ctl.kv; }
+check zswapctl_trace_stores_equal_zswpout [ "$(ckv store_ok_pages)" -eq $((out1 - out0)) ]
+check zswapctl_trace_loads_equal_zswpin [ "$(ckv load_ok)" -eq $((in1 - in0)) ]
