@@ -18,6 +18,7 @@ mod sample;
 pub mod sim;
 pub mod stats;
 mod sysroot;
+mod units;
 
 pub use compress::{
     Algorithm, CompressError, CompressFailure, DecompressError, PageCompressor, ParseAlgorithmError,
@@ -28,3 +29,4 @@ pub use model::{PAGE_SIZE, REJECT_REASONS, ZswapModel, per_sec};
 pub use params::{ParamName, ParamValue, ZswapParams, read_params};
 pub use sample::{CollectOptions, Problem, ZswapSample, collect_sample};
 pub use sysroot::SysRoot;
+pub use units::human_bytes;

@@ -1,23 +1,6 @@
 //! Numbers for people: sizes in IEC units, rates, counts and clock times.
 
-/// `1536` → `1.5 KiB`; exact bytes below 1 KiB; three significant figures above.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut v = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if v >= 100.0 {
-        format!("{v:.0} {}", UNITS[unit])
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
+pub use zswap_core::human_bytes;
 
 /// A per-second rate with a metric suffix: `0`, `12.5`, `3.4k`, `1.2M`.
 pub(crate) fn rate(v: f64) -> String {
