@@ -24,6 +24,16 @@ pub enum Era {
     Folio,
 }
 
+impl Era {
+    /// The name it is serialised under (`frontswap`, `folio`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Era::Frontswap => "frontswap",
+            Era::Folio => "folio",
+        }
+    }
+}
+
 /// What a hooked function is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -187,6 +197,13 @@ pub fn plan(btf: Option<&Btf>, syms: &KernelSymbols, release: &str) -> Result<At
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn era_names_match_serialisation() {
+        for e in [super::Era::Frontswap, super::Era::Folio] {
+            assert_eq!(serde_json::to_value(e).unwrap(), e.as_str());
+        }
+    }
+
     use super::*;
     use crate::btf::tests::BtfBuilder;
 

@@ -45,6 +45,25 @@ pub struct TraceHeader {
     pub hooks: Vec<String>,
 }
 
+impl TraceHeader {
+    /// The header of a trace recorded by `probe` on the kernel whose release is `kernel`.
+    pub fn for_probe(probe: &crate::Probe, kernel: &str) -> TraceHeader {
+        TraceHeader {
+            format: TRACE_FORMAT.into(),
+            version: TRACE_VERSION,
+            kernel: kernel.trim().to_owned(),
+            era: probe.plan().era.as_str().to_owned(),
+            page_size: 4096,
+            clock: "monotonic".into(),
+            hooks: probe
+                .attached()
+                .iter()
+                .map(|a| format!("{:?}:{}:{:?}", a.role, a.symbol, a.mechanism).to_lowercase())
+                .collect(),
+        }
+    }
+}
+
 /// One traced operation.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TraceRecord {

@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use zswap_probe::{
-    Op, Outcome, Probe, ProbeOptions, ProbeSnapshot, TRACE_FORMAT, TRACE_VERSION, TraceHeader,
-    TraceRecord, TraceWriter, read_trace,
+    Op, Outcome, Probe, ProbeOptions, ProbeSnapshot, TraceHeader, TraceRecord, TraceWriter,
+    read_trace,
 };
 
 #[derive(Parser, Debug)]
@@ -226,22 +226,7 @@ fn run(cli: &Cli) -> Result<()> {
         }
         Command::Record { ref out } => {
             let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-            let header = TraceHeader {
-                format: TRACE_FORMAT.into(),
-                version: TRACE_VERSION,
-                kernel: release.trim().to_owned(),
-                era: serde_json::to_value(probe.plan().era)?
-                    .as_str()
-                    .unwrap_or("")
-                    .to_owned(),
-                page_size: 4096,
-                clock: "monotonic".into(),
-                hooks: probe
-                    .attached()
-                    .iter()
-                    .map(|a| format!("{:?}:{}:{:?}", a.role, a.symbol, a.mechanism).to_lowercase())
-                    .collect(),
-            };
+            let header = TraceHeader::for_probe(&probe, &release);
             let file = std::fs::File::create(out)
                 .with_context(|| format!("cannot create '{}'", out.display()))?;
             let mut writer = TraceWriter::new(std::io::BufWriter::new(file), &header)?;

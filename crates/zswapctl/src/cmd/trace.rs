@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result};
 use zswap_core::SysRoot;
 use zswap_probe::{
-    LatencyHistogram, Probe, ProbeError, ProbeEvent, ProbeOptions, ProbeSnapshot, TRACE_FORMAT,
-    TRACE_VERSION, TraceHeader, TraceRecord, TraceWriter,
+    LatencyHistogram, Probe, ProbeError, ProbeEvent, ProbeOptions, ProbeSnapshot, TraceHeader,
+    TraceRecord, TraceWriter,
 };
 
 use crate::cli::TraceArgs;
@@ -165,22 +165,8 @@ fn summary(out: &mut impl Write, probe: &Probe, s: &ProbeSnapshot, json: bool) -
 
 fn record(probe: &mut Probe, args: &TraceArgs, file: &Path, out: &mut impl Write) -> Result<()> {
     let release = zswap_core::read_release(&SysRoot::host()).ok().flatten();
-    let header = TraceHeader {
-        format: TRACE_FORMAT.into(),
-        version: TRACE_VERSION,
-        kernel: release.map(|r| r.to_string()).unwrap_or_default(),
-        era: serde_json::to_value(probe.plan().era)?
-            .as_str()
-            .unwrap_or("")
-            .to_owned(),
-        page_size: 4096,
-        clock: "monotonic".into(),
-        hooks: probe
-            .attached()
-            .iter()
-            .map(|a| format!("{:?}:{}:{:?}", a.role, a.symbol, a.mechanism).to_lowercase())
-            .collect(),
-    };
+    let kernel = release.map(|r| r.to_string()).unwrap_or_default();
+    let header = TraceHeader::for_probe(probe, &kernel);
     let f = std::fs::File::create(file)
         .with_context(|| format!("cannot create '{}'", file.display()))?;
     let mut writer = TraceWriter::new(std::io::BufWriter::new(f), &header)?;
