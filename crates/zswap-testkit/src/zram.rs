@@ -88,11 +88,41 @@ impl ZramDevice {
             .collect())
     }
 
-    /// Resets the device, then sets its compressor and a size of `pages` pages.
+    /// Resets the device, then sets its compressor and a size of `pages` pages. A reset fails
+    /// with EBUSY while anything (udev's blkid probe of a new device, or the last writer's
+    /// close) still holds the device open, so it is retried for up to five seconds.
     pub fn configure(&self, algorithm: &str, pages: usize) -> std::io::Result<()> {
-        self.set("reset", "1")?;
+        let mut tries = 0;
+        loop {
+            match self.set("reset", "1") {
+                Ok(()) => break,
+                Err(e) if e.raw_os_error() == Some(libc::EBUSY) && tries < 50 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(e) => return Err(e),
+            }
+        }
         self.set("comp_algorithm", algorithm)?;
         self.set("disksize", &(pages * PAGE).to_string())
+    }
+
+    /// Writes `data` (whole pages) from offset 0 with O_DIRECT, in 1 MiB writes.
+    pub fn write_pages(&self, data: &[u8]) -> std::io::Result<()> {
+        let file = OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_DIRECT)
+            .open(format!("/dev/zram{}", self.id))?;
+        let chunk = 256 * PAGE;
+        // O_DIRECT needs a page-aligned buffer.
+        let mut buf = vec![0u8; chunk + PAGE];
+        let start = buf.as_ptr().align_offset(PAGE);
+        for (i, part) in data.chunks(chunk).enumerate() {
+            let b = &mut buf[start..start + part.len()];
+            b.copy_from_slice(part);
+            file.write_all_at(b, (i * chunk) as u64)?;
+        }
+        Ok(())
     }
 
     /// Configures the device for `algorithm` and writes `pages` one at a time with O_DIRECT,
