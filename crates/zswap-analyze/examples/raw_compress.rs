@@ -1,7 +1,9 @@
 //! The baseline for `scripts/bench-analyze.sh`: only the page compressor, no zswap rules, no
 //! tallies. Reads FILE into memory, then compresses every page with ALGORITHM on THREADS
-//! threads and prints `wall_s cpu_s pages bytes`: wall time of the compression, CPU time
-//! (summed over threads) of reading the file plus compressing it, as analyze also reads it.
+//! threads and prints `wall_s cpu_s pages bytes`: wall time and CPU time (summed over
+//! threads) of the compression alone. Reading the file is left out (it is read whole into
+//! memory first), so analyze's CPU time, which includes streaming the file, over this one is
+//! an upper bound of the model's overhead.
 //!
 //! Usage: `raw_compress FILE ALGORITHM THREADS`
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)] // a bench tool
@@ -28,7 +30,6 @@ fn main() -> ExitCode {
         eprintln!("usage: raw_compress FILE ALGORITHM THREADS");
         return ExitCode::from(2);
     };
-    let cpu0 = cpu_s();
     let (Ok(data), Ok(algorithm), Ok(threads)) = (
         std::fs::read(file),
         algorithm.parse::<Algorithm>(),
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         .filter_map(|p| p.try_into().ok())
         .collect();
     let per = pages.len().div_ceil(threads.max(1));
+    let cpu0 = cpu_s();
     let t0 = Instant::now();
     let total: usize = std::thread::scope(|s| {
         let hs: Vec<_> = pages
