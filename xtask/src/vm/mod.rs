@@ -15,6 +15,7 @@ mod initramfs;
 mod kernel;
 mod model_check;
 mod modules;
+mod overhead_check;
 mod prereq;
 mod qemu;
 pub(crate) mod scenario;
@@ -332,6 +333,7 @@ fn boot(
         disks,
         timeout: opts.timeout,
         console_log: run_dir.join("console.log"),
+        extra_args: sc.qemu_args,
     };
     let run = qemu::run(&spec);
     // The swap disk and initramfs are large and rebuilt each time; the console log stays.

@@ -27,6 +27,8 @@ pub(crate) struct GuestSpec {
     pub(crate) timeout: Duration,
     /// Where the console transcript is written as it arrives.
     pub(crate) console_log: PathBuf,
+    /// Further QEMU arguments from the scenario (e.g. `-icount`), after the fixed ones.
+    pub(crate) extra_args: &'static [&'static str],
 }
 
 /// How a guest run ended.
@@ -78,6 +80,7 @@ pub(crate) fn args(spec: &GuestSpec) -> Vec<String> {
             format!("file={},format=raw,if=virtio", d.display()),
         ]);
     }
+    a.extend(spec.extra_args.iter().map(|s| s.to_string()));
     a
 }
 
@@ -191,6 +194,7 @@ mod tests {
             disks: vec!["/t/swap.img".into()],
             timeout: Duration::from_secs(1),
             console_log: "/t/console.log".into(),
+            extra_args: &[],
         };
         let a = args(&spec).join(" ");
         assert!(a.contains("-accel tcg -cpu max"));
@@ -198,6 +202,47 @@ mod tests {
         assert!(a.contains("-append console=ttyS0 panic=-1"));
         assert!(a.contains("-drive file=/t/swap.img,format=raw,if=virtio"));
         assert!(!a.contains("kvm"));
+    }
+
+    #[test]
+    fn every_scenario_stays_on_tcg() {
+        for sc in super::super::scenario::SCENARIOS {
+            let spec = GuestSpec {
+                vmlinuz: "/k/vmlinuz".into(),
+                initrd: "/k/initrd".into(),
+                cmdline: String::new(),
+                memory_mb: sc.memory_mb,
+                disks: vec![],
+                timeout: Duration::from_secs(1),
+                console_log: "/t/console.log".into(),
+                extra_args: sc.qemu_args,
+            };
+            let a = args(&spec);
+            assert_eq!(a[..2], ["-accel", "tcg"], "{}", sc.name);
+            assert_eq!(
+                a.iter().filter(|s| s.as_str() == "-accel").count(),
+                1,
+                "{} chooses another accelerator",
+                sc.name
+            );
+            assert!(!a.join(" ").contains("kvm"), "{} uses KVM", sc.name);
+        }
+    }
+
+    #[test]
+    fn extra_args_come_last() {
+        let spec = GuestSpec {
+            vmlinuz: "/k/vmlinuz".into(),
+            initrd: "/k/initrd".into(),
+            cmdline: String::new(),
+            memory_mb: 512,
+            disks: vec![],
+            timeout: Duration::from_secs(1),
+            console_log: "/t/console.log".into(),
+            extra_args: &["-icount", "shift=0"],
+        };
+        let a = args(&spec);
+        assert_eq!(a[a.len() - 2..], ["-icount", "shift=0"]);
     }
 
     #[test]

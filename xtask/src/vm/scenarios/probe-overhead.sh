@@ -1,45 +1,86 @@
 # probe-overhead: the same swap-heavy workload (zswap-workload in a memory-limited cgroup)
-# timed without and with the probe attached (histograms only, no event stream), alternating,
-# three times each. Reports milliseconds per run and the probe's event count; the host side
-# (or a reader of the console) computes the added time. Under TCG the absolute times are
-# those of an emulated CPU; the ratio is what carries over.
+# run without and with the probe attached (histograms only, no event stream), ROUNDS times
+# each, after one unreported warm-up run. Order alternates per round (plain first, then
+# probed first) so that a drift over the boot cancels out.
+#
+# The guest runs under QEMU -icount (see scenario.rs), so guest time advances with executed
+# guest instructions and these times measure work, not the host's load. Per run it reports
+# the monotonic wall time of the run in ns, the CPU time of the run's cgroup in µs
+# (cpu.stat usage_usec: the workload and the reclaim, faults and probe programs that run in
+# its context) and of the zswap-probe process, the cgroup's zswpout/zswpin (to show both kinds of run did the same work) and,
+# for probed runs, the probe's operation count. The host computes the table
+# (xtask/src/vm/overhead_check.rs).
 PAGES=${WORKLOAD_PAGES:-12000}
 LIMIT=${WORKLOAD_LIMIT:-24M}
+ROUNDS=${OVERHEAD_ROUNDS:-5}
 
-ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+check zswap_enabled [ "$(param enabled)" = Y ]
+check timer_list_present [ -r /proc/timer_list ]
 
+# now_ns: CLOCK_MONOTONIC in ns (ktime_get, the "now at N nsecs" line of /proc/timer_list);
+# busybox date has no %N and /proc/uptime counts in 10 ms.
+now_ns() { awk '/^now at/ { print $3; exit }' /proc/timer_list; }
+
+# run_once KIND I: one workload run in a fresh cgroup KIND$I; reports KIND_wall_ns_I,
+# KIND_cpu_us_I, KIND_zswpout_I and KIND_zswpin_I unless I is 0 (the warm-up).
 run_once() {
-    cg=$1
-    mkdir "/sys/fs/cgroup/$cg"
-    echo "$LIMIT" > "/sys/fs/cgroup/$cg/memory.max"
-    t0=$(ms)
-    in_cgroup "$cg" zswap-workload --pages "$PAGES" > /dev/null 2>&1
+    cg=/sys/fs/cgroup/$1$2
+    mkdir "$cg"
+    echo "$LIMIT" > "$cg/memory.max"
+    t0=$(now_ns)
+    in_cgroup "$1$2" zswap-workload --pages "$PAGES" > "/tmp/$1$2.out" 2>&1
     rc=$?
-    t1=$(ms)
-    echo $((t1 - t0))
-    return $rc
+    t1=$(now_ns)
+    check "$1_run_$2" [ $rc -eq 0 ]
+    if [ "$2" -gt 0 ]; then
+        value "$1_wall_ns_$2" $((t1 - t0))
+        value "$1_cpu_us_$2" "$(stat_get "$cg/cpu.stat" usage_usec)"
+        value "$1_zswpout_$2" "$(stat_get "$cg/memory.stat" zswpout)"
+        value "$1_zswpin_$2" "$(stat_get "$cg/memory.stat" zswpin)"
+    fi
+    rmdir "$cg"
 }
 
-i=1
-while [ $i -le 3 ]; do
-    t=$(run_once "plain$i")
-    check "plain_run_$i" [ $? -eq 0 ]
-    value "plain_ms_$i" "$t"
-
-    zswap-probe summary --format kv --until-file /tmp/p$i.stop > /tmp/p$i.out 2> /dev/null &
+# probed_once I: run_once with the probe attached for the run; reports probed_events_I, the
+# stores, loads, invalidations and writebacks the probe saw, and probed_tool_cpu_us_I, the CPU
+# time of the zswap-probe process (in its own cgroup) during the run, loading excluded.
+probed_once() {
+    stop=/tmp/probe$1.stop
+    tool=/sys/fs/cgroup/tool$1
+    mkdir "$tool"
+    in_cgroup "tool$1" zswap-probe summary --format kv --until-file "$stop" \
+        > "/tmp/probe$1.out" 2> "/tmp/probe$1.err" &
     probe=$!
     j=0
-    while [ ! -e /tmp/p$i.stop.ready ] && [ $j -lt 600 ] && kill -0 $probe 2>/dev/null; do
+    while [ ! -e "$stop.ready" ] && [ $j -lt 600 ] && kill -0 $probe 2>/dev/null; do
         sleep 0.2
         j=$((j + 1))
     done
-    check "probe_attached_$i" [ -e /tmp/p$i.stop.ready ]
-    t=$(run_once "probed$i")
-    check "probed_run_$i" [ $? -eq 0 ]
-    touch /tmp/p$i.stop
+    check "probe_attached_$1" [ -e "$stop.ready" ]
+    c0=$(stat_get "$tool/cpu.stat" usage_usec)
+    run_once probed "$1"
+    c1=$(stat_get "$tool/cpu.stat" usage_usec)
+    touch "$stop"
     wait $probe
-    value "probed_ms_$i" "$t"
-    ev=$(awk -F= '$1 == "store_ok" || $1 == "store_fail" || $1 == "load_ok" || $1 == "load_fail" || $1 == "invalidate" { s += $2 } END { print s + 0 }' /tmp/p$i.out)
-    value "probed_events_$i" "$ev"
+    check "probe_exit_$1" [ $? -eq 0 ]
+    value "probed_tool_cpu_us_$1" $((c1 - c0))
+    value "probed_events_$1" "$(awk -F= '
+        $1 ~ /^(store_ok|store_fail|load_ok|load_fail|invalidate|writeback_ok|writeback_fail)$/ { s += $2 }
+        END { print s + 0 }' "/tmp/probe$1.out")"
+    rmdir "$tool"
+}
+
+value rounds "$ROUNDS"
+value pages "$PAGES"
+run_once plain 0
+i=1
+while [ $i -le "$ROUNDS" ]; do
+    if [ $((i % 2)) -eq 1 ]; then
+        run_once plain $i
+        probed_once $i
+    else
+        probed_once $i
+        run_once plain $i
+    fi
     i=$((i + 1))
 done
