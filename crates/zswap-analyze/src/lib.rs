@@ -34,7 +34,7 @@ pub use report::{
     ClassBin, CompressorReport, Recommendation, SPEED_BUDGET, ZbudFigures, recommend,
 };
 pub use simulate::{
-    Pattern, Sample, SimResult, SimSettings, Workload, page_contents, simulate,
+    Episode, Pattern, Sample, SimResult, SimSettings, Workload, page_contents, simulate,
     suggest_max_pool_percent,
 };
 pub use source::{

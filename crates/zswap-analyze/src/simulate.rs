@@ -1,57 +1,23 @@
 //! A synthetic swapping workload replayed through the reference model (`zswap_core::sim`):
 //! a process touches a working set larger than the memory it may keep resident; every access
 //! to a page that is not resident swaps it in (zswap load, else a disk read) and swaps the
-//! least recently used resident page out (zswap store, else a disk write). The shrink work the
-//! model queues runs right after the store that queued it, as the workqueue would.
+//! least recently used resident page out (zswap store, else a disk write). The workload
+//! itself (pages, order) is [`zswap_workload::synthetic`], which `zswap-workload --synthetic`
+//! runs on a real kernel (the `hysteresis` scenario of `cargo xtask vmtest`).
+//! The shrink work the model queues runs right after the store that queued it; the kernel's
+//! worker is asynchronous (what that changes is measured in README-analyze.md).
 //!
 //! Pure and deterministic: no I/O, no clock; the access pattern comes from a seeded generator.
 
-use std::collections::BTreeMap;
 use std::fmt;
-use std::str::FromStr;
 
 use serde::Serialize;
 use zswap_core::compress::{Algorithm, KernelEra, PAGE_SIZE};
 use zswap_core::sim::{
-    KernelCodecs, LoadOutcome, MemcgId, SimConfig, SimError, StoreOutcome, Zswap,
+    KernelCodecs, LoadOutcome, MemcgId, RejectReason, SimConfig, SimError, StoreOutcome, Zswap,
 };
-
-/// Which page the workload touches next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Pattern {
-    /// 0, 1, 2, … over the working set, again and again (a scan).
-    Sequential,
-    /// Uniformly random pages.
-    Random,
-    /// 90 % of accesses to the first 10 % of the working set.
-    HotCold,
-}
-
-impl fmt::Display for Pattern {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Pattern::Sequential => "sequential",
-            Pattern::Random => "random",
-            Pattern::HotCold => "hot-cold",
-        })
-    }
-}
-
-impl FromStr for Pattern {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "sequential" => Ok(Pattern::Sequential),
-            "random" => Ok(Pattern::Random),
-            "hot-cold" => Ok(Pattern::HotCold),
-            _ => Err(format!(
-                "unknown access pattern '{s}'; use sequential, random or hot-cold"
-            )),
-        }
-    }
-}
+pub use zswap_workload::synthetic::Pattern;
+use zswap_workload::synthetic::{Shape, mixed_page};
 
 /// The synthetic workload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,9 +29,23 @@ pub struct Workload {
     /// Accesses after the working set has been touched once.
     pub accesses: u64,
     /// Access pattern.
+    #[serde(serialize_with = "ser_display")]
     pub pattern: Pattern,
     /// Seed of the pattern and of the page contents.
     pub seed: u64,
+}
+
+impl Workload {
+    /// The pages and their order.
+    pub fn shape(&self) -> Shape {
+        Shape {
+            working_set_pages: self.working_set_pages,
+            resident_pages: self.resident_pages,
+            accesses: self.accesses,
+            pattern: self.pattern,
+            seed: self.seed,
+        }
+    }
 }
 
 /// The kernel and zswap settings of one run.
@@ -103,6 +83,23 @@ pub struct Sample {
     pub stored_pages: u64,
     /// `pool_limit_hit` so far.
     pub pool_limit_hit: u64,
+    /// `written_back_pages` so far.
+    pub written_back_pages: u64,
+}
+
+/// Stores zswap refused in a row: it starts with a refusal after an accepted store (in
+/// this workload: the pool reached its limit) and ends with the next accepted store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Episode {
+    /// The operation of the first refusal.
+    pub start_op: u64,
+    /// Stores refused.
+    pub refused: u64,
+    /// `pool_total_size` before the first refused store, bytes.
+    pub pool_at_start: u64,
+    /// `pool_total_size` before the store that ended the episode, bytes; None if the
+    /// workload ended first.
+    pub pool_at_accept: Option<u64>,
 }
 
 /// The outcome of one run.
@@ -132,6 +129,8 @@ pub struct SimResult {
     pub peak_pool_bytes: u64,
     /// `pool_total_size` over time.
     pub samples: Vec<Sample>,
+    /// Refusal episodes in order.
+    pub episodes: Vec<Episode>,
 }
 
 impl SimResult {
@@ -141,80 +140,11 @@ impl SimResult {
     }
 }
 
-/// A small deterministic generator (SplitMix64).
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
-    }
-}
-
-const WORDS: [&[u8]; 12] = [
-    b"the ",
-    b"swap ",
-    b"page ",
-    b"of ",
-    b"memory ",
-    b"kernel ",
-    b"zswap ",
-    b"pool ",
-    b"and ",
-    b"compressed ",
-    b"entry ",
-    b"\n",
-];
-
-/// The contents of page `id`: text with a share of random bytes that varies per page, so the
-/// workload's pages compress anywhere from well to not at all, like real anonymous memory.
+/// The contents of page `id` ([`zswap_workload::synthetic::mixed_page`]): text with a share
+/// of random bytes that varies per page, so the workload's pages compress anywhere from well
+/// to not at all, like real anonymous memory.
 pub fn page_contents(seed: u64, id: u64, out: &mut [u8; PAGE_SIZE]) {
-    let mut rng = Rng(seed ^ id.wrapping_mul(0x2545_f491_4f6c_dd1d));
-    let noise_per_mille = rng.below(700);
-    let mut i = 0;
-    while i < PAGE_SIZE {
-        if rng.below(1000) < noise_per_mille {
-            out[i] = rng.next() as u8;
-            i += 1;
-        } else {
-            let w = WORDS[rng.below(WORDS.len() as u64) as usize];
-            let n = w.len().min(PAGE_SIZE - i);
-            out[i..i + n].copy_from_slice(&w[..n]);
-            i += n;
-        }
-    }
-}
-
-/// The workload's resident pages in LRU order.
-struct Resident {
-    by_time: BTreeMap<u64, u64>,
-    time_of: Vec<Option<u64>>,
-    clock: u64,
-}
-
-impl Resident {
-    fn touch(&mut self, page: u64) {
-        if let Some(t) = self.time_of[page as usize].take() {
-            self.by_time.remove(&t);
-        }
-        self.clock += 1;
-        self.by_time.insert(self.clock, page);
-        self.time_of[page as usize] = Some(self.clock);
-    }
-
-    fn evict_lru(&mut self) -> Option<u64> {
-        let (_, page) = self.by_time.pop_first()?;
-        self.time_of[page as usize] = None;
-        Some(page)
-    }
+    mixed_page(seed, id, out);
 }
 
 /// Runs `workload` under `settings`, sampling the pool every `sample_every` operations.
@@ -247,74 +177,65 @@ pub fn simulate(
         written_back_pages: 0,
         peak_pool_bytes: 0,
         samples: Vec::new(),
+        episodes: Vec::new(),
     };
-    let ws = workload.working_set_pages.max(1);
-    let mut res = Resident {
-        by_time: BTreeMap::new(),
-        time_of: vec![None; ws as usize],
-        clock: 0,
-    };
-    let mut swapped = vec![false; ws as usize];
-    let mut rng = Rng(workload.seed);
+    let shape = workload.shape();
     let mut page = [0u8; PAGE_SIZE];
-    let total_ops = ws + workload.accesses;
+    let total_ops = shape.total_ops();
     let every = sample_every.max(1);
-    for op in 0..total_ops {
-        let p = if op < ws {
-            op
-        } else {
-            match workload.pattern {
-                Pattern::Sequential => (op - ws) % ws,
-                Pattern::Random => rng.below(ws),
-                Pattern::HotCold => {
-                    let hot = (ws / 10).max(1);
-                    if rng.below(10) < 9 {
-                        rng.below(hot)
-                    } else {
-                        hot + rng.below(ws - hot)
-                    }
-                }
-            }
-        };
-        if swapped[p as usize] {
-            match z.load(p, &mut page) {
+    for op in shape.ops() {
+        if op.swap_in {
+            match z.load(op.page, &mut page) {
                 LoadOutcome::Loaded | LoadOutcome::ZeroMap => r.zswap_loads += 1,
                 LoadOutcome::NotFound | LoadOutcome::DecompressFailed => r.disk_reads += 1,
             }
             // The page is resident and dirty again: its swap slot is freed.
-            z.invalidate(p);
-            swapped[p as usize] = false;
+            z.invalidate(op.page);
         }
-        res.touch(p);
-        if res.by_time.len() as u64 > workload.resident_pages
-            && let Some(victim) = res.evict_lru()
-        {
+        if let Some(victim) = op.evict {
             page_contents(workload.seed, victim, &mut page);
             r.stores += 1;
-            if let StoreOutcome::Rejected(reason) = z.store(victim, memcg, &page) {
-                r.rejects += 1;
-                if matches!(
-                    reason,
-                    zswap_core::sim::RejectReason::PoolLimit
-                        | zswap_core::sim::RejectReason::PoolLimitHysteresis
-                ) {
-                    r.limit_rejects += 1;
+            let before = z.pool_total_size();
+            let open = r.episodes.last_mut().filter(|e| e.pool_at_accept.is_none());
+            match z.store(victim, memcg, &page) {
+                StoreOutcome::Rejected(reason) => {
+                    r.rejects += 1;
+                    if matches!(
+                        reason,
+                        RejectReason::PoolLimit | RejectReason::PoolLimitHysteresis
+                    ) {
+                        r.limit_rejects += 1;
+                    }
+                    match open {
+                        Some(e) => e.refused += 1,
+                        None => r.episodes.push(Episode {
+                            start_op: op.op,
+                            refused: 1,
+                            pool_at_start: before,
+                            pool_at_accept: None,
+                        }),
+                    }
+                }
+                StoreOutcome::Stored { .. } | StoreOutcome::ZeroMap => {
+                    if let Some(e) = open {
+                        e.pool_at_accept = Some(before);
+                    }
                 }
             }
-            swapped[victim as usize] = true;
             if z.shrink_work_pending() {
                 z.run_shrink_worker();
             }
         }
         let pool = z.pool_total_size();
         r.peak_pool_bytes = r.peak_pool_bytes.max(pool);
-        if op % every == 0 || op + 1 == total_ops {
+        if op.op % every == 0 || op.op + 1 == total_ops {
             let c = z.counters();
             r.samples.push(Sample {
-                op,
+                op: op.op,
                 pool_bytes: pool,
                 stored_pages: c.debugfs.stored_pages,
                 pool_limit_hit: c.debugfs.pool_limit_hit,
+                written_back_pages: c.debugfs.written_back_pages,
             });
         }
     }
@@ -391,16 +312,5 @@ mod tests {
         let a = simulate(&workload(), &settings(10, 90), 250).unwrap();
         let b = simulate(&workload(), &settings(10, 90), 250).unwrap();
         assert_eq!(a, b);
-    }
-
-    #[test]
-    fn pattern_parse_names_the_value() {
-        assert_eq!("hot-cold".parse::<Pattern>().unwrap(), Pattern::HotCold);
-        assert!(
-            "zigzag"
-                .parse::<Pattern>()
-                .unwrap_err()
-                .contains("'zigzag'")
-        );
     }
 }

@@ -6,7 +6,11 @@
 //! (compressible, like program heap or file data), one zero-filled page (which 6.1's
 //! same-filled handling and later kernels' zero-page swap handling treat specially), and one
 //! page of pseudo-random bytes (incompressible).
+//!
+//! [`synthetic`] is the swapping workload of `zswapctl simulate`, shared with the model.
 #![deny(missing_docs)]
+
+pub mod synthetic;
 
 /// Bytes in a page on every kernel these tests boot (x86_64).
 pub const PAGE_SIZE: usize = 4096;

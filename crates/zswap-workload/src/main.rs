@@ -8,6 +8,12 @@
 //! `--write-file` it only writes the N pages to PATH (e.g. on tmpfs, so that the pages belong
 //! to the writer's cgroup and can be reclaimed later) and prints `written=N`.
 //!
+//! `zswap-workload --synthetic --working-set-pages N --resident-pages R [--accesses A]
+//! [--pattern P] [--seed S] [--sample-every K]` runs the swapping workload of
+//! `zswapctl simulate` on real memory instead and reports the kernel's counters over time
+//! (see `synthetic_run.rs`); the `hysteresis` scenario of `cargo xtask vmtest` compares it with
+//! the model.
+//!
 //! Output (stdout): `pages=N text=T zero=Z random=R`, then `verified=V mismatches=M`.
 //! Exit status 0 if and only if every page matched.
 
@@ -16,13 +22,17 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use zswap_workload::synthetic::{Pattern, Shape};
 use zswap_workload::{PAGE_SIZE, PageKind, fill, kind};
+
+mod synthetic_run;
 
 struct Args {
     pages: usize,
     seed: u64,
     hold: Option<PathBuf>,
     write: Option<PathBuf>,
+    synthetic: Option<synthetic_run::SyntheticArgs>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -31,7 +41,16 @@ fn parse_args() -> Result<Args> {
         seed: 1,
         hold: None,
         write: None,
+        synthetic: None,
     };
+    let mut shape = Shape {
+        working_set_pages: 0,
+        resident_pages: 0,
+        accesses: 0,
+        pattern: Pattern::Random,
+        seed: 1,
+    };
+    let (mut synthetic, mut sample_every) = (false, 100);
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut val = || it.next().with_context(|| format!("'{flag}' needs a value"));
@@ -40,6 +59,24 @@ fn parse_args() -> Result<Args> {
             "--seed" => a.seed = val()?.parse().context("'--seed' takes a number")?,
             "--hold-file" => a.hold = Some(PathBuf::from(val()?)),
             "--write-file" => a.write = Some(PathBuf::from(val()?)),
+            "--synthetic" => synthetic = true,
+            "--working-set-pages" => {
+                shape.working_set_pages = val()?
+                    .parse()
+                    .context("'--working-set-pages' takes a number")?
+            }
+            "--resident-pages" => {
+                shape.resident_pages = val()?
+                    .parse()
+                    .context("'--resident-pages' takes a number")?
+            }
+            "--accesses" => {
+                shape.accesses = val()?.parse().context("'--accesses' takes a number")?
+            }
+            "--pattern" => shape.pattern = val()?.parse().map_err(anyhow::Error::msg)?,
+            "--sample-every" => {
+                sample_every = val()?.parse().context("'--sample-every' takes a number")?
+            }
             "--version" => {
                 print_line(&format!("zswap-workload {}", env!("CARGO_PKG_VERSION")));
                 std::process::exit(0);
@@ -47,10 +84,28 @@ fn parse_args() -> Result<Args> {
             other => {
                 bail!(
                     "unknown argument '{other}'; usage: --pages N [--seed S] \
-                     [--hold-file PATH] [--write-file PATH]"
+                     [--hold-file PATH] [--write-file PATH], or --synthetic \
+                     --working-set-pages N --resident-pages R [--accesses A] [--pattern P] \
+                     [--seed S] [--sample-every K]"
                 )
             }
         }
+    }
+    if synthetic {
+        if shape.working_set_pages == 0 || shape.resident_pages >= shape.working_set_pages {
+            bail!(
+                "'--working-set-pages' ({}) must be at least 1 and more than \
+                 '--resident-pages' ({}), or nothing is swapped",
+                shape.working_set_pages,
+                shape.resident_pages
+            );
+        }
+        shape.seed = a.seed;
+        a.synthetic = Some(synthetic_run::SyntheticArgs {
+            shape,
+            sample_every,
+        });
+        return Ok(a);
     }
     if a.pages == 0 {
         bail!("'--pages N' is required and must be at least 1");
@@ -130,6 +185,10 @@ fn write_file(path: &Path, pages: usize, seed: u64) -> Result<()> {
 
 fn run() -> Result<bool> {
     let args = parse_args()?;
+    if let Some(s) = &args.synthetic {
+        synthetic_run::run(s, &mut |l| print_line(l))?;
+        return Ok(true);
+    }
     if let Some(path) = &args.write {
         write_file(path, args.pages, args.seed)?;
         return Ok(true);

@@ -11,6 +11,7 @@ mod apt;
 mod console;
 mod cpio;
 mod guest_bins;
+mod hysteresis_check;
 mod initramfs;
 mod kernel;
 mod model_check;

@@ -164,6 +164,20 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         listed: true,
         qemu_args: &[],
     },
+    // The pool-limit hysteresis of the kernel against `zswapctl simulate`'s model for the
+    // same synthetic workload (max_pool_percent 1, accept_threshold_percent 50).
+    Scenario {
+        name: "hysteresis",
+        script: include_str!("scenarios/hysteresis.sh"),
+        binaries: &[WORKLOAD],
+        modules: ZSWAP_MODULES,
+        cmdline: &["zswap.enabled=1"],
+        memory_mb: 256,
+        host_check: Some(super::hysteresis_check::check_hysteresis),
+        out_disk_mb: None,
+        listed: true,
+        qemu_args: &[],
+    },
     // Overhead of the probe: the workload timed without and with it, under instruction
     // counting so that guest time measures guest work rather than the host's load; the host
     // prints the table and requires the goal.
