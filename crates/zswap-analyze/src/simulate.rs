@@ -97,9 +97,10 @@ pub struct Episode {
     pub refused: u64,
     /// `pool_total_size` before the first refused store, bytes.
     pub pool_at_start: u64,
-    /// `pool_total_size` before the store that ended the episode, bytes; None if the
-    /// workload ended first.
-    pub pool_at_accept: Option<u64>,
+    /// `pool_total_size` right after the store that ended the episode, bytes; None if the
+    /// workload ended first. (After, because a real kernel's asynchronous worker may shrink
+    /// the pool between a reading before and the store.)
+    pub pool_after_accept: Option<u64>,
 }
 
 /// The outcome of one run.
@@ -196,7 +197,10 @@ pub fn simulate(
             page_contents(workload.seed, victim, &mut page);
             r.stores += 1;
             let before = z.pool_total_size();
-            let open = r.episodes.last_mut().filter(|e| e.pool_at_accept.is_none());
+            let open = r
+                .episodes
+                .last_mut()
+                .filter(|e| e.pool_after_accept.is_none());
             match z.store(victim, memcg, &page) {
                 StoreOutcome::Rejected(reason) => {
                     r.rejects += 1;
@@ -212,13 +216,13 @@ pub fn simulate(
                             start_op: op.op,
                             refused: 1,
                             pool_at_start: before,
-                            pool_at_accept: None,
+                            pool_after_accept: None,
                         }),
                     }
                 }
                 StoreOutcome::Stored { .. } | StoreOutcome::ZeroMap => {
                     if let Some(e) = open {
-                        e.pool_at_accept = Some(before);
+                        e.pool_after_accept = Some(z.pool_total_size());
                     }
                 }
             }

@@ -7,12 +7,12 @@
 //! It reads the kernel's counters around every eviction: a store succeeded if and only if
 //! `/proc/vmstat` `zswpout` moved, it was refused (written to the swap device) if `pswpout`
 //! moved instead. Refused stores in a row form an *episode*; the pool size read before the
-//! first refusal and before the store that ends the episode are reported.
+//! first refusal and after the store that ends the episode are reported.
 //!
 //! Output, one `KEY VALUE` line each (values space-separated):
 //! `s.N OP POOL_BYTES STORED_PAGES POOL_LIMIT_HIT WRITTEN_BACK` every `--sample-every`
-//! operations and after the last; `e.N START_OP REFUSED POOL_AT_START POOL_AT_ACCEPT` per
-//! episode (`POOL_AT_ACCEPT` is `-` for an episode still open at the end); then `stores`,
+//! operations and after the last; `e.N START_OP REFUSED POOL_AT_START POOL_AFTER_ACCEPT` per
+//! episode (`POOL_AFTER_ACCEPT` is `-` for an episode still open at the end); then `stores`,
 //! `refused`, `not_paged_out`, `swap_ins`, `peak_pool_bytes`.
 
 use std::fs::File;
@@ -61,7 +61,7 @@ struct Episode {
     start_op: u64,
     refused: u64,
     pool_at_start: u64,
-    pool_at_accept: Option<u64>,
+    pool_after_accept: Option<u64>,
 }
 
 /// Runs the workload; prints the report through `emit`.
@@ -128,18 +128,24 @@ pub(crate) fn run(args: &SyntheticArgs, emit: &mut dyn FnMut(&str)) -> Result<()
             let (z1, p1) = swap_outs()?;
             stores += 1;
             if z1 > z0 {
-                if let Some(e) = episodes.last_mut().filter(|e| e.pool_at_accept.is_none()) {
-                    e.pool_at_accept = Some(pool);
+                if let Some(e) = episodes
+                    .last_mut()
+                    .filter(|e| e.pool_after_accept.is_none())
+                {
+                    e.pool_after_accept = Some(debugfs("pool_total_size")?);
                 }
             } else if p1 > p0 {
                 refused += 1;
-                match episodes.last_mut().filter(|e| e.pool_at_accept.is_none()) {
+                match episodes
+                    .last_mut()
+                    .filter(|e| e.pool_after_accept.is_none())
+                {
                     Some(e) => e.refused += 1,
                     None => episodes.push(Episode {
                         start_op: op.op,
                         refused: 1,
                         pool_at_start: pool,
-                        pool_at_accept: None,
+                        pool_after_accept: None,
                     }),
                 }
             } else {
@@ -160,7 +166,9 @@ pub(crate) fn run(args: &SyntheticArgs, emit: &mut dyn FnMut(&str)) -> Result<()
         }
     }
     for (i, e) in episodes.iter().enumerate() {
-        let accept = e.pool_at_accept.map_or("-".to_owned(), |p| p.to_string());
+        let accept = e
+            .pool_after_accept
+            .map_or("-".to_owned(), |p| p.to_string());
         emit(&format!(
             "e.{i} {} {} {} {accept}",
             e.start_op, e.refused, e.pool_at_start
