@@ -8,8 +8,9 @@
 //! is a [`CompressorReport`]; [`recommend`] weighs pool size against speed.
 //!
 //! [`analyze_sizes`] gives the same figures from recorded compressed lengths (a swap trace),
-//! and [`simulate`] replays a synthetic swapping workload through the reference model
-//! (`zswap_core::sim::Zswap`) for `zswapctl simulate`.
+//! [`simulate`] replays a synthetic swapping workload through the reference model
+//! (`zswap_core::sim::Zswap`) for `zswapctl simulate`, and [`replay`] does the same with a
+//! swap trace the eBPF probe recorded.
 //!
 //! The input readers do I/O (files, `/proc/PID/*` through a [`zswap_core::SysRoot`]); the
 //! per-page rules ([`stats`]) and reports are pure. [`analyze`] uses every core and bounded
@@ -19,6 +20,7 @@
 mod engine;
 mod era;
 mod error;
+mod replay;
 mod report;
 mod simulate;
 mod source;
@@ -30,6 +32,10 @@ pub use engine::{
 };
 pub use era::{EraGuess, detect_era};
 pub use error::{AnalyzeError, FailureKind, Result};
+pub use replay::{
+    Agreement, KernelSide, RecordedSizes, RecordedSizesProvider, Refusal, ReplayError,
+    ReplayResult, TraceEvent, TraceOp, replay,
+};
 pub use report::{
     ClassBin, CompressorReport, Recommendation, SPEED_BUDGET, ZbudFigures, recommend,
 };

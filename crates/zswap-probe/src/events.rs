@@ -5,7 +5,7 @@ use std::os::fd::AsRawFd as _;
 use std::time::Duration;
 
 use aya::maps::{MapData, RingBuf};
-use zswap_probe_common::Event;
+use zswap_probe_common::{Event, swap_slot};
 
 use crate::error::{ProbeError, Result};
 use crate::snapshot::{Op, Outcome};
@@ -33,6 +33,19 @@ pub struct ProbeEvent {
     pub pages: u32,
     /// The function's raw return value.
     pub ret: i64,
+    /// Swap slot of the (first) page: stores, loads and invalidations, where the loader
+    /// could tell from BTF where the kernel keeps it.
+    pub slot: Option<SwapSlot>,
+}
+
+/// A swap slot: which swap device (its index in `/proc/swaps` order of activation, the
+/// kernel's swap type) and which page on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct SwapSlot {
+    /// The kernel's swap type (`swp_type()`).
+    pub swap_type: u32,
+    /// Page offset on that device (`swp_offset()`).
+    pub offset: u64,
 }
 
 impl ProbeEvent {
@@ -50,6 +63,7 @@ impl ProbeEvent {
             bytes: e.bytes,
             pages: e.pages,
             ret: e.ret,
+            slot: swap_slot(e.slot).map(|(swap_type, offset)| SwapSlot { swap_type, offset }),
         })
     }
 }

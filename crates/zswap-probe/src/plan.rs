@@ -8,7 +8,7 @@
 //! Every decision here is read from BTF and kallsyms, never from the version number, except
 //! the return kind of a function BTF does not describe.
 
-use zswap_probe_common::ret_kind;
+use zswap_probe_common::{ret_kind, slot_mode};
 
 use crate::btf::{Btf, ReturnType};
 use crate::error::{ProbeError, Result};
@@ -98,6 +98,12 @@ pub struct AttachPlan {
     pub load_ret: u64,
     /// Where the cgroup id is found from an `obj_cgroup`, if BTF has all the structs.
     pub memcg: Option<MemcgOffsets>,
+    /// [`slot_mode`] of the store and load functions.
+    pub slot_mode: u64,
+    /// [`slot_mode`] of the invalidate function.
+    pub invalidate_slot_mode: u64,
+    /// `offsetof(struct folio, swap)` when `slot_mode` is [`slot_mode::FOLIO_SWAP`].
+    pub folio_swap_offset: u64,
 }
 
 fn ret_kind_of(btf: Option<&Btf>, function: &str, fallback: u64) -> u64 {
@@ -186,13 +192,42 @@ pub fn plan(btf: Option<&Btf>, syms: &KernelSymbols, release: &str) -> Result<At
             )
         }
     };
+    let (slot, folio_swap_offset) = store_slot_mode(btf, era);
     Ok(AttachPlan {
         era,
         store_ret: ret_kind_of(btf, names[0], store_fallback),
         load_ret: ret_kind_of(btf, names[1], load_fallback),
         memcg: btf.and_then(memcg_offsets),
         hooks,
+        slot_mode: slot,
+        invalidate_slot_mode: invalidate_slot_mode(btf, era, names[2]),
+        folio_swap_offset,
     })
+}
+
+/// Where stores and loads keep their swap slot: the `(type, offset)` arguments of 6.1's
+/// frontswap functions, or `folio->swap` (6.6+) at an offset only BTF can give.
+fn store_slot_mode(btf: Option<&Btf>, era: Era) -> (u64, u64) {
+    match era {
+        Era::Frontswap => (slot_mode::TYPE_OFFSET_ARGS, 0),
+        Era::Folio => match btf.and_then(|b| b.member_offset("folio", "swap")) {
+            Some(off) => (slot_mode::FOLIO_SWAP, off.into()),
+            None => (slot_mode::NONE, 0),
+        },
+    }
+}
+
+/// The invalidate function takes `(type, offset)` (6.1's `zswap_frontswap_invalidate_page`,
+/// 6.6-6.9's `zswap_invalidate`) or one `swp_entry_t` (6.10+): told apart by its parameter
+/// count in BTF; without BTF only the frontswap form is certain.
+fn invalidate_slot_mode(btf: Option<&Btf>, era: Era, function: &str) -> u64 {
+    match btf.and_then(|b| b.func(function)).map(|sig| sig.params) {
+        Some(2) => slot_mode::TYPE_OFFSET_ARGS,
+        Some(1) => slot_mode::ENTRY_ARG,
+        Some(_) => slot_mode::NONE,
+        None if era == Era::Frontswap => slot_mode::TYPE_OFFSET_ARGS,
+        None => slot_mode::NONE,
+    }
 }
 
 #[cfg(test)]
@@ -223,8 +258,15 @@ mod tests {
             Era::Frontswap => {
                 b.func("zswap_frontswap_store", int, &[int, ulong, p]);
                 b.func("zswap_frontswap_load", int, &[int, ulong, p]);
+                b.func("zswap_frontswap_invalidate_page", 0, &[int, ulong]);
             }
         }
+        b.record(
+            false,
+            "folio",
+            64,
+            &[("flags", ulong, 0), ("mapping", p, 24), ("swap", ulong, 40)],
+        );
         b.func("obj_cgroup_charge_zswap", 0, &[p, ulong]);
         b.record(
             false,
@@ -304,6 +346,62 @@ mod tests {
         assert!(p.memcg.is_none());
         let older = plan(None, &syms, "6.12.1").unwrap();
         assert_eq!(older.load_ret, ret_kind::BOOL);
+    }
+
+    #[test]
+    fn slots_come_from_folio_swap_and_the_invalidate_prototype() {
+        let p = plan(
+            Some(&kernel(Era::Folio, false)),
+            &KernelSymbols::default(),
+            "6.12",
+        )
+        .unwrap();
+        assert_eq!(
+            (p.slot_mode, p.folio_swap_offset, p.invalidate_slot_mode),
+            (slot_mode::FOLIO_SWAP, 40, slot_mode::ENTRY_ARG)
+        );
+        let p = plan(
+            Some(&kernel(Era::Frontswap, false)),
+            &KernelSymbols::default(),
+            "6.1",
+        )
+        .unwrap();
+        assert_eq!(
+            (p.slot_mode, p.invalidate_slot_mode),
+            (slot_mode::TYPE_OFFSET_ARGS, slot_mode::TYPE_OFFSET_ARGS)
+        );
+        // 6.6-6.9: zswap_invalidate(int type, pgoff_t offset)
+        let mut b = BtfBuilder::new();
+        let boolean = b.int("_Bool", 1, 4);
+        let int = b.int("int", 4, 1);
+        let ulong = b.int("long unsigned int", 8, 0);
+        let ptr = b.ptr(ulong);
+        b.func("zswap_store", boolean, &[ptr]);
+        b.func("zswap_load", boolean, &[ptr]);
+        b.func("zswap_invalidate", 0, &[int, ulong]);
+        let btf = Btf::parse(&b.build()).unwrap();
+        let p = plan(Some(&btf), &KernelSymbols::default(), "6.6").unwrap();
+        assert_eq!(p.invalidate_slot_mode, slot_mode::TYPE_OFFSET_ARGS);
+        // no `struct folio` in BTF: the slot of stores is unknown rather than guessed
+        assert_eq!(p.slot_mode, slot_mode::NONE);
+    }
+
+    #[test]
+    fn without_btf_only_frontswap_slots_are_known() {
+        let syms = KernelSymbols::parse("0 T zswap_store\n0 T zswap_load\n0 T zswap_invalidate\n");
+        let p = plan(None, &syms, "6.12.1").unwrap();
+        assert_eq!(
+            (p.slot_mode, p.invalidate_slot_mode),
+            (slot_mode::NONE, slot_mode::NONE)
+        );
+        let syms = KernelSymbols::parse(
+            "0 T zswap_frontswap_store\n0 T zswap_frontswap_load\n0 T zswap_frontswap_invalidate_page\n",
+        );
+        let p = plan(None, &syms, "6.1.0").unwrap();
+        assert_eq!(
+            (p.slot_mode, p.invalidate_slot_mode),
+            (slot_mode::TYPE_OFFSET_ARGS, slot_mode::TYPE_OFFSET_ARGS)
+        );
     }
 
     #[test]

@@ -284,7 +284,7 @@ impl Probe {
             cgroup_kn: 0,
             kn_id: 0,
         });
-        let values: [(&str, u64); 9] = [
+        let values: [(&str, u64); 12] = [
             (global::OFF_OBJCG_MEMCG, o.objcg_memcg),
             (global::OFF_MEMCG_CSS, o.memcg_css),
             (global::OFF_CSS_CGROUP, o.css_cgroup),
@@ -294,6 +294,9 @@ impl Probe {
             (global::STORE_RET_KIND, plan.store_ret),
             (global::LOAD_RET_KIND, plan.load_ret),
             (global::EMIT_EVENTS, u64::from(opts.events)),
+            (global::SLOT_MODE, plan.slot_mode),
+            (global::INVALIDATE_SLOT_MODE, plan.invalidate_slot_mode),
+            (global::OFF_FOLIO_SWAP, plan.folio_swap_offset),
         ];
         for (name, value) in &values {
             loader.override_global(name, value, true);

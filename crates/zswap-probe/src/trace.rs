@@ -5,16 +5,20 @@
 //! `version` is [`TRACE_VERSION`]; every further non-empty line is one [`TraceRecord`]:
 //!
 //! ```text
-//! {"format":"zswap-trace","version":1,"kernel":"6.12.117+deb13-amd64","era":"folio","page_size":4096,"clock":"monotonic","hooks":["store:zswap_store:fentry"]}
-//! {"t_ns":91234567,"op":"store","outcome":"ok","cgroup":28,"pid":212,"comm":"zswap-workload","latency_ns":5120,"bytes":1712,"pages":1,"ret":1}
-//! {"t_ns":91240001,"op":"load","outcome":"not-found","cgroup":28,"pid":212,"comm":"zswap-workload","latency_ns":310,"bytes":0,"pages":1,"ret":0}
+//! {"format":"zswap-trace","version":1,"kernel":"6.12.117+deb13-amd64","era":"folio","page_size":4096,"clock":"monotonic","hooks":["store:zswap_store:fentry"],"compressor":"lzo","max_pool_percent":20,"accept_threshold_percent":90,"shrinker_enabled":false,"ram_pages":57344}
+//! {"t_ns":91234567,"op":"store","outcome":"ok","cgroup":28,"pid":212,"comm":"zswap-workload","latency_ns":5120,"bytes":1712,"pages":1,"ret":1,"swap_type":0,"swap_offset":1043}
+//! {"t_ns":91240001,"op":"load","outcome":"not-found","cgroup":28,"pid":212,"comm":"zswap-workload","latency_ns":310,"bytes":0,"pages":1,"ret":0,"swap_type":0,"swap_offset":17}
 //! ```
 //!
 //! `t_ns` is CLOCK_MONOTONIC at the function's return. `bytes` is the compressed length the
 //! kernel charged for a store (the object handed to zsmalloc, `4096` for a page stored raw on
 //! 6.18+), 0 when unknown or for other operations. `ret` is the function's raw return value
-//! (`bool` as 0/1, or an errno). Readers must ignore unknown fields; a new field does not
-//! change the version, a changed meaning does.
+//! (`bool` as 0/1, or an errno). `swap_type`/`swap_offset` name the swap slot of a store (its
+//! first page), load or invalidate; they are absent when the probe could not read it (no BTF
+//! for `struct folio`, writebacks). The header's zswap settings (`compressor`, …, `ram_pages`:
+//! MemTotal in pages) are those at the start of the recording, absent if they could not be
+//! read; a replay uses them as its defaults. Readers must ignore unknown fields; a new field
+//! does not change the version, a changed meaning does.
 
 use std::io::{self, Write};
 
@@ -43,15 +47,38 @@ pub struct TraceHeader {
     pub clock: String,
     /// Hooked functions as `role:symbol:mechanism`.
     pub hooks: Vec<String>,
+    /// zswap's `compressor` when recording started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compressor: Option<String>,
+    /// `max_pool_percent` when recording started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pool_percent: Option<u32>,
+    /// `accept_threshold_percent` when recording started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accept_threshold_percent: Option<u32>,
+    /// `shrinker_enabled` when recording started (6.8+).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shrinker_enabled: Option<bool>,
+    /// MemTotal in pages: what the pool limit is a share of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ram_pages: Option<u64>,
 }
 
 impl TraceHeader {
-    /// The header of a trace recorded by `probe` on the kernel whose release is `kernel`.
-    pub fn for_probe(probe: &crate::Probe, kernel: &str) -> TraceHeader {
+    /// The header of a trace recorded by `probe` on the kernel under `root` (its release,
+    /// zswap parameters and RAM are read now).
+    pub fn for_probe(probe: &crate::Probe, root: &zswap_core::SysRoot) -> TraceHeader {
+        let kernel = zswap_core::read_release(root)
+            .ok()
+            .flatten()
+            .map(|r| r.to_string())
+            .unwrap_or_default();
+        let params = zswap_core::read_params(root).ok().flatten();
+        let p = params.as_ref();
         TraceHeader {
             format: TRACE_FORMAT.into(),
             version: TRACE_VERSION,
-            kernel: kernel.trim().to_owned(),
+            kernel,
             era: probe.plan().era.as_str().to_owned(),
             page_size: 4096,
             clock: "monotonic".into(),
@@ -60,6 +87,13 @@ impl TraceHeader {
                 .iter()
                 .map(|a| format!("{:?}:{}:{:?}", a.role, a.symbol, a.mechanism).to_lowercase())
                 .collect(),
+            compressor: p.and_then(|p| p.compressor()).map(str::to_owned),
+            max_pool_percent: p.and_then(|p| p.max_pool_percent()),
+            accept_threshold_percent: p.and_then(|p| p.accept_threshold_percent()),
+            shrinker_enabled: p.and_then(|p| p.shrinker_enabled()),
+            ram_pages: zswap_core::stats::meminfo::read_meminfo(root)
+                .ok()
+                .map(|m| m.mem_total_bytes / 4096),
         }
     }
 }
@@ -87,6 +121,12 @@ pub struct TraceRecord {
     pub pages: u32,
     /// Raw return value.
     pub ret: i64,
+    /// Swap type of the slot, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swap_type: Option<u32>,
+    /// Page offset of the slot on its swap device, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swap_offset: Option<u64>,
 }
 
 impl From<&ProbeEvent> for TraceRecord {
@@ -102,6 +142,8 @@ impl From<&ProbeEvent> for TraceRecord {
             bytes: e.bytes,
             pages: e.pages,
             ret: e.ret,
+            swap_type: e.slot.map(|s| s.swap_type),
+            swap_offset: e.slot.map(|s| s.offset),
         }
     }
 }
@@ -212,6 +254,11 @@ mod tests {
             page_size: 4096,
             clock: "monotonic".into(),
             hooks: vec!["store:zswap_store:fentry".into()],
+            compressor: Some("lzo".into()),
+            max_pool_percent: Some(20),
+            accept_threshold_percent: Some(90),
+            shrinker_enabled: Some(false),
+            ram_pages: Some(57344),
         }
     }
 
@@ -227,6 +274,8 @@ mod tests {
             bytes: 1712,
             pages: 1,
             ret: 1,
+            swap_type: Some(0),
+            swap_offset: Some(1043),
         }
     }
 
@@ -251,6 +300,33 @@ mod tests {
         let (_, r) = read_trace(text).unwrap();
         assert_eq!(r[0].op, Op::Load);
         assert_eq!(r[0].outcome, Outcome::NotFound);
+    }
+
+    #[test]
+    fn traces_without_slots_or_settings_still_parse() {
+        let text = concat!(
+            r#"{"format":"zswap-trace","version":1,"kernel":"6.12","era":"folio","page_size":4096,"clock":"monotonic","hooks":[]}"#,
+            "\n",
+            r#"{"t_ns":1,"op":"store","outcome":"ok","cgroup":1,"pid":2,"comm":"x","latency_ns":3,"bytes":40,"pages":1,"ret":1}"#,
+            "\n"
+        );
+        let (h, r) = read_trace(text).unwrap();
+        assert_eq!((h.compressor, h.ram_pages), (None, None));
+        assert_eq!((r[0].swap_type, r[0].swap_offset), (None, None));
+    }
+
+    #[test]
+    fn documented_header_and_records_parse() {
+        let doc: Vec<&str> = include_str!("trace.rs")
+            .lines()
+            .filter_map(|l| l.strip_prefix("//! {"))
+            .collect();
+        assert_eq!(doc.len(), 3);
+        let text: String = doc.iter().map(|l| format!("{{{l}\n")).collect();
+        let (h, r) = read_trace(&text).unwrap();
+        assert_eq!(h.compressor.as_deref(), Some("lzo"));
+        assert_eq!(r[0].swap_offset, Some(1043));
+        assert_eq!(r[1].swap_type, Some(0));
     }
 
     #[test]

@@ -239,17 +239,25 @@ pub(crate) struct AnalyzeArgs {
 /// `zswapctl simulate`.
 #[derive(Debug, Args)]
 pub(crate) struct SimulateArgs {
+    /// Replay this swap trace (recorded with `zswapctl trace --record`) instead of a
+    /// synthetic workload; its header's settings are the defaults.
+    #[arg(long, value_name = "FILE",
+          conflicts_with_all = ["working_set", "resident", "accesses", "pattern", "seed"])]
+    pub(crate) trace: Option<PathBuf>,
+
     /// Pages the workload uses, as a size (e.g. 256M).
-    #[arg(long, value_name = "SIZE", value_parser = crate::cmd::simulate::parse_size)]
-    pub(crate) working_set: u64,
+    #[arg(long, value_name = "SIZE", required_unless_present = "trace",
+          value_parser = crate::cmd::simulate::parse_size)]
+    pub(crate) working_set: Option<u64>,
 
     /// Memory the workload may keep resident (default: half the working set).
     #[arg(long, value_name = "SIZE", value_parser = crate::cmd::simulate::parse_size)]
     pub(crate) resident: Option<u64>,
 
-    /// RAM of the simulated machine (totalram_pages; the pool limit is a share of it).
-    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = crate::cmd::simulate::parse_size)]
-    pub(crate) ram: u64,
+    /// RAM of the simulated machine (totalram_pages; the pool limit is a share of it);
+    /// default 1G, or the traced machine's.
+    #[arg(long, value_name = "SIZE", value_parser = crate::cmd::simulate::parse_size)]
+    pub(crate) ram: Option<u64>,
 
     /// Accesses after the first touch of every page (default: 4 x working-set pages).
     #[arg(long, value_name = "N")]
@@ -263,21 +271,24 @@ pub(crate) struct SimulateArgs {
     #[arg(long, default_value_t = 1)]
     pub(crate) seed: u64,
 
-    /// Compressor of the simulated zswap.
-    #[arg(long, value_name = "NAME", default_value = "lzo")]
-    pub(crate) compressor: zswap_core::Algorithm,
+    /// Compressor of the simulated zswap (default lzo; a trace keeps the one it was
+    /// recorded with).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) compressor: Option<zswap_core::Algorithm>,
 
     /// Kernel era whose rules apply; default: the running kernel's.
     #[arg(long, value_name = "ERA")]
     pub(crate) kernel: Option<zswap_core::compress::KernelEra>,
 
-    /// max_pool_percent values (comma-separated or repeated: a sweep).
-    #[arg(long, value_name = "P", value_delimiter = ',', default_value = "20",
+    /// max_pool_percent values (comma-separated or repeated: a sweep); default 20, or the
+    /// trace's.
+    #[arg(long, value_name = "P", value_delimiter = ',',
           value_parser = clap::value_parser!(u32).range(0..=100))]
     pub(crate) max_pool_percent: Vec<u32>,
 
-    /// accept_threshold_percent values (comma-separated or repeated: a sweep).
-    #[arg(long, value_name = "A", value_delimiter = ',', default_value = "90",
+    /// accept_threshold_percent values (comma-separated or repeated: a sweep); default 90,
+    /// or the trace's.
+    #[arg(long, value_name = "A", value_delimiter = ',',
           value_parser = clap::value_parser!(u32).range(0..=100))]
     pub(crate) accept_threshold_percent: Vec<u32>,
 

@@ -52,6 +52,47 @@ pub mod ret_kind {
     pub const ERRNO: u64 = 1;
 }
 
+/// Where the probe finds the swap slot (swap device and offset) of an operation; chosen by
+/// the loader from BTF.
+pub mod slot_mode {
+    /// Not known: events carry [`super::SLOT_NONE`].
+    pub const NONE: u64 = 0;
+    /// The first two arguments are `(unsigned type, pgoff_t offset)` (6.1
+    /// `zswap_frontswap_{store,load,invalidate_page}`, 6.6-6.9 `zswap_invalidate`).
+    pub const TYPE_OFFSET_ARGS: u64 = 1;
+    /// The first argument is a `struct folio *` whose `swap` member (a `swp_entry_t`) sits
+    /// at the loader's `OFF_FOLIO_SWAP` (6.6+ `zswap_store`, `zswap_load`).
+    pub const FOLIO_SWAP: u64 = 2;
+    /// The first argument is a `swp_entry_t` passed by value (6.10+ `zswap_invalidate`).
+    pub const ENTRY_ARG: u64 = 3;
+}
+
+/// Value of [`Event::slot`] when the slot is not known.
+pub const SLOT_NONE: u64 = u64::MAX;
+
+/// Bits of a swap offset in a swap entry: the kernel's `SWP_TYPE_SHIFT`
+/// (`BITS_PER_XA_VALUE - MAX_SWAPFILES_SHIFT` = 63 - 5 on 64-bit kernels). Events encode a
+/// slot as the kernel's `swp_entry_t` value does: `type << SWP_TYPE_SHIFT | offset`.
+pub const SWP_TYPE_SHIFT: u32 = 58;
+
+/// The swap entry value of swap device `swap_type`, page `offset`.
+#[inline(always)]
+pub fn swap_entry(swap_type: u64, offset: u64) -> u64 {
+    (swap_type << SWP_TYPE_SHIFT) | (offset & ((1 << SWP_TYPE_SHIFT) - 1))
+}
+
+/// `(type, offset)` of a swap entry value; `None` for [`SLOT_NONE`].
+#[inline(always)]
+pub fn swap_slot(entry: u64) -> Option<(u32, u64)> {
+    if entry == SLOT_NONE {
+        return None;
+    }
+    Some((
+        (entry >> SWP_TYPE_SHIFT) as u32,
+        entry & ((1 << SWP_TYPE_SHIFT) - 1),
+    ))
+}
+
 /// Number of log2 latency buckets per outcome. Bucket `b` counts latencies in
 /// `[2^(b-1), 2^b)` nanoseconds; bucket 0 counts 0 ns; the last bucket is open-ended.
 pub const LATENCY_BUCKETS: u32 = 64;
@@ -139,6 +180,8 @@ pub struct Inflight {
     pub pages: u32,
     /// Padding; always 0.
     pub _pad: u32,
+    /// Swap entry of the (first) page, [`SLOT_NONE`] if unknown.
+    pub slot: u64,
 }
 
 /// One operation, as sent through the ring buffer when events are enabled.
@@ -155,6 +198,8 @@ pub struct Event {
     pub bytes: u64,
     /// Raw return value of the probed function, sign-extended.
     pub ret: i64,
+    /// Swap entry of the (first) page (see [`swap_slot`]), [`SLOT_NONE`] if unknown.
+    pub slot: u64,
     /// Thread group id (process id) of the task.
     pub pid: u32,
     /// Pages of the operation (stores: objects charged, at least 1).
@@ -190,6 +235,12 @@ pub mod global {
     pub const LOAD_RET_KIND: &str = "LOAD_RET_KIND";
     /// 1 to send [`super::Event`]s through the ring buffer.
     pub const EMIT_EVENTS: &str = "EMIT_EVENTS";
+    /// [`super::slot_mode`] of the store and load functions.
+    pub const SLOT_MODE: &str = "SLOT_MODE";
+    /// [`super::slot_mode`] of the invalidate function.
+    pub const INVALIDATE_SLOT_MODE: &str = "INVALIDATE_SLOT_MODE";
+    /// `offsetof(struct folio, swap)`.
+    pub const OFF_FOLIO_SWAP: &str = "OFF_FOLIO_SWAP";
 }
 
 /// Names of the maps in the eBPF object.
@@ -309,9 +360,17 @@ mod tests {
     }
 
     #[test]
+    fn swap_entries_round_trip_like_the_kernel() {
+        // x86_64: swp_entry(1, 0x1234).val == 1 << 58 | 0x1234
+        assert_eq!(swap_entry(1, 0x1234), 0x0400_0000_0000_1234);
+        assert_eq!(swap_slot(swap_entry(3, 77)), Some((3, 77)));
+        assert_eq!(swap_slot(SLOT_NONE), None);
+    }
+
+    #[test]
     fn event_has_no_implicit_padding() {
-        assert_eq!(core::mem::size_of::<Event>(), 8 * 5 + 4 * 2 + 8 + 16);
-        assert_eq!(core::mem::size_of::<Inflight>(), 32);
+        assert_eq!(core::mem::size_of::<Event>(), 8 * 6 + 4 * 2 + 8 + 16);
+        assert_eq!(core::mem::size_of::<Inflight>(), 40);
         assert_eq!(core::mem::size_of::<CgroupCounters>(), 40);
     }
 }

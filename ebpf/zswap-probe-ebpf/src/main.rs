@@ -6,8 +6,11 @@
 //! `zswap_writeback_entry` where it is a symbol. Each function has an fentry/fexit pair and a
 //! kprobe/kretprobe pair with the same logic; the loader picks one per function at load time.
 //!
-//! Programs only read arguments and update maps. Struct offsets and the return-value kinds
-//! are globals set by the loader from the running kernel's BTF.
+//! Programs only read arguments and update maps. Struct offsets, the return-value kinds and
+//! where the swap slot is found (`SLOT_MODE`, `INVALIDATE_SLOT_MODE`) are globals set by the
+//! loader from the running kernel's BTF. An fentry program reads a second argument only when
+//! the slot mode says the function has one: the globals live in frozen read-only data, so the
+//! verifier knows their values, prunes the other branch and never sees an out-of-range read.
 #![no_std]
 #![no_main]
 
@@ -23,7 +26,8 @@ use aya_ebpf::{
 };
 use zswap_probe_common::{
     CgroupCounters, Event, Inflight, LATENCY_BUCKETS, LATENCY_SLOTS, MAX_CGROUPS, MAX_INFLIGHT,
-    SIZE_BUCKETS, counter, latency_bucket, op, outcome, ret_kind, size_bucket,
+    SIZE_BUCKETS, SLOT_NONE, counter, latency_bucket, op, outcome, ret_kind, size_bucket,
+    slot_mode, swap_entry,
 };
 
 // Globals set by the loader (EbpfLoader::set_global); the names are in common::global.
@@ -45,6 +49,12 @@ static STORE_RET_KIND: u64 = ret_kind::BOOL;
 static LOAD_RET_KIND: u64 = ret_kind::BOOL;
 #[unsafe(no_mangle)]
 static EMIT_EVENTS: u64 = 0;
+#[unsafe(no_mangle)]
+static SLOT_MODE: u64 = slot_mode::NONE;
+#[unsafe(no_mangle)]
+static INVALIDATE_SLOT_MODE: u64 = slot_mode::NONE;
+#[unsafe(no_mangle)]
+static OFF_FOLIO_SWAP: u64 = 0;
 
 #[map]
 static STORE_LATENCY: PerCpuArray<u64> = PerCpuArray::with_max_entries(LATENCY_SLOTS, 0);
@@ -112,8 +122,19 @@ fn objcg_cgroup_id(objcg: u64) -> Option<u64> {
     if id == 0 { None } else { Some(id) }
 }
 
+/// The swap entry of an operation from its first two arguments, as `mode` says.
 #[inline(always)]
-fn enter(map: &HashMap<u64, Inflight>) {
+fn slot_of(mode: u64, arg0: u64, arg1: u64) -> u64 {
+    match mode {
+        slot_mode::TYPE_OFFSET_ARGS => swap_entry(arg0 & 0xffff_ffff, arg1),
+        slot_mode::FOLIO_SWAP => read_u64(arg0, global(&OFF_FOLIO_SWAP)).unwrap_or(SLOT_NONE),
+        slot_mode::ENTRY_ARG => arg0,
+        _ => SLOT_NONE,
+    }
+}
+
+#[inline(always)]
+fn enter(map: &HashMap<u64, Inflight>, slot: u64) {
     let inflight = Inflight {
         // SAFETY: helper without preconditions.
         start_ns: unsafe { bpf_ktime_get_ns() },
@@ -121,6 +142,7 @@ fn enter(map: &HashMap<u64, Inflight>) {
         bytes: 0,
         pages: 0,
         _pad: 0,
+        slot,
     };
     // A full map drops this call; its exit is then counted as unmatched.
     let _ = map.insert(&bpf_get_current_pid_tgid(), &inflight, 0);
@@ -176,8 +198,18 @@ fn cgroup_add(id: u64, add: [u64; 5]) {
     }
 }
 
+/// What one event says, apart from the time, task and outcome code.
+struct Fields {
+    ret: i64,
+    cgroup_id: u64,
+    latency_ns: u64,
+    bytes: u64,
+    pages: u32,
+    slot: u64,
+}
+
 #[inline(always)]
-fn emit(op_code: u8, code: u8, ret: i64, cgroup_id: u64, latency_ns: u64, bytes: u64, pages: u32) {
+fn emit(op_code: u8, code: u8, f: Fields) {
     if global(&EMIT_EVENTS) == 0 {
         return;
     }
@@ -189,12 +221,13 @@ fn emit(op_code: u8, code: u8, ret: i64, cgroup_id: u64, latency_ns: u64, bytes:
     let event = Event {
         // SAFETY: helper without preconditions.
         ts_ns: unsafe { bpf_ktime_get_ns() },
-        cgroup_id,
-        latency_ns,
-        bytes,
-        ret,
+        cgroup_id: f.cgroup_id,
+        latency_ns: f.latency_ns,
+        bytes: f.bytes,
+        ret: f.ret,
+        slot: f.slot,
         pid: (pid_tgid >> 32) as u32,
-        pages,
+        pages: f.pages,
         op: op_code,
         outcome: code,
         _pad: [0; 6],
@@ -262,11 +295,14 @@ fn exit(op_code: u8, ret: u64) {
     emit(
         op_code,
         code,
-        ret,
-        cgroup_id,
-        latency,
-        inflight.bytes,
-        pages,
+        Fields {
+            ret,
+            cgroup_id,
+            latency_ns: latency,
+            bytes: inflight.bytes,
+            pages,
+            slot: inflight.slot,
+        },
     );
 }
 
@@ -294,9 +330,20 @@ fn charge(objcg: u64, size: u64) {
     }
 }
 
-fn invalidate() {
+fn invalidate(arg0: u64, arg1: u64) {
     count(counter::INVALIDATE, 1);
-    emit(op::INVALIDATE, outcome::OK, 0, current_cgroup(), 0, 0, 0);
+    emit(
+        op::INVALIDATE,
+        outcome::OK,
+        Fields {
+            ret: 0,
+            cgroup_id: current_cgroup(),
+            latency_ns: 0,
+            bytes: 0,
+            pages: 1,
+            slot: slot_of(global(&INVALIDATE_SLOT_MODE), arg0, arg1),
+        },
+    );
 }
 
 fn writeback_exit(ret: u64) {
@@ -313,14 +360,36 @@ fn writeback_exit(ret: u64) {
     } else {
         count(counter::WRITEBACK_FAIL, 1);
     }
-    emit(op::WRITEBACK, code, ret, current_cgroup(), latency, 0, 1);
+    emit(
+        op::WRITEBACK,
+        code,
+        Fields {
+            ret,
+            cgroup_id: current_cgroup(),
+            latency_ns: latency,
+            bytes: 0,
+            pages: 1,
+            slot: SLOT_NONE,
+        },
+    );
 }
 
 // ---- fentry / fexit -------------------------------------------------------------------------
 
+/// The slot of a store or load from an fentry context. The second argument is read only
+/// when the mode uses it: the verifier refuses reads past the function's parameters.
+#[inline(always)]
+fn fentry_slot(ctx: &FEntryContext, mode: u64) -> u64 {
+    match mode {
+        slot_mode::TYPE_OFFSET_ARGS => slot_of(mode, ctx.arg(0), ctx.arg(1)),
+        slot_mode::NONE => SLOT_NONE,
+        _ => slot_of(mode, ctx.arg(0), 0),
+    }
+}
+
 #[fentry]
-pub fn store_enter(_ctx: FEntryContext) -> u32 {
-    enter(&STORE_INFLIGHT);
+pub fn store_enter(ctx: FEntryContext) -> u32 {
+    enter(&STORE_INFLIGHT, fentry_slot(&ctx, global(&SLOT_MODE)));
     0
 }
 
@@ -333,8 +402,8 @@ pub fn store_exit(ctx: FExitContext) -> u32 {
 }
 
 #[fentry]
-pub fn load_enter(_ctx: FEntryContext) -> u32 {
-    enter(&LOAD_INFLIGHT);
+pub fn load_enter(ctx: FEntryContext) -> u32 {
+    enter(&LOAD_INFLIGHT, fentry_slot(&ctx, global(&SLOT_MODE)));
     0
 }
 
@@ -355,14 +424,20 @@ pub fn charge_enter(ctx: FEntryContext) -> u32 {
 }
 
 #[fentry]
-pub fn invalidate_enter(_ctx: FEntryContext) -> u32 {
-    invalidate();
+pub fn invalidate_enter(ctx: FEntryContext) -> u32 {
+    let mode = global(&INVALIDATE_SLOT_MODE);
+    let arg1 = if mode == slot_mode::TYPE_OFFSET_ARGS {
+        ctx.arg(1)
+    } else {
+        0
+    };
+    invalidate(ctx.arg(0), arg1);
     0
 }
 
 #[fentry]
 pub fn writeback_enter(_ctx: FEntryContext) -> u32 {
-    enter(&WB_INFLIGHT);
+    enter(&WB_INFLIGHT, SLOT_NONE);
     0
 }
 
@@ -376,9 +451,18 @@ pub fn writeback_exit_fexit(ctx: FExitContext) -> u32 {
 
 // ---- kprobe / kretprobe fallback -----------------------------------------------------------
 
+/// The slot of an operation from a kprobe context (registers: no bounds to respect).
+#[inline(always)]
+fn kprobe_slot(ctx: &ProbeContext, mode: u64) -> u64 {
+    match (ctx.arg::<u64>(0), ctx.arg::<u64>(1)) {
+        (Some(a0), Some(a1)) => slot_of(mode, a0, a1),
+        _ => SLOT_NONE,
+    }
+}
+
 #[kprobe]
-pub fn kp_store_enter(_ctx: ProbeContext) -> u32 {
-    enter(&STORE_INFLIGHT);
+pub fn kp_store_enter(ctx: ProbeContext) -> u32 {
+    enter(&STORE_INFLIGHT, kprobe_slot(&ctx, global(&SLOT_MODE)));
     0
 }
 
@@ -389,8 +473,8 @@ pub fn kp_store_exit(ctx: RetProbeContext) -> u32 {
 }
 
 #[kprobe]
-pub fn kp_load_enter(_ctx: ProbeContext) -> u32 {
-    enter(&LOAD_INFLIGHT);
+pub fn kp_load_enter(ctx: ProbeContext) -> u32 {
+    enter(&LOAD_INFLIGHT, kprobe_slot(&ctx, global(&SLOT_MODE)));
     0
 }
 
@@ -409,14 +493,17 @@ pub fn kp_charge_enter(ctx: ProbeContext) -> u32 {
 }
 
 #[kprobe]
-pub fn kp_invalidate_enter(_ctx: ProbeContext) -> u32 {
-    invalidate();
+pub fn kp_invalidate_enter(ctx: ProbeContext) -> u32 {
+    invalidate(
+        ctx.arg::<u64>(0).unwrap_or(0),
+        ctx.arg::<u64>(1).unwrap_or(0),
+    );
     0
 }
 
 #[kprobe]
 pub fn kp_writeback_enter(_ctx: ProbeContext) -> u32 {
-    enter(&WB_INFLIGHT);
+    enter(&WB_INFLIGHT, SLOT_NONE);
     0
 }
 

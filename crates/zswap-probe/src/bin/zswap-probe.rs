@@ -159,6 +159,27 @@ fn read_trace_file(file: &Path) -> Result<()> {
         "stored_bytes={}",
         ok(Op::Store).map(|r| r.bytes).sum::<u64>()
     );
+    // How many records of each slot-carrying operation there are, and how many name a slot.
+    for (name, op) in [
+        ("store", Op::Store),
+        ("load", Op::Load),
+        ("invalidate", Op::Invalidate),
+    ] {
+        let of_op = records.iter().filter(|r| r.op == op);
+        let with_slot = of_op.clone().filter(|r| r.swap_offset.is_some()).count();
+        println!("{name}_records={}", of_op.count());
+        println!("{name}_with_slot={with_slot}");
+    }
+    let setting = |v: Option<String>| v.unwrap_or_else(|| "unknown".into());
+    println!("compressor={}", setting(header.compressor.clone()));
+    println!(
+        "max_pool_percent={}",
+        setting(header.max_pool_percent.map(|v| v.to_string()))
+    );
+    println!(
+        "ram_pages={}",
+        setting(header.ram_pages.map(|v| v.to_string()))
+    );
     Ok(())
 }
 
@@ -211,7 +232,7 @@ fn run(cli: &Cli) -> Result<()> {
                 if let Some(e) = stream.next_event(Duration::from_millis(200))? {
                     writeln!(
                         out,
-                        "{:>16} cg={:<6} pid={:<7} {:<16} {:<10} {:<11} {:>9}ns {:>5}B",
+                        "{:>16} cg={:<6} pid={:<7} {:<16} {:<10} {:<11} {:>9}ns {:>5}B slot={}",
                         e.ts_ns,
                         e.cgroup_id,
                         e.pid,
@@ -219,14 +240,17 @@ fn run(cli: &Cli) -> Result<()> {
                         e.op.name(),
                         e.outcome.name(),
                         e.latency_ns,
-                        e.bytes
+                        e.bytes,
+                        e.slot.map_or_else(
+                            || "-".into(),
+                            |s| format!("{}:{}", s.swap_type, s.offset)
+                        )
                     )?;
                 }
             }
         }
         Command::Record { ref out } => {
-            let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-            let header = TraceHeader::for_probe(&probe, &release);
+            let header = TraceHeader::for_probe(&probe, &zswap_core::SysRoot::host());
             let file = std::fs::File::create(out)
                 .with_context(|| format!("cannot create '{}'", out.display()))?;
             let mut writer = TraceWriter::new(std::io::BufWriter::new(file), &header)?;

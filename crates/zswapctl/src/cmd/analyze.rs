@@ -170,19 +170,7 @@ fn warn_skipped(a: &Analysis) {
 /// `analyze` of a recorded trace: the figures its stores' compressed sizes imply. The era
 /// comes from `--kernel`, else from the trace header's kernel release.
 fn analyze_trace(path: &Path, args: &AnalyzeArgs) -> Result<(Analysis, String)> {
-    let mut text = String::new();
-    File::open(path)
-        .and_then(|mut f| f.read_to_string(&mut text))
-        .map_err(|e| exit_for(AnalyzeError::open(path, e)))?;
-    let (header, records) = zswap_probe::read_trace(&text).map_err(|e| {
-        coded(
-            Exit::Usage,
-            anyhow::anyhow!(
-                "corrupt trace '{}': {e}; see crates/zswap-probe/src/trace.rs for the format",
-                path.display()
-            ),
-        )
-    })?;
+    let (header, records) = crate::cmd::tracefile::read(path)?;
     if let Some(a) = args.compressor.first() {
         return Err(coded(
             Exit::Usage,
@@ -193,21 +181,7 @@ fn analyze_trace(path: &Path, args: &AnalyzeArgs) -> Result<(Analysis, String)> 
             ),
         ));
     }
-    let (era, evidence) = match args.kernel {
-        Some(e) => (e, "--kernel".to_owned()),
-        None => zswap_core::KernelRelease::parse(&header.kernel)
-            .and_then(|r| KernelEra::for_release(r.major, r.minor))
-            .map(|e| (e, format!("trace kernel '{}'", header.kernel)))
-            .ok_or_else(|| {
-                coded(
-                    Exit::Usage,
-                    anyhow::anyhow!(
-                        "cannot tell the era of trace kernel '{}'; pass --kernel 6.1, 6.12 or 6.18",
-                        header.kernel
-                    ),
-                )
-            })?,
-    };
+    let (era, evidence) = crate::cmd::tracefile::era(&header, args.kernel)?;
     let stores = records.iter().filter(|r| {
         r.op == zswap_probe::Op::Store && r.outcome == zswap_probe::Outcome::Ok && r.bytes > 0
     });

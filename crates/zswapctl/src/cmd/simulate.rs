@@ -1,5 +1,6 @@
-//! `zswapctl simulate`: a synthetic swapping workload through the reference model under one
-//! or several (`max_pool_percent`, `accept_threshold_percent`) settings (issue 5).
+//! `zswapctl simulate`: a synthetic swapping workload, or a recorded swap trace
+//! (`--trace`, see `simulate_trace`), through the reference model under one or several
+//! (`max_pool_percent`, `accept_threshold_percent`) settings (issue 5).
 
 use std::fs::File;
 use std::io::Write;
@@ -9,7 +10,7 @@ use serde::Serialize;
 use zswap_analyze::svg::{LineChart, Series};
 use zswap_analyze::{SimResult, SimSettings, Workload, simulate, suggest_max_pool_percent};
 use zswap_core::SysRoot;
-use zswap_core::compress::PAGE_SIZE;
+use zswap_core::compress::{Algorithm, PAGE_SIZE};
 
 use crate::cli::SimulateArgs;
 use crate::cmd::analyze::{pick_algorithms, pick_era};
@@ -62,9 +63,19 @@ pub(crate) fn run(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
+    if let Some(path) = &args.trace {
+        return crate::cmd::simulate_trace::run(path, args, json, out);
+    }
+    let Some(working_set) = args.working_set else {
+        return Err(coded(
+            Exit::Usage,
+            anyhow::anyhow!("give --working-set SIZE for a synthetic workload, or --trace FILE"),
+        ));
+    };
+    let ram = args.ram.unwrap_or(1 << 30);
     let (era, _) = pick_era(root, args.kernel)?;
-    let compressor = pick_algorithms(std::slice::from_ref(&args.compressor), era)?[0];
-    let ws = pages(args.working_set);
+    let compressor = pick_algorithms(&[args.compressor.unwrap_or(Algorithm::Lzo)], era)?[0];
+    let ws = pages(working_set);
     let resident = args.resident.map_or(ws / 2, pages);
     if resident >= ws {
         return Err(coded(
@@ -72,7 +83,7 @@ pub(crate) fn run(
             anyhow::anyhow!(
                 "resident size '{}' must be smaller than the working set '{}', or nothing is swapped",
                 args.resident.unwrap_or(0),
-                args.working_set
+                working_set
             ),
         ));
     }
@@ -86,15 +97,15 @@ pub(crate) fn run(
     let every = ((ws + workload.accesses) / args.samples.max(1)).max(1);
     let settings = |p: u32, a: u32| SimSettings {
         era,
-        ram_pages: pages(args.ram),
+        ram_pages: pages(ram),
         compressor,
         max_pool_percent: p,
         accept_threshold_percent: a,
         shrinker_enabled: false,
     };
     let mut runs = Vec::new();
-    for &p in &args.max_pool_percent {
-        for &a in &args.accept_threshold_percent {
+    for p in or_default(&args.max_pool_percent, 20) {
+        for a in or_default(&args.accept_threshold_percent, 90) {
             runs.push(
                 simulate(&workload, &settings(p, a), every).map_err(|e| coded(Exit::Usage, e))?,
             );
@@ -103,18 +114,9 @@ pub(crate) fn run(
     let unlimited =
         simulate(&workload, &settings(100, 100), every).map_err(|e| coded(Exit::Usage, e))?;
     let suggested_p = suggest_max_pool_percent(&unlimited);
-    // Among the runs, the accept threshold with the least disk traffic (ties: the higher).
-    let suggested_a = runs
-        .iter()
-        .min_by_key(|r| {
-            (
-                r.disk_io_pages(),
-                std::cmp::Reverse(r.settings.accept_threshold_percent),
-            )
-        })
-        .map(|r| r.settings.accept_threshold_percent);
+    let suggested_a = suggest_accept_threshold(&runs);
     if let Some(path) = &args.plot {
-        write_plot(path, &runs)?;
+        write_plot(path, &runs, "page touches")?;
     }
     if json {
         let o = Output {
@@ -130,15 +132,34 @@ pub(crate) fn run(
     writeln!(
         out,
         "workload: {} working set, {} resident, {} accesses ({}), {} RAM, {compressor}, Linux {era} rules",
-        human::size(args.working_set),
+        human::size(working_set),
         human::size(resident * PAGE_SIZE as u64),
         workload.accesses,
         workload.pattern,
-        human::size(args.ram)
+        human::size(ram)
     )?;
-    writeln!(
-        out,
-        "{:>5} {:>5} {:>10} {:>10} {:>8} {:>8} {:>10} {:>10} {:>10} {:>10}",
+    table(out, &runs, None)?;
+    suggestions(out, suggested_p, &unlimited, suggested_a)
+}
+
+/// `values`, or `[default]` when none were given.
+pub(crate) fn or_default(values: &[u32], default: u32) -> Vec<u32> {
+    if values.is_empty() {
+        vec![default]
+    } else {
+        values.to_vec()
+    }
+}
+
+/// Prints one row per run; `extra` adds a last column (title, one cell per run).
+pub(crate) fn table(
+    out: &mut dyn Write,
+    runs: &[SimResult],
+    extra: Option<(&str, Vec<String>)>,
+) -> Result<()> {
+    let (title, cells) = extra.unwrap_or(("", Vec::new()));
+    let head = format!(
+        "{:>5} {:>5} {:>10} {:>10} {:>8} {:>8} {:>10} {:>10} {:>10} {:>10} {title}",
         "MAX%",
         "ACC%",
         "LIMIT-HIT",
@@ -149,11 +170,11 @@ pub(crate) fn run(
         "DISK-IO",
         "PEAK-POOL",
         "LIMIT"
-    )?;
-    for r in &runs {
-        writeln!(
-            out,
-            "{:>5} {:>5} {:>10} {:>10} {:>8} {:>8} {:>10} {:>10} {:>10} {:>10}",
+    );
+    writeln!(out, "{}", head.trim_end())?;
+    for (i, r) in runs.iter().enumerate() {
+        let row = format!(
+            "{:>5} {:>5} {:>10} {:>10} {:>8} {:>8} {:>10} {:>10} {:>10} {:>10} {}",
             r.settings.max_pool_percent,
             r.settings.accept_threshold_percent,
             r.pool_limit_hit,
@@ -163,9 +184,33 @@ pub(crate) fn run(
             r.disk_reads,
             r.disk_io_pages(),
             human::size(r.peak_pool_bytes),
-            human::size(r.max_pool_pages * PAGE_SIZE as u64)
-        )?;
+            human::size(r.max_pool_pages * PAGE_SIZE as u64),
+            cells.get(i).map_or("", String::as_str)
+        );
+        writeln!(out, "{}", row.trim_end())?;
     }
+    Ok(())
+}
+
+/// The accept threshold of the run with the least disk traffic (ties: the higher one).
+pub(crate) fn suggest_accept_threshold(runs: &[SimResult]) -> Option<u32> {
+    runs.iter()
+        .min_by_key(|r| {
+            (
+                r.disk_io_pages(),
+                std::cmp::Reverse(r.settings.accept_threshold_percent),
+            )
+        })
+        .map(|r| r.settings.accept_threshold_percent)
+}
+
+/// Prints the suggested settings.
+pub(crate) fn suggestions(
+    out: &mut dyn Write,
+    suggested_p: Option<u32>,
+    unlimited: &SimResult,
+    suggested_a: Option<u32>,
+) -> Result<()> {
     match suggested_p {
         Some(p) => writeln!(
             out,
@@ -187,7 +232,8 @@ pub(crate) fn run(
     Ok(())
 }
 
-fn write_plot(path: &std::path::Path, runs: &[SimResult]) -> Result<()> {
+/// Draws the pool size of every run over its operations (page touches or trace records).
+pub(crate) fn write_plot(path: &std::path::Path, runs: &[SimResult], x_label: &str) -> Result<()> {
     let mib = |b: u64| b as f64 / (1 << 20) as f64;
     let marks = match runs {
         [r] => vec![
@@ -204,7 +250,7 @@ fn write_plot(path: &std::path::Path, runs: &[SimResult]) -> Result<()> {
     };
     let chart = LineChart {
         title: "zswap pool size over the workload (reference model)".to_owned(),
-        x_label: "page touches".to_owned(),
+        x_label: x_label.to_owned(),
         y_label: "pool_total_size (MiB)".to_owned(),
         series: runs
             .iter()

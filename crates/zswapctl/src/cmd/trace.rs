@@ -70,8 +70,11 @@ fn line(e: &ProbeEvent, t0: u64) -> String {
     } else {
         "-".into()
     };
+    let slot = e
+        .slot
+        .map_or_else(|| "-".into(), |s| format!("{}:{}", s.swap_type, s.offset));
     format!(
-        "{t:>10.6} {:>7} {:>7} {:<15} {:<10} {:<11} {:>10} {:>6}",
+        "{t:>10.6} {:>7} {:>7} {:<15} {:<10} {:<11} {:>10} {:>6} {slot}",
         e.cgroup_id,
         e.pid,
         e.comm,
@@ -164,9 +167,7 @@ fn summary(out: &mut impl Write, probe: &Probe, s: &ProbeSnapshot, json: bool) -
 }
 
 fn record(probe: &mut Probe, args: &TraceArgs, file: &Path, out: &mut impl Write) -> Result<()> {
-    let release = zswap_core::read_release(&SysRoot::host()).ok().flatten();
-    let kernel = release.map(|r| r.to_string()).unwrap_or_default();
-    let header = TraceHeader::for_probe(probe, &kernel);
+    let header = TraceHeader::for_probe(probe, &SysRoot::host());
     let f = std::fs::File::create(file)
         .with_context(|| format!("cannot create '{}'", file.display()))?;
     let mut writer = TraceWriter::new(std::io::BufWriter::new(f), &header)?;
@@ -225,7 +226,7 @@ pub(crate) fn run(
     if !json {
         writeln!(
             out,
-            "{:>10} {:>7} {:>7} {:<15} {:<10} {:<11} {:>10} {:>6}",
+            "{:>10} {:>7} {:>7} {:<15} {:<10} {:<11} {:>10} {:>6} SLOT",
             "TIME(s)", "CGROUP", "PID", "COMM", "OP", "OUTCOME", "LAT(ns)", "BYTES"
         )?;
     }

@@ -95,3 +95,155 @@ fn bad_sizes_and_shapes_are_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("101"));
 }
+
+/// A trace as the probe writes it: `stores` pages stored into slots 0.., every third one
+/// loaded back (exclusive load, then its slot freed), on a 64 MiB 6.12 machine with the
+/// default limits. With `slots: false` the records carry no swap slot.
+fn write_trace(path: &std::path::Path, stores: u64, slots: bool) {
+    use zswap_probe::{Op, Outcome, TRACE_FORMAT, TRACE_VERSION, TraceHeader, TraceRecord};
+    let header = TraceHeader {
+        format: TRACE_FORMAT.into(),
+        version: TRACE_VERSION,
+        kernel: "6.12.117+deb13-amd64".into(),
+        era: "folio".into(),
+        page_size: 4096,
+        clock: "monotonic".into(),
+        hooks: vec!["store:zswap_store:fentry".into()],
+        compressor: Some("lzo".into()),
+        max_pool_percent: Some(20),
+        accept_threshold_percent: Some(90),
+        shrinker_enabled: Some(false),
+        ram_pages: Some(16384),
+    };
+    let rec = |t: u64, op: Op, offset: u64, bytes: u64| TraceRecord {
+        t_ns: t,
+        op,
+        outcome: Outcome::Ok,
+        cgroup: 40,
+        pid: 7,
+        comm: "w".into(),
+        latency_ns: 1000,
+        bytes,
+        pages: 1,
+        ret: 1,
+        swap_type: slots.then_some(0),
+        swap_offset: slots.then_some(offset),
+    };
+    let f = std::fs::File::create(path).unwrap();
+    let mut w = zswap_probe::TraceWriter::new(f, &header).unwrap();
+    let mut t = 0;
+    for i in 0..stores {
+        t += 10;
+        w.record(&rec(t, Op::Store, i, 900 + (i * 37) % 2500))
+            .unwrap();
+        if i % 3 == 2 {
+            t += 10;
+            w.record(&rec(t, Op::Load, i - 1, 0)).unwrap();
+            w.record(&rec(t + 1, Op::Invalidate, i - 1, 0)).unwrap();
+        }
+    }
+    w.finish().unwrap();
+}
+
+#[test]
+fn a_recorded_trace_replays_and_a_small_limit_shows_its_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    write_trace(&trace, 3000, true);
+    let t = trace.to_str().unwrap();
+    // the recorded settings (20 % of 64 MiB): the model repeats every outcome
+    let v = json(&zswapctl(None, &["--json", "simulate", "--trace", t]));
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let r = &runs[0];
+    assert_eq!(r["sim"]["settings"]["max_pool_percent"], 20);
+    assert_eq!(r["sim"]["settings"]["era"], "6.12");
+    assert_eq!(r["kernel"]["stores_ok"], 3000);
+    assert_eq!(r["kernel"]["loads_ok"], 1000);
+    assert_eq!(r["agreement"]["stores_both_ok"], 3000);
+    assert_eq!(r["agreement"]["loads_both_ok"], 1000);
+    assert_eq!(r["sim"]["pool_limit_hit"], 0);
+    // a 2 % limit (1.3 MiB) bites: limit hits, writeback, loads the model must read from disk
+    let v = json(&zswapctl(
+        None,
+        &[
+            "--json",
+            "simulate",
+            "--trace",
+            t,
+            "--max-pool-percent",
+            "2,100",
+            "--accept-threshold-percent",
+            "50",
+        ],
+    ));
+    let runs = v["runs"].as_array().unwrap();
+    let small = &runs[0];
+    assert!(
+        small["sim"]["pool_limit_hit"].as_u64().unwrap() > 0,
+        "{small}"
+    );
+    assert!(
+        small["sim"]["written_back_pages"].as_u64().unwrap() > 0,
+        "{small}"
+    );
+    assert!(
+        small["agreement"]["loads_kernel_only"].as_u64().unwrap() > 0,
+        "{small}"
+    );
+    assert_eq!(runs[1]["sim"]["pool_limit_hit"], 0);
+    let peak = small["sim"]["peak_pool_bytes"].as_u64().unwrap();
+    let limit = small["sim"]["max_pool_pages"].as_u64().unwrap() * 4096;
+    // a store below the limit may add one whole zspage: up to 8 pages (ZSMALLOC_CHAIN_SIZE)
+    assert!(peak < limit + 8 * 4096, "peak {peak} limit {limit}");
+    assert!(v["suggested_max_pool_percent"].as_u64().unwrap() > 2);
+    // the human table has the agreement column
+    let out = zswapctl(None, &["simulate", "--trace", t, "--max-pool-percent", "2"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("AGREE"), "{text}");
+    assert!(text.contains("3000 stores (0 refused)"), "{text}");
+}
+
+#[test]
+fn bad_traces_are_refused_naming_the_file_and_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |args: &[&str], needles: &[&str]| {
+        let out = zswapctl(None, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        for n in needles {
+            assert!(stderr.contains(n), "{args:?}: missing {n:?} in {stderr}");
+        }
+    };
+    let noslots = dir.path().join("noslots.jsonl");
+    write_trace(&noslots, 10, false);
+    let n = noslots.to_str().unwrap();
+    check(
+        &["simulate", "--trace", n],
+        &["noslots.jsonl", "no swap slot", "record it again"],
+    );
+    let good = dir.path().join("good.jsonl");
+    write_trace(&good, 10, true);
+    let g = good.to_str().unwrap();
+    check(
+        &["simulate", "--trace", g, "--compressor", "zstd"],
+        &["'lzo'", "'zstd'", "drop --compressor"],
+    );
+    check(
+        &["simulate", "--trace", g, "--working-set", "4M"],
+        &["--working-set"],
+    );
+    let corrupt = dir.path().join("corrupt.jsonl");
+    let mut text = std::fs::read_to_string(&good).unwrap();
+    text.push_str("{\"t_ns\":\n");
+    std::fs::write(&corrupt, text).unwrap();
+    check(
+        &["simulate", "--trace", corrupt.to_str().unwrap()],
+        &["corrupt trace", "corrupt.jsonl", "line 18"],
+    );
+    let missing = dir.path().join("missing.jsonl");
+    let out = zswapctl(None, &["simulate", "--trace", missing.to_str().unwrap()]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.jsonl"));
+}

@@ -2,7 +2,10 @@
 # must count exactly what the kernel counts: successful stores = zswpout delta, successful
 # loads = zswpin delta, the workload cgroup's stores = its memory.stat zswpout, and non-empty
 # latency histograms. A second probe records a trace (zswap_probe::read_trace format) at the
-# same time through the kprobe/kretprobe fallback; its totals must match too.
+# same time through the kprobe/kretprobe fallback; its totals must match too. Both traces
+# name the swap slot of every store, load and invalidate, and `zswapctl simulate --trace`
+# replays the fentry one through the reference model under the recorded settings, where it
+# must repeat the kernel's outcome of every store and load.
 PAGES=${WORKLOAD_PAGES:-12000}
 LIMIT=${WORKLOAD_LIMIT:-24M}
 
@@ -107,3 +110,37 @@ check trace_bytes_equal_probe [ "$(tkv stored_bytes)" -eq "$(kv "cgroup.$cgid.st
 ckv() { awk -F= -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' /tmp/ctl.kv; }
 check zswapctl_trace_stores_equal_zswpout [ "$(ckv store_ok_pages)" -eq $((out1 - out0)) ]
 check zswapctl_trace_loads_equal_zswpin [ "$(ckv load_ok)" -eq $((in1 - in0)) ]
+
+# Swap slots: every store, load and invalidate of both traces (fentry and kprobe) names one.
+for t in ctl trace; do
+    f=/tmp/$t.kv
+    for op in store load invalidate; do
+        n=$(awk -F= -v k="${op}_records" '$1 == k { print $2 }' $f)
+        s=$(awk -F= -v k="${op}_with_slot" '$1 == k { print $2 }' $f)
+        value "${t}_${op}_records" "$n"
+        check "${t}_${op}_records_present" [ "${n:-0}" -gt 0 ]
+        check "${t}_every_${op}_has_a_slot" [ "${s:-0}" -eq "${n:-1}" ]
+    done
+    check "${t}_header_has_compressor" [ "$(awk -F= '$1 == "compressor" { print $2 }' $f)" = "$(param compressor)" ]
+done
+
+# The trace recorded in this guest replays through zswapctl simulate.
+zswapctl --json simulate --trace /tmp/ctl.trace > /tmp/replay.json 2> /tmp/replay.err
+check replay_succeeded [ $? -eq 0 ]
+while read -r line; do note "replay: $line"; done < /tmp/replay.err
+zswapctl simulate --trace /tmp/ctl.trace 2>&1 | while read -r line; do note "replay: $line"; done
+# pretty JSON: "key": value, one per line; the first run is the recorded settings
+jget() { awk -v k="\"$1\":" '$1 == k { gsub(/[,]/, "", $2); print $2; exit }' /tmp/replay.json; }
+value replay_kernel_stores_ok "$(jget stores_ok)"
+value replay_stores_both_ok "$(jget stores_both_ok)"
+value replay_stores_kernel_only "$(jget stores_kernel_only)"
+value replay_stores_model_only "$(jget stores_model_only)"
+value replay_loads_both_ok "$(jget loads_both_ok)"
+value replay_loads_kernel_only "$(jget loads_kernel_only)"
+value replay_loads_model_only "$(jget loads_model_only)"
+value replay_estimated_sizes "$(jget estimated_sizes)"
+check replay_saw_every_store [ "$(jget stores_ok)" -eq "$(ckv store_ok_pages)" ]
+check replay_repeats_every_store [ "$(jget stores_both_ok)" -eq "$(jget stores_ok)" ]
+check replay_no_store_disagreement [ $(($(jget stores_kernel_only) + $(jget stores_model_only))) -eq 0 ]
+check replay_repeats_every_load [ "$(jget loads_both_ok)" -eq "$(ckv load_ok)" ]
+check replay_no_load_disagreement [ $(($(jget loads_kernel_only) + $(jget loads_model_only))) -eq 0 ]
