@@ -30,7 +30,7 @@ use zswap_core::sim::{
     SimError, StoreOutcome, Zswap, overflow_error,
 };
 
-use crate::simulate::{Sample, SimResult, SimSettings};
+use crate::simulate::{Episode, Sample, SimResult, SimSettings};
 
 /// Why the kernel refused a store, as far as its return value tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,14 +280,35 @@ fn median_store_bytes(events: &[TraceEvent]) -> Option<u32> {
 fn sample(z: &Zswap, sim: &mut SimResult, i: u64, every: u64, total: u64) {
     let pool = z.pool_total_size();
     sim.peak_pool_bytes = sim.peak_pool_bytes.max(pool);
-    if i % every == 0 || i + 1 == total {
+    if i.is_multiple_of(every) || i + 1 == total {
         let c = z.counters();
         sim.samples.push(Sample {
             op: i,
             pool_bytes: pool,
             stored_pages: c.debugfs.stored_pages,
             pool_limit_hit: c.debugfs.pool_limit_hit,
+            written_back_pages: c.debugfs.written_back_pages,
         });
+    }
+}
+
+/// Adds a store of record `i` to the refusal episodes: `before` is the pool before it,
+/// `after` the pool right after it.
+fn episode(sim: &mut SimResult, i: u64, refused: bool, before: u64, after: u64) {
+    let open = sim
+        .episodes
+        .last_mut()
+        .filter(|e| e.pool_after_accept.is_none());
+    match (refused, open) {
+        (true, Some(e)) => e.refused += 1,
+        (true, None) => sim.episodes.push(Episode {
+            start_op: i,
+            refused: 1,
+            pool_at_start: before,
+            pool_after_accept: None,
+        }),
+        (false, Some(e)) => e.pool_after_accept = Some(after),
+        (false, None) => {}
     }
 }
 
@@ -341,6 +362,7 @@ pub fn replay(
         written_back_pages: 0,
         peak_pool_bytes: 0,
         samples: Vec::new(),
+        episodes: Vec::new(),
     };
     let mut kernel = KernelSide::default();
     let mut agree = Agreement::default();
@@ -392,6 +414,8 @@ pub fn replay(
                     sim.stores += 1;
                     sim.rejects += 1;
                     agree.stores_both_rejected += 1;
+                    let pool = z.pool_total_size();
+                    episode(&mut sim, i, true, pool, pool);
                     for s in 0..u64::from(n) {
                         z.invalidate(model_slot(slot) + s);
                     }
@@ -419,6 +443,7 @@ pub fn replay(
                     }
                 };
                 sim.stores += 1;
+                let before = z.pool_total_size();
                 let stored = match z.store_folio(model_slot(slot), memcg, &pages) {
                     StoreOutcome::Stored { .. } | StoreOutcome::ZeroMap => true,
                     StoreOutcome::Rejected(reason) => {
@@ -432,6 +457,7 @@ pub fn replay(
                         false
                     }
                 };
+                episode(&mut sim, i, !stored, before, z.pool_total_size());
                 match (ok, stored) {
                     (true, true) => agree.stores_both_ok += 1,
                     (false, false) => agree.stores_both_rejected += 1,
@@ -593,6 +619,13 @@ mod tests {
         assert!(r.sim.pool_limit_hit > 0, "{:?}", r.sim);
         assert!(r.sim.written_back_pages > 0, "{:?}", r.sim);
         assert!(r.agreement.stores_kernel_only > 0);
+        // hysteresis: every refusal episode but the last ends with the pool at or below the
+        // accept threshold (plus the accepted store's zspage)
+        assert!(r.sim.episodes.len() > 1, "{:?}", r.sim.episodes);
+        let thr = r.sim.accept_threshold_pages * PAGE_SIZE as u64;
+        for e in r.sim.episodes.iter().filter_map(|e| e.pool_after_accept) {
+            assert!(e <= thr + 8 * PAGE_SIZE as u64, "{e} > {thr}");
+        }
         let limit = r.sim.max_pool_pages * PAGE_SIZE as u64;
         // a store just below the limit may add one zspage (up to 8 pages) beyond it
         assert!(r.sim.peak_pool_bytes < limit + 8 * PAGE_SIZE as u64);
