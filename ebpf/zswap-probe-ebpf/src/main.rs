@@ -380,6 +380,10 @@ fn writeback_exit(ret: u64) {
 /// when the mode uses it: the verifier refuses reads past the function's parameters.
 #[inline(always)]
 fn fentry_slot(ctx: &FEntryContext, mode: u64) -> u64 {
+    // Only events carry the slot: without them, the histograms do not pay for reading it.
+    if global(&EMIT_EVENTS) == 0 {
+        return SLOT_NONE;
+    }
     match mode {
         slot_mode::TYPE_OFFSET_ARGS => slot_of(mode, ctx.arg(0), ctx.arg(1)),
         slot_mode::NONE => SLOT_NONE,
@@ -454,6 +458,9 @@ pub fn writeback_exit_fexit(ctx: FExitContext) -> u32 {
 /// The slot of an operation from a kprobe context (registers: no bounds to respect).
 #[inline(always)]
 fn kprobe_slot(ctx: &ProbeContext, mode: u64) -> u64 {
+    if global(&EMIT_EVENTS) == 0 {
+        return SLOT_NONE;
+    }
     match (ctx.arg::<u64>(0), ctx.arg::<u64>(1)) {
         (Some(a0), Some(a1)) => slot_of(mode, a0, a1),
         _ => SLOT_NONE,
