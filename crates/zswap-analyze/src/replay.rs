@@ -26,11 +26,13 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use zswap_core::compress::PAGE_SIZE;
 use zswap_core::sim::{
-    CodecError, CodecProvider, KernelEra, LoadOutcome, MemcgId, PageCodec, RejectReason, SimConfig,
-    SimError, StoreOutcome, Zswap, overflow_error,
+    CodecError, CodecProvider, KernelEra, LoadOutcome, MemcgId, PageCodec, RejectReason, SimError,
+    StoreOutcome, overflow_error,
 };
 
-use crate::simulate::{Episode, Sample, SimResult, SimSettings};
+use zswap_workload::synthetic::note_store;
+
+use crate::simulate::{SimResult, SimSettings};
 
 /// Why the kernel refused a store, as far as its return value tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -276,42 +278,6 @@ fn median_store_bytes(events: &[TraceEvent]) -> Option<u32> {
     Some(u32::try_from(*m).unwrap_or(u32::MAX))
 }
 
-/// Tracks the peak pool and takes a sample of record `i` every `every` records and at the end.
-fn sample(z: &Zswap, sim: &mut SimResult, i: u64, every: u64, total: u64) {
-    let pool = z.pool_total_size();
-    sim.peak_pool_bytes = sim.peak_pool_bytes.max(pool);
-    if i.is_multiple_of(every) || i + 1 == total {
-        let c = z.counters();
-        sim.samples.push(Sample {
-            op: i,
-            pool_bytes: pool,
-            stored_pages: c.debugfs.stored_pages,
-            pool_limit_hit: c.debugfs.pool_limit_hit,
-            written_back_pages: c.debugfs.written_back_pages,
-        });
-    }
-}
-
-/// Adds a store of record `i` to the refusal episodes: `before` is the pool before it,
-/// `after` the pool right after it.
-fn episode(sim: &mut SimResult, i: u64, refused: bool, before: u64, after: u64) {
-    let open = sim
-        .episodes
-        .last_mut()
-        .filter(|e| e.pool_after_accept.is_none());
-    match (refused, open) {
-        (true, Some(e)) => e.refused += 1,
-        (true, None) => sim.episodes.push(Episode {
-            start_op: i,
-            refused: 1,
-            pool_at_start: before,
-            pool_after_accept: None,
-        }),
-        (false, Some(e)) => e.pool_after_accept = Some(after),
-        (false, None) => {}
-    }
-}
-
 /// Replays `events` (any order; replayed by time, ties in the given order) under `settings`,
 /// sampling the pool every `sample_every` records.
 pub fn replay(
@@ -339,31 +305,8 @@ pub fn replay(
     let mut order: Vec<&TraceEvent> = events.iter().collect();
     order.sort_by_key(|e| e.t_ns);
 
-    let cfg = SimConfig::builder(settings.era)
-        .total_ram_pages(settings.ram_pages)
-        .compressor(settings.compressor.kernel_name())
-        .max_pool_percent(settings.max_pool_percent)
-        .accept_threshold_percent(settings.accept_threshold_percent)
-        .shrinker_enabled(settings.shrinker_enabled)
-        .codecs(RecordedSizesProvider)
-        .build();
-    let mut z = Zswap::new(cfg);
-    let max_pool_pages = settings.ram_pages * u64::from(settings.max_pool_percent) / 100;
-    let mut sim = SimResult {
-        settings: settings.clone(),
-        max_pool_pages,
-        accept_threshold_pages: max_pool_pages * u64::from(settings.accept_threshold_percent) / 100,
-        stores: 0,
-        rejects: 0,
-        limit_rejects: 0,
-        zswap_loads: 0,
-        disk_reads: 0,
-        pool_limit_hit: 0,
-        written_back_pages: 0,
-        peak_pool_bytes: 0,
-        samples: Vec::new(),
-        episodes: Vec::new(),
-    };
+    let mut z = settings.model(RecordedSizesProvider);
+    let mut sim = SimResult::empty(settings);
     let mut kernel = KernelSide::default();
     let mut agree = Agreement::default();
     let mut estimated = 0u64;
@@ -415,11 +358,11 @@ pub fn replay(
                     sim.rejects += 1;
                     agree.stores_both_rejected += 1;
                     let pool = z.pool_total_size();
-                    episode(&mut sim, i, true, pool, pool);
+                    note_store(&mut sim.episodes, i, true, pool, pool);
                     for s in 0..u64::from(n) {
                         z.invalidate(model_slot(slot) + s);
                     }
-                    sample(&z, &mut sim, i, every, total);
+                    sim.sample(&z, i, every, total);
                     continue;
                 };
                 pages.resize(n as usize, [0; PAGE_SIZE]);
@@ -457,7 +400,7 @@ pub fn replay(
                         false
                     }
                 };
-                episode(&mut sim, i, !stored, before, z.pool_total_size());
+                note_store(&mut sim.episodes, i, !stored, before, z.pool_total_size());
                 match (ok, stored) {
                     (true, true) => agree.stores_both_ok += 1,
                     (false, false) => agree.stores_both_rejected += 1,
@@ -496,11 +439,9 @@ pub fn replay(
                 z.invalidate(model_slot(slot));
             }
         }
-        sample(&z, &mut sim, i, every, total);
+        sim.sample(&z, i, every, total);
     }
-    let c = z.counters();
-    sim.pool_limit_hit = c.debugfs.pool_limit_hit;
-    sim.written_back_pages = c.debugfs.written_back_pages;
+    sim.finish(&z);
     Ok(ReplayResult {
         sim,
         kernel,

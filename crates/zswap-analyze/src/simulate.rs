@@ -14,10 +14,12 @@ use std::fmt;
 use serde::Serialize;
 use zswap_core::compress::{Algorithm, KernelEra, PAGE_SIZE};
 use zswap_core::sim::{
-    KernelCodecs, LoadOutcome, MemcgId, RejectReason, SimConfig, SimError, StoreOutcome, Zswap,
+    CodecProvider, KernelCodecs, LoadOutcome, MemcgId, RejectReason, SimConfig, SimError,
+    StoreOutcome, Zswap,
 };
+pub use zswap_workload::synthetic::Episode;
 pub use zswap_workload::synthetic::Pattern;
-use zswap_workload::synthetic::{Shape, mixed_page};
+use zswap_workload::synthetic::{Shape, mixed_page, note_store};
 
 /// The synthetic workload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -87,22 +89,6 @@ pub struct Sample {
     pub written_back_pages: u64,
 }
 
-/// Stores zswap refused in a row: it starts with a refusal after an accepted store (in
-/// this workload: the pool reached its limit) and ends with the next accepted store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Episode {
-    /// The operation of the first refusal.
-    pub start_op: u64,
-    /// Stores refused.
-    pub refused: u64,
-    /// `pool_total_size` before the first refused store, bytes.
-    pub pool_at_start: u64,
-    /// `pool_total_size` right after the store that ended the episode, bytes; None if the
-    /// workload ended first. (After, because a real kernel's asynchronous worker may shrink
-    /// the pool between a reading before and the store.)
-    pub pool_after_accept: Option<u64>,
-}
-
 /// The outcome of one run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SimResult {
@@ -134,7 +120,67 @@ pub struct SimResult {
     pub episodes: Vec<Episode>,
 }
 
+impl SimSettings {
+    /// A model kernel with these settings whose compressors come from `codecs`.
+    pub(crate) fn model(&self, codecs: impl CodecProvider + 'static) -> Zswap {
+        let cfg = SimConfig::builder(self.era)
+            .total_ram_pages(self.ram_pages)
+            .compressor(self.compressor.kernel_name())
+            .max_pool_percent(self.max_pool_percent)
+            .accept_threshold_percent(self.accept_threshold_percent)
+            .shrinker_enabled(self.shrinker_enabled)
+            .codecs(codecs)
+            .build();
+        Zswap::new(cfg)
+    }
+}
+
 impl SimResult {
+    /// A run under `settings` before its first operation.
+    pub(crate) fn empty(settings: &SimSettings) -> SimResult {
+        let max_pool_pages = settings.ram_pages * u64::from(settings.max_pool_percent) / 100;
+        SimResult {
+            settings: settings.clone(),
+            max_pool_pages,
+            accept_threshold_pages: max_pool_pages * u64::from(settings.accept_threshold_percent)
+                / 100,
+            stores: 0,
+            rejects: 0,
+            limit_rejects: 0,
+            zswap_loads: 0,
+            disk_reads: 0,
+            pool_limit_hit: 0,
+            written_back_pages: 0,
+            peak_pool_bytes: 0,
+            samples: Vec::new(),
+            episodes: Vec::new(),
+        }
+    }
+
+    /// Tracks the peak pool after operation `op`, and samples it every `every` operations
+    /// and at the last of `total`.
+    pub(crate) fn sample(&mut self, z: &Zswap, op: u64, every: u64, total: u64) {
+        let pool = z.pool_total_size();
+        self.peak_pool_bytes = self.peak_pool_bytes.max(pool);
+        if op.is_multiple_of(every) || op + 1 == total {
+            let c = z.counters();
+            self.samples.push(Sample {
+                op,
+                pool_bytes: pool,
+                stored_pages: c.debugfs.stored_pages,
+                pool_limit_hit: c.debugfs.pool_limit_hit,
+                written_back_pages: c.debugfs.written_back_pages,
+            });
+        }
+    }
+
+    /// Takes the final counters.
+    pub(crate) fn finish(&mut self, z: &Zswap) {
+        let c = z.counters();
+        self.pool_limit_hit = c.debugfs.pool_limit_hit;
+        self.written_back_pages = c.debugfs.written_back_pages;
+    }
+
     /// Pages that went to or came from the swap device: refused stores, writebacks, reads.
     pub fn disk_io_pages(&self) -> u64 {
         self.rejects + self.written_back_pages + self.disk_reads
@@ -154,32 +200,9 @@ pub fn simulate(
     settings: &SimSettings,
     sample_every: u64,
 ) -> Result<SimResult, SimError> {
-    let cfg = SimConfig::builder(settings.era)
-        .total_ram_pages(settings.ram_pages)
-        .compressor(settings.compressor.kernel_name())
-        .max_pool_percent(settings.max_pool_percent)
-        .accept_threshold_percent(settings.accept_threshold_percent)
-        .shrinker_enabled(settings.shrinker_enabled)
-        .codecs(KernelCodecs::default())
-        .build();
-    let mut z = Zswap::new(cfg);
+    let mut z = settings.model(KernelCodecs::default());
     let memcg = z.create_memcg(MemcgId::ROOT)?;
-    let max_pool_pages = settings.ram_pages * u64::from(settings.max_pool_percent) / 100;
-    let mut r = SimResult {
-        settings: settings.clone(),
-        max_pool_pages,
-        accept_threshold_pages: max_pool_pages * u64::from(settings.accept_threshold_percent) / 100,
-        stores: 0,
-        rejects: 0,
-        limit_rejects: 0,
-        zswap_loads: 0,
-        disk_reads: 0,
-        pool_limit_hit: 0,
-        written_back_pages: 0,
-        peak_pool_bytes: 0,
-        samples: Vec::new(),
-        episodes: Vec::new(),
-    };
+    let mut r = SimResult::empty(settings);
     let shape = workload.shape();
     let mut page = [0u8; PAGE_SIZE];
     let total_ops = shape.total_ops();
@@ -197,11 +220,7 @@ pub fn simulate(
             page_contents(workload.seed, victim, &mut page);
             r.stores += 1;
             let before = z.pool_total_size();
-            let open = r
-                .episodes
-                .last_mut()
-                .filter(|e| e.pool_after_accept.is_none());
-            match z.store(victim, memcg, &page) {
+            let refused = match z.store(victim, memcg, &page) {
                 StoreOutcome::Rejected(reason) => {
                     r.rejects += 1;
                     if matches!(
@@ -210,42 +229,18 @@ pub fn simulate(
                     ) {
                         r.limit_rejects += 1;
                     }
-                    match open {
-                        Some(e) => e.refused += 1,
-                        None => r.episodes.push(Episode {
-                            start_op: op.op,
-                            refused: 1,
-                            pool_at_start: before,
-                            pool_after_accept: None,
-                        }),
-                    }
+                    true
                 }
-                StoreOutcome::Stored { .. } | StoreOutcome::ZeroMap => {
-                    if let Some(e) = open {
-                        e.pool_after_accept = Some(z.pool_total_size());
-                    }
-                }
-            }
+                StoreOutcome::Stored { .. } | StoreOutcome::ZeroMap => false,
+            };
+            note_store(&mut r.episodes, op.op, refused, before, z.pool_total_size());
             if z.shrink_work_pending() {
                 z.run_shrink_worker();
             }
         }
-        let pool = z.pool_total_size();
-        r.peak_pool_bytes = r.peak_pool_bytes.max(pool);
-        if op.op % every == 0 || op.op + 1 == total_ops {
-            let c = z.counters();
-            r.samples.push(Sample {
-                op: op.op,
-                pool_bytes: pool,
-                stored_pages: c.debugfs.stored_pages,
-                pool_limit_hit: c.debugfs.pool_limit_hit,
-                written_back_pages: c.debugfs.written_back_pages,
-            });
-        }
+        r.sample(&z, op.op, every, total_ops);
     }
-    let c = z.counters();
-    r.pool_limit_hit = c.debugfs.pool_limit_hit;
-    r.written_back_pages = c.debugfs.written_back_pages;
+    r.finish(&z);
     Ok(r)
 }
 

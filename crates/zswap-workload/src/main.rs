@@ -149,6 +149,11 @@ impl Mapping {
         })
     }
 
+    /// The first byte of the mapping.
+    fn as_ptr(&self) -> *mut u8 {
+        self.ptr
+    }
+
     fn as_mut_slice(&mut self) -> &mut [u8] {
         // SAFETY: ptr..ptr+len is our mapping, readable and writable, owned by self.
         unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }

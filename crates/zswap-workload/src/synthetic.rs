@@ -104,6 +104,47 @@ pub fn mixed_page(seed: u64, id: u64, out: &mut [u8; PAGE_SIZE]) {
     }
 }
 
+/// Stores zswap refused in a row: it starts with a refusal after an accepted store (in this
+/// workload: the pool reached its limit) and ends with the next accepted store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Episode {
+    /// The operation of the first refusal.
+    pub start_op: u64,
+    /// Stores refused.
+    pub refused: u64,
+    /// `pool_total_size` before the first refused store, bytes.
+    pub pool_at_start: u64,
+    /// `pool_total_size` right after the store that ended the episode, bytes; None if the
+    /// workload ended first. (After, because a real kernel's asynchronous worker may shrink
+    /// the pool between a reading before and the store.)
+    pub pool_after_accept: Option<u64>,
+}
+
+/// Adds the store of operation `op` to `episodes`: `pool_before` is the pool just before it,
+/// `pool_after` just after it.
+pub fn note_store(
+    episodes: &mut Vec<Episode>,
+    op: u64,
+    refused: bool,
+    pool_before: u64,
+    pool_after: u64,
+) {
+    let open = episodes
+        .last_mut()
+        .filter(|e| e.pool_after_accept.is_none());
+    match (refused, open) {
+        (true, Some(e)) => e.refused += 1,
+        (true, None) => episodes.push(Episode {
+            start_op: op,
+            refused: 1,
+            pool_at_start: pool_before,
+            pool_after_accept: None,
+        }),
+        (false, Some(e)) => e.pool_after_accept = Some(pool_after),
+        (false, None) => {}
+    }
+}
+
 /// The shape of the workload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shape {

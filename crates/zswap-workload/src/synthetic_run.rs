@@ -20,7 +20,9 @@ use std::io::Read;
 
 use anyhow::{Context, Result, bail};
 use zswap_workload::PAGE_SIZE;
-use zswap_workload::synthetic::{Shape, mixed_page};
+use zswap_workload::synthetic::{Episode, Shape, mixed_page, note_store};
+
+use crate::Mapping;
 
 const DEBUGFS: &str = "/sys/kernel/debug/zswap";
 
@@ -57,36 +59,13 @@ fn swap_outs() -> Result<(u64, u64)> {
     Ok((get("zswpout")?, get("pswpout")?))
 }
 
-struct Episode {
-    start_op: u64,
-    refused: u64,
-    pool_at_start: u64,
-    pool_after_accept: Option<u64>,
-}
-
 /// Runs the workload; prints the report through `emit`.
 pub(crate) fn run(args: &SyntheticArgs, emit: &mut dyn FnMut(&str)) -> Result<()> {
     let shape = &args.shape;
     let ws = shape.working_set_pages.max(1) as usize;
     let len = ws.checked_mul(PAGE_SIZE).context("working set too large")?;
-    // SAFETY: a fresh private anonymous mapping; no existing memory is affected.
-    let base = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        )
-    };
-    if base == libc::MAP_FAILED {
-        bail!(
-            "mmap of {len} bytes failed: {}",
-            std::io::Error::last_os_error()
-        );
-    }
-    let base = base.cast::<u8>();
+    let map = Mapping::new(len)?;
+    let base = map.as_ptr();
     // One kernel page per workload page: no transparent huge pages.
     // SAFETY: advice on our own mapping.
     unsafe { libc::madvise(base.cast(), len, libc::MADV_NOHUGEPAGE) };
@@ -128,26 +107,16 @@ pub(crate) fn run(args: &SyntheticArgs, emit: &mut dyn FnMut(&str)) -> Result<()
             let (z1, p1) = swap_outs()?;
             stores += 1;
             if z1 > z0 {
-                if let Some(e) = episodes
-                    .last_mut()
-                    .filter(|e| e.pool_after_accept.is_none())
-                {
-                    e.pool_after_accept = Some(debugfs("pool_total_size")?);
-                }
+                note_store(
+                    &mut episodes,
+                    op.op,
+                    false,
+                    pool,
+                    debugfs("pool_total_size")?,
+                );
             } else if p1 > p0 {
                 refused += 1;
-                match episodes
-                    .last_mut()
-                    .filter(|e| e.pool_after_accept.is_none())
-                {
-                    Some(e) => e.refused += 1,
-                    None => episodes.push(Episode {
-                        start_op: op.op,
-                        refused: 1,
-                        pool_at_start: pool,
-                        pool_after_accept: None,
-                    }),
-                }
+                note_store(&mut episodes, op.op, true, pool, pool);
             } else {
                 not_out += 1;
             }
@@ -179,7 +148,6 @@ pub(crate) fn run(args: &SyntheticArgs, emit: &mut dyn FnMut(&str)) -> Result<()
     emit(&format!("not_paged_out {not_out}"));
     emit(&format!("swap_ins {swap_ins}"));
     emit(&format!("peak_pool_bytes {peak}"));
-    // SAFETY: unmapping exactly the region mmap returned.
-    unsafe { libc::munmap(base.cast(), len) };
+    drop(map);
     Ok(())
 }
