@@ -109,6 +109,22 @@ mod tests {
     use crate::probe::LatencyHistogram;
     use zswap_testkit::FixtureRoot;
 
+    /// A collector reading `f` every 250ms.
+    fn every_250ms(
+        f: &FixtureRoot,
+        probe: Option<Box<dyn ProbeSource>>,
+        tx: Sender<Event>,
+    ) -> Collector {
+        Collector::spawn(
+            f.root(),
+            CollectOptions::default(),
+            Duration::from_millis(250),
+            probe,
+            tx,
+        )
+        .unwrap()
+    }
+
     fn next_update(rx: &mpsc::Receiver<Event>) -> u64 {
         loop {
             match rx.recv_timeout(Duration::from_secs(5)).unwrap() {
@@ -123,14 +139,7 @@ mod tests {
         let f = FixtureRoot::new();
         f.param("enabled", "N\n");
         let (tx, rx) = mpsc::channel();
-        let c = Collector::spawn(
-            f.root(),
-            CollectOptions::default(),
-            Duration::from_millis(250),
-            None,
-            tx,
-        )
-        .unwrap();
+        let c = every_250ms(&f, None, tx);
         let t0 = next_update(&rx);
         let t1 = next_update(&rx);
         assert!(t1 >= t0 + 200, "{t0} {t1}");
@@ -141,14 +150,7 @@ mod tests {
     fn a_longer_interval_takes_effect() {
         let f = FixtureRoot::new();
         let (tx, rx) = mpsc::channel();
-        let c = Collector::spawn(
-            f.root(),
-            CollectOptions::default(),
-            Duration::from_millis(250),
-            None,
-            tx,
-        )
-        .unwrap();
+        let c = every_250ms(&f, None, tx);
         next_update(&rx);
         c.set_interval(Duration::from_secs(30));
         assert!(rx.recv_timeout(Duration::from_millis(600)).is_err());
@@ -174,14 +176,7 @@ mod tests {
     fn probe_readings_follow_each_sample() {
         let f = FixtureRoot::new();
         let (tx, rx) = mpsc::channel();
-        let _c = Collector::spawn(
-            f.root(),
-            CollectOptions::default(),
-            Duration::from_millis(250),
-            Some(Box::new(Fake(0))),
-            tx,
-        )
-        .unwrap();
+        let _c = every_250ms(&f, Some(Box::new(Fake(0))), tx);
         let mut probes = Vec::new();
         while probes.len() < 2 {
             if let Event::Probe(p) = rx.recv_timeout(Duration::from_secs(5)).unwrap() {
@@ -204,14 +199,7 @@ mod tests {
     fn a_panic_in_the_collector_is_reported() {
         let f = FixtureRoot::new();
         let (tx, rx) = mpsc::channel();
-        let _c = Collector::spawn(
-            f.root(),
-            CollectOptions::default(),
-            Duration::from_millis(250),
-            Some(Box::new(Panics)),
-            tx,
-        )
-        .unwrap();
+        let _c = every_250ms(&f, Some(Box::new(Panics)), tx);
         loop {
             match rx.recv_timeout(Duration::from_secs(5)).unwrap() {
                 Event::Crashed(what) => {
@@ -228,14 +216,7 @@ mod tests {
     fn stops_when_the_receiver_is_gone() {
         let f = FixtureRoot::new();
         let (tx, rx) = mpsc::channel();
-        let c = Collector::spawn(
-            f.root(),
-            CollectOptions::default(),
-            Duration::from_millis(250),
-            None,
-            tx,
-        )
-        .unwrap();
+        let c = every_250ms(&f, None, tx);
         drop(rx);
         let started = Instant::now();
         drop(c);
