@@ -379,5 +379,6 @@ impl App {
 }
 
 mod cgroups;
+mod rejects;
 #[cfg(test)]
 mod tests;

@@ -1,11 +1,12 @@
 //! Why figures are missing, in sentences for the screen: a blank or a zero would mislead
 //! (htop shows "unavailable" for the same reason).
 
+use serde::Serialize;
 use zswap_core::ZswapSample;
 use zswap_core::stats::debugfs::DebugfsStatus;
 
 /// One explanation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Note {
     /// What it is about: `zswap`, `debugfs`, `swap`, `cgroups` or a problem's source.
     pub(crate) what: &'static str,

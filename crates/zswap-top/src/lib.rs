@@ -10,7 +10,7 @@
 //! [`draw`] renders an [`App`] into any ratatui backend (tests use `TestBackend`); a
 //! collector thread reads the kernel through [`zswap_core::SysRoot`] and feeds the event
 //! channel; [`run`] ties them to a real terminal and restores it on every exit, panics
-//! included.
+//! included; [`run_json`] prints the same figures as a JSON line per reading instead.
 #![deny(missing_docs)]
 
 mod app;
@@ -21,6 +21,7 @@ mod event;
 mod explain;
 mod format;
 mod history;
+mod json;
 mod probe;
 mod run;
 mod terminal;
@@ -31,5 +32,5 @@ pub use args::{MAX_RATE, MIN_RATE, RateError, TopArgs, parse_rate};
 pub use event::Event;
 pub use format::human_bytes;
 pub use probe::{LatencyHistogram, ProbeSource, ProbeStatus};
-pub use run::{TopError, TopOptions, run};
+pub use run::{TopError, TopOptions, run, run_json};
 pub use ui::draw;

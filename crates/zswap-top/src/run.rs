@@ -1,7 +1,8 @@
 //! The event loop: one channel fed by the input, collector and signal threads; the
-//! [`App`] applies each event and the frame is redrawn from it.
+//! [`App`] applies each event and the frame is redrawn from it. [`run_json`] runs the same
+//! loop without a terminal and prints each reading as a line of JSON.
 
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -12,7 +13,7 @@ use crossterm::event::{self as ct, Event as CtEvent};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-use signal_hook::iterator::Signals;
+use signal_hook::iterator::{Handle, Signals};
 use zswap_core::stats::cgroup::CgroupFilter;
 use zswap_core::{CollectOptions, SysRoot};
 
@@ -21,6 +22,7 @@ use crate::args::TopArgs;
 use crate::collector::Collector;
 use crate::ebpf;
 use crate::event::Event;
+use crate::json::Record;
 use crate::probe::{ProbeSource, ProbeStatus};
 use crate::terminal;
 use crate::ui;
@@ -32,9 +34,15 @@ pub enum TopError {
     /// stdout is not a terminal.
     #[error(
         "'zswapctl top' needs a terminal on stdout: use 'zswapctl status' (or 'status --json') \
-         for a one-shot report"
+         for a one-shot report, or 'zswapctl --json top' for a JSON line per reading"
     )]
     NotATerminal,
+    /// `--json` output could not be written.
+    #[error("cannot write the JSON readings to stdout: {source}")]
+    Write {
+        /// The error.
+        source: io::Error,
+    },
     /// A terminal operation failed.
     #[error("cannot {action} the terminal: {source}")]
     Terminal {
@@ -114,11 +122,27 @@ fn source_label(root: &SysRoot) -> String {
     }
 }
 
-/// Runs the dashboard on this terminal until `q`, Ctrl-C or a signal.
-pub fn run(root: SysRoot, opts: TopOptions) -> Result<(), TopError> {
-    if !io::stdout().is_terminal() {
-        return Err(TopError::NotATerminal);
+/// What the dashboard and the JSON stream share: the state, the collector feeding `rx`
+/// and the signal thread.
+struct Session {
+    app: App,
+    tx: Sender<Event>,
+    rx: Receiver<Event>,
+    collector: Collector,
+    signals: Handle,
+    /// True if and only if the collector reads a probe after each sample.
+    probed: bool,
+}
+
+impl Drop for Session {
+    /// Stops the signal thread; the collector stops when dropped just after.
+    fn drop(&mut self) {
+        self.signals.close();
     }
+}
+
+/// Loads the probe (unless told otherwise), starts the collector and the signal thread.
+fn start(root: SysRoot, opts: TopOptions) -> Result<Session, TopError> {
     let TopOptions { args, color, probe } = opts;
     let probe = match probe {
         Some(p) => p,
@@ -132,7 +156,8 @@ pub fn run(root: SysRoot, opts: TopOptions) -> Result<(), TopError> {
         ),
         Err(why) => (None, ProbeStatus::NotLoaded(why)),
     };
-    let mut app = App::new(
+    let probed = probe.is_some();
+    let app = App::new(
         AppOptions {
             source: source_label(&root),
             root: root.root().to_owned(),
@@ -158,20 +183,72 @@ pub fn run(root: SysRoot, opts: TopOptions) -> Result<(), TopError> {
         what: "signal",
         source,
     })?;
-    let signals_handle = signals.handle();
+    let handle = signals.handle();
     spawn_signal_thread(signals, tx.clone())?;
+    Ok(Session {
+        app,
+        tx,
+        rx,
+        collector,
+        signals: handle,
+        probed,
+    })
+}
+
+/// Runs the dashboard on this terminal until `q`, Ctrl-C or a signal.
+pub fn run(root: SysRoot, opts: TopOptions) -> Result<(), TopError> {
+    if !io::stdout().is_terminal() {
+        return Err(TopError::NotATerminal);
+    }
+    let mut session = start(root, opts)?;
     let guard = terminal::enter().map_err(|source| TopError::Terminal {
         action: "set up",
         source,
     })?;
     let stop_input = Arc::new(AtomicBool::new(false));
-    spawn_input_thread(tx, Arc::clone(&stop_input))?;
-    let result = event_loop(&mut app, &rx, &collector);
+    spawn_input_thread(session.tx.clone(), Arc::clone(&stop_input))?;
+    let result = event_loop(&mut session.app, &session.rx, &session.collector);
     stop_input.store(true, Ordering::Relaxed);
-    signals_handle.close();
     drop(guard);
-    drop(collector);
+    drop(session);
     result
+}
+
+/// Prints one JSON object per reading to `out`, a line each, until Ctrl-C, a signal, or
+/// `out` is closed (`| head -n 2`: a broken pipe, which `zswapctl` does not call an
+/// error). Needs no terminal and writes no escape codes; the README's `top` section lists
+/// the keys.
+pub fn run_json(root: SysRoot, opts: TopOptions, out: &mut dyn Write) -> Result<(), TopError> {
+    let mut session = start(root, opts)?;
+    json_loop(&mut session.app, &session.rx, session.probed, out)
+}
+
+fn json_loop(
+    app: &mut App,
+    rx: &Receiver<Event>,
+    probed: bool,
+    out: &mut dyn Write,
+) -> Result<(), TopError> {
+    let write_err = |source| TopError::Write { source };
+    for ev in rx {
+        // a reading is complete with its sample, and its probe reading if there is a probe
+        let complete = match &ev {
+            Event::Update(_) => !probed,
+            Event::Probe(_) => probed,
+            Event::Crashed(what) => return Err(TopError::Panicked { what }),
+            _ => false,
+        };
+        if app.handle_event(ev) == Action::Quit {
+            return Ok(());
+        }
+        if let Some(record) = complete.then(|| Record::new(app)).flatten() {
+            let mut line = serde_json::to_vec(&record).map_err(|e| write_err(e.into()))?;
+            line.push(b'\n');
+            out.write_all(&line).map_err(write_err)?;
+            out.flush().map_err(write_err)?;
+        }
+    }
+    Ok(())
 }
 
 fn event_loop(app: &mut App, rx: &Receiver<Event>, collector: &Collector) -> Result<(), TopError> {

@@ -33,7 +33,8 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Summarise zswap: parameters, pool, compression, rejects, writeback, swap.
     Status(StatusArgs),
-    /// Watch zswap live: pool against its limit, rates, rejects, cgroups (q quits, ? helps).
+    /// Watch zswap live: pool against its limit, rates, rejects, cgroups (q quits, ? helps);
+    /// with --json, a line of JSON per reading instead, no terminal needed.
     Top(zswap_top::TopArgs),
     /// Print one parameter's value (or all of them).
     Get(GetArgs),

@@ -24,7 +24,7 @@ fn main() -> ExitCode {
     let mut out = io::stdout().lock();
     let result = match &cli.command {
         Command::Status(args) => cmd::status::run(&root, args, cli.json, &mut out),
-        Command::Top(args) => run_top(root, args),
+        Command::Top(args) => run_top(root, args, cli.json, &mut out),
         Command::Get(args) => cmd::get::run(&root, args, cli.json, &mut out),
         Command::Set(args) => {
             cmd::set::run(&root, args, &*probe::for_root(&root), cli.json, &mut out)
@@ -51,11 +51,20 @@ fn main() -> ExitCode {
     }
 }
 
-/// `zswapctl top`; `NO_COLOR` (https://no-color.org) turns colours off.
-fn run_top(root: SysRoot, args: &zswap_top::TopArgs) -> anyhow::Result<()> {
+/// `zswapctl top`; `NO_COLOR` (https://no-color.org) turns colours off. With `--json` it
+/// prints a JSON line per reading instead of drawing (no terminal needed).
+fn run_top(
+    root: SysRoot,
+    args: &zswap_top::TopArgs,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     #[allow(clippy::disallowed_methods)] // main reads the environment
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let opts = zswap_top::TopOptions::new(args.clone()).color(!no_color);
+    if json {
+        return Ok(zswap_top::run_json(root, opts, out)?);
+    }
     Ok(zswap_top::run(root, opts)?)
 }
 

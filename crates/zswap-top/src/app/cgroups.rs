@@ -1,8 +1,11 @@
 //! The per-cgroup table's rows: figures from cgroup v2 `memory.zswap.*` and
 //! `memory.stat`, rates against the previous reading of the same cgroup, and the order.
 
+use serde::Serialize;
 use zswap_core::stats::cgroup::Limit;
 use zswap_core::{ZswapSample, per_sec};
+
+use super::App;
 
 /// The column the cgroup table is sorted by; `s` cycles through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +49,7 @@ impl CgroupSort {
 }
 
 /// One row of the cgroup table.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CgroupRow {
     /// Path below the cgroup v2 root.
     pub path: String,
@@ -62,6 +65,25 @@ pub struct CgroupRow {
     pub max: Option<Limit>,
     /// `memory.zswap.writeback`.
     pub writeback: Option<bool>,
+}
+
+impl App {
+    /// Why `s` gives the cgroup table no rows, in a sentence for the screen.
+    pub(crate) fn why_no_cgroup_rows(&self, s: &ZswapSample) -> String {
+        if !self.options().cgroups {
+            return "per-cgroup figures are off (--no-cgroups)".to_owned();
+        }
+        match &s.cgroup2 {
+            None => {
+                "no cgroup v2 hierarchy is mounted (cgroup v1 keeps no zswap accounting)".to_owned()
+            }
+            Some(m) if !m.memory_controller => format!(
+                "cgroup v2 at '{}' has no memory controller: no per-cgroup zswap figures",
+                self.kernel_path(&m.path).display()
+            ),
+            Some(_) => "no cgroup has zswap figures".to_owned(),
+        }
+    }
 }
 
 /// The rows of `cur`'s cgroups, sorted by `by` (reversed if asked), with rates against

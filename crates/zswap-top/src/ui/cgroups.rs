@@ -71,19 +71,7 @@ pub(crate) fn draw(f: &mut Frame<'_>, area: Rect, app: &App, t: Theme) {
         return;
     };
     if rows.is_empty() {
-        let why = if !app.options().cgroups {
-            "per-cgroup figures are off (--no-cgroups)".to_owned()
-        } else {
-            match &s.cgroup2 {
-                None => "no cgroup v2 hierarchy is mounted (cgroup v1 keeps no zswap accounting)"
-                    .to_owned(),
-                Some(m) if !m.memory_controller => format!(
-                    "cgroup v2 at '{}' has no memory controller: no per-cgroup zswap figures",
-                    app.kernel_path(&m.path).display()
-                ),
-                Some(_) => "no cgroup has zswap figures".to_owned(),
-            }
-        };
+        let why = app.why_no_cgroup_rows(s);
         f.render_widget(
             Paragraph::new(Line::styled(why, t.label())).wrap(Wrap { trim: true }),
             inner,

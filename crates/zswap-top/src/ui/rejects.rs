@@ -10,13 +10,6 @@ use crate::app::App;
 use crate::format;
 use crate::ui::theme::Theme;
 
-/// Failure counters shown after the reject reasons, when this kernel has them.
-const OTHER: [(&str, &str); 3] = [
-    ("written back", "written_back_pages"),
-    ("decompress_fail", "decompress_fail"),
-    ("duplicate", "duplicate_entry"),
-];
-
 /// The rejects panel.
 pub(crate) fn draw(f: &mut Frame<'_>, area: Rect, app: &App, t: Theme) {
     let block = Block::bordered()
@@ -24,12 +17,11 @@ pub(crate) fn draw(f: &mut Frame<'_>, area: Rect, app: &App, t: Theme) {
         .title(Line::styled(" rejects (total, /s) ", t.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let (Some(s), Some(m)) = (app.sample(), app.model()) else {
+    let (Some(s), Some(_)) = (app.sample(), app.model()) else {
         return;
     };
-    let status = s.debugfs.as_ref().map(|d| d.status);
-    let Some(stats) = s.debugfs.as_ref().and_then(|d| d.stats.as_ref()) else {
-        let why = match status {
+    let Some(rows) = app.reject_rows() else {
+        let why = match s.debugfs.as_ref().map(|d| d.status) {
             Some(st) if st != DebugfsStatus::Available => st.explain(),
             _ => "debugfs counters could not be read (see notes)",
         };
@@ -44,26 +36,22 @@ pub(crate) fn draw(f: &mut Frame<'_>, area: Rect, app: &App, t: Theme) {
         return;
     };
     let name_w = 16usize;
-    let mut lines = Vec::new();
-    let mut row = |name: &str, total: u64, rate: Option<f64>, bad: bool| {
-        let style = if bad && total > 0 { t.bad() } else { t.value() };
-        let rate = rate.map_or("-".to_owned(), format::rate);
-        lines.push(Line::from(vec![
-            Span::styled(format!("{name:<name_w$}"), t.label()),
-            Span::styled(format!("{:>7}", format::count(total)), style),
-            Span::styled(format!(" {rate:>6}"), t.label()),
-        ]));
-    };
-    for (reason, total) in &m.rejects {
-        let rate = m.rates_per_sec.get(&format!("reject_{reason}")).copied();
-        row(reason, *total, rate, true);
-    }
-    for (label, file) in OTHER {
-        if let Some(total) = stats.get(file) {
-            let rate = m.rates_per_sec.get(file).copied();
-            row(label, total, rate, file != "written_back_pages");
-        }
-    }
+    let mut lines: Vec<Line<'_>> = rows
+        .iter()
+        .map(|r| {
+            let style = if r.bad && r.total > 0 {
+                t.bad()
+            } else {
+                t.value()
+            };
+            let rate = r.per_sec.map_or("-".to_owned(), format::rate);
+            Line::from(vec![
+                Span::styled(format!("{:<name_w$}", r.label), t.label()),
+                Span::styled(format!("{:>7}", format::count(r.total)), style),
+                Span::styled(format!(" {rate:>6}"), t.label()),
+            ])
+        })
+        .collect();
     if lines.is_empty() {
         lines.push(Line::styled("this kernel counts no rejects", t.label()));
     }

@@ -7,7 +7,7 @@ use zswap_testkit::fixtures_dir;
 
 use crate::util::{json, read_trim, zswapctl};
 
-fn trees() -> Vec<PathBuf> {
+pub(crate) fn trees() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -22,9 +22,10 @@ fn trees() -> Vec<PathBuf> {
     v
 }
 
-fn check_params(tree: &Path, j: &serde_json::Value) {
+/// `params` (as `status --json` and `--json top` print them) holds exactly the tree's
+/// parameter files, with their values.
+pub(crate) fn check_params(tree: &Path, params: &serde_json::Value) {
     let dir = tree.join("sys/module/zswap/parameters");
-    let params = &j["sample"]["params"];
     let mut files = 0;
     for e in std::fs::read_dir(&dir).unwrap() {
         let e = e.unwrap();
@@ -82,7 +83,7 @@ fn status_json_reports_each_trees_own_values() {
         let j = json(&zswapctl(Some(&tree), &["status", "--json"]));
         let release = read_trim(&tree.join("proc/sys/kernel/osrelease"));
         assert_eq!(j["sample"]["release"]["text"], release.as_str());
-        check_params(&tree, &j);
+        check_params(&tree, &j["sample"]["params"]);
         check_debugfs(&tree, &j);
         let zswap = std::fs::read_to_string(tree.join("proc/meminfo"))
             .unwrap()

@@ -16,5 +16,6 @@ mod host_status;
 mod host_trace;
 mod persist_check;
 mod simulate;
+mod top_json;
 mod top_tmux;
 mod util;

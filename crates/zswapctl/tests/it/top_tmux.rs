@@ -259,6 +259,7 @@ fn top_without_a_terminal_says_what_to_use_instead() {
         err.contains("needs a terminal on stdout: use 'zswapctl status'"),
         "{err}"
     );
+    assert!(err.contains("'zswapctl --json top'"), "{err}");
 }
 
 #[test]
