@@ -6,7 +6,7 @@
 //! LRU tail through zswap's callback (`zbud_reclaim_page`, up to 8 pages).
 //! z3fold (the other zpool of 6.1/6.12) is not modelled: its layout details are unverified.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::HashMap;
 
 use super::PAGE_SIZE;
 
@@ -43,29 +43,113 @@ pub enum ZbudError {
     NoSpace,
 }
 
+/// The two `list_head`s of a `struct zbud_header` a page can be on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Chain {
+    /// `zhdr->buddy`: one of the unbuddied lists (the buddied list is never read, so it is
+    /// not kept).
+    Buddy,
+    /// `zhdr->lru`.
+    Lru,
+}
+
+/// A page's links in one list, by page id.
+#[derive(Debug, Clone, Copy, Default)]
+struct Link {
+    prev: Option<u64>,
+    next: Option<u64>,
+}
+
 #[derive(Debug, Clone, Default)]
 struct ZbudPage {
     first_chunks: u32,
     last_chunks: u32,
     under_reclaim: bool,
+    /// The unbuddied list (index = free chunks) the page is on, if any.
+    unbuddied: Option<usize>,
+    /// True if and only if the page is on the LRU.
+    on_lru: bool,
+    buddy: Link,
+    lru: Link,
 }
 
 impl ZbudPage {
     fn free_chunks(&self) -> u32 {
         NCHUNKS - self.first_chunks - self.last_chunks
     }
+
+    fn link(&mut self, chain: Chain) -> &mut Link {
+        match chain {
+            Chain::Buddy => &mut self.buddy,
+            Chain::Lru => &mut self.lru,
+        }
+    }
 }
 
-/// One zbud pool (`struct zbud_pool`).
+/// A doubly linked list of page ids threaded through the pages' [`Link`]s, like the
+/// kernel's `list_head`: O(1) add at the head, delete anywhere, take either end.
+#[derive(Debug, Clone, Default)]
+struct PageList {
+    head: Option<u64>,
+    tail: Option<u64>,
+}
+
+impl PageList {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.head.is_none()
+    }
+
+    /// The head (`list_first_entry`).
+    fn front(&self) -> Option<&u64> {
+        self.head.as_ref()
+    }
+
+    /// `list_add`: `id` becomes the head.
+    fn push_front(&mut self, pages: &mut HashMap<u64, ZbudPage>, chain: Chain, id: u64) {
+        let old = self.head;
+        if let Some(p) = pages.get_mut(&id) {
+            *p.link(chain) = Link {
+                prev: None,
+                next: old,
+            };
+        }
+        match old.and_then(|h| pages.get_mut(&h)) {
+            Some(h) => h.link(chain).prev = Some(id),
+            None => self.tail = Some(id),
+        }
+        self.head = Some(id);
+    }
+
+    /// `list_del`: `id` must be on this list.
+    fn unlink(&mut self, pages: &mut HashMap<u64, ZbudPage>, chain: Chain, id: u64) {
+        let Some(link) = pages.get_mut(&id).map(|p| std::mem::take(p.link(chain))) else {
+            return;
+        };
+        match link.prev.and_then(|p| pages.get_mut(&p)) {
+            Some(p) => p.link(chain).next = link.next,
+            None => self.head = link.next,
+        }
+        match link.next.and_then(|n| pages.get_mut(&n)) {
+            Some(n) => n.link(chain).prev = link.prev,
+            None => self.tail = link.prev,
+        }
+    }
+}
+
+/// One zbud pool (`struct zbud_pool`). Every list operation is O(1), as in the kernel: the
+/// lists are threaded through the pages (held by id in a hash map, which nothing iterates).
 #[derive(Debug, Clone)]
 pub struct ZbudPool {
-    pages: BTreeMap<u64, ZbudPage>,
-    /// `unbuddied[n]`: pages with one buddy and n free chunks; head at position 0.
-    unbuddied: Vec<Vec<u64>>,
-    /// Page ids, most recently allocated into at the front.
-    lru: VecDeque<u64>,
+    pages: HashMap<u64, ZbudPage>,
+    /// `unbuddied[n]`: pages with one buddy and n free chunks; `list_add` puts a page at the
+    /// head and `zbud_alloc` takes the head (`list_first_entry`), so each list is LIFO.
+    unbuddied: Vec<PageList>,
+    /// The LRU: allocation moves a page to the head, reclaim takes the tail.
+    lru: PageList,
     next_page: u64,
     pages_nr: u64,
+    objects: usize,
 }
 
 impl Default for ZbudPool {
@@ -82,11 +166,12 @@ impl ZbudPool {
     /// An empty pool.
     pub fn new() -> ZbudPool {
         ZbudPool {
-            pages: BTreeMap::new(),
-            unbuddied: vec![Vec::new(); NCHUNKS as usize],
-            lru: VecDeque::new(),
+            pages: HashMap::new(),
+            unbuddied: vec![PageList::default(); NCHUNKS as usize],
+            lru: PageList::default(),
             next_page: 0,
             pages_nr: 0,
+            objects: 0,
         }
     }
 
@@ -97,27 +182,43 @@ impl ZbudPool {
 
     /// Objects currently allocated.
     pub fn objects(&self) -> usize {
-        self.pages
-            .values()
-            .map(|p| usize::from(p.first_chunks > 0) + usize::from(p.last_chunks > 0))
-            .sum()
+        self.objects
     }
 
+    /// `list_del(&zhdr->buddy)` if the page is on an unbuddied list.
     fn unlink_unbuddied(&mut self, page: u64) {
-        for l in &mut self.unbuddied {
-            if let Some(p) = l.iter().position(|&x| x == page) {
-                l.remove(p);
-                return;
-            }
+        let Some(list) = self.pages.get_mut(&page).and_then(|p| p.unbuddied.take()) else {
+            return;
+        };
+        if let Some(l) = self.unbuddied.get_mut(list) {
+            l.unlink(&mut self.pages, Chain::Buddy, page);
         }
     }
 
+    /// `list_add(&zhdr->buddy, &pool->unbuddied[freechunks])` if the page has one buddy.
     fn relink(&mut self, page: u64) {
-        if let Some(p) = self.pages.get(&page)
-            && (p.first_chunks == 0 || p.last_chunks == 0)
-        {
+        let Some(p) = self.pages.get_mut(&page) else {
+            return;
+        };
+        if p.first_chunks == 0 || p.last_chunks == 0 {
             let free = p.free_chunks() as usize;
-            self.unbuddied[free].insert(0, page);
+            p.unbuddied = Some(free);
+            self.unbuddied[free].push_front(&mut self.pages, Chain::Buddy, page);
+        }
+    }
+
+    fn unlink_lru(&mut self, page: u64) {
+        if let Some(p) = self.pages.get_mut(&page)
+            && std::mem::take(&mut p.on_lru)
+        {
+            self.lru.unlink(&mut self.pages, Chain::Lru, page);
+        }
+    }
+
+    fn push_lru(&mut self, page: u64) {
+        if let Some(p) = self.pages.get_mut(&page) {
+            p.on_lru = true;
+            self.lru.push_front(&mut self.pages, Chain::Lru, page);
         }
     }
 
@@ -130,10 +231,11 @@ impl ZbudPool {
             return Err(ZbudError::NoSpace);
         }
         let chunks = size_to_chunks(size);
-        let found = (chunks as usize..NCHUNKS as usize)
-            .find_map(|i| (!self.unbuddied[i].is_empty()).then(|| self.unbuddied[i].remove(0)));
+        let found =
+            (chunks as usize..NCHUNKS as usize).find_map(|i| self.unbuddied[i].front().copied());
         let (page, buddy) = match found {
             Some(page) => {
+                self.unlink_unbuddied(page);
                 let first_free = self.pages.get(&page).is_some_and(|p| p.first_chunks == 0);
                 (
                     page,
@@ -158,11 +260,10 @@ impl ZbudPool {
                 Buddy::Last => p.last_chunks = chunks,
             }
         }
+        self.objects += 1;
         self.relink(page);
-        if let Some(pos) = self.lru.iter().position(|&x| x == page) {
-            self.lru.remove(pos);
-        }
-        self.lru.push_front(page);
+        self.unlink_lru(page);
+        self.push_lru(page);
         Ok(ZbudHandle { page, buddy })
     }
 
@@ -171,9 +272,12 @@ impl ZbudPool {
         let Some(p) = self.pages.get_mut(&handle.page) else {
             return;
         };
-        match handle.buddy {
-            Buddy::First => p.first_chunks = 0,
-            Buddy::Last => p.last_chunks = 0,
+        let chunks = match handle.buddy {
+            Buddy::First => &mut p.first_chunks,
+            Buddy::Last => &mut p.last_chunks,
+        };
+        if std::mem::take(chunks) > 0 {
+            self.objects -= 1;
         }
         if p.under_reclaim {
             return;
@@ -181,10 +285,8 @@ impl ZbudPool {
         let empty = p.first_chunks == 0 && p.last_chunks == 0;
         self.unlink_unbuddied(handle.page);
         if empty {
+            self.unlink_lru(handle.page);
             self.pages.remove(&handle.page);
-            if let Some(pos) = self.lru.iter().position(|&x| x == handle.page) {
-                self.lru.remove(pos);
-            }
             self.pages_nr -= 1;
         } else {
             self.relink(handle.page);
@@ -195,7 +297,8 @@ impl ZbudPool {
     /// takes it off the lists, protects it against freeing and returns it with the handles of
     /// its objects (first buddy first).
     pub fn reclaim_begin(&mut self) -> Option<(u64, Vec<ZbudHandle>)> {
-        let page = self.lru.pop_back()?;
+        let page = self.lru.tail?;
+        self.unlink_lru(page);
         self.unlink_unbuddied(page);
         let p = self.pages.get_mut(&page)?;
         p.under_reclaim = true;
@@ -228,7 +331,7 @@ impl ZbudPool {
             return true;
         }
         self.relink(page);
-        self.lru.push_front(page);
+        self.push_lru(page);
         false
     }
 
