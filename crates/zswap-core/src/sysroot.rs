@@ -183,6 +183,20 @@ impl SysRoot {
         Ok(Some(names))
     }
 
+    /// The inode number of `path` (a final symlink is not followed); a path that does not
+    /// exist is `Ok(None)`. A cgroup v2 directory's inode number is its cgroup id.
+    pub fn inode(&self, path: &Path) -> Result<Option<u64>> {
+        use std::os::unix::fs::MetadataExt;
+        match std::fs::symlink_metadata(path) {
+            Ok(m) => Ok(Some(m.ino())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(Error::Read {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+
     /// True if and only if `path` exists and is a directory.
     pub fn is_dir(&self, path: &Path) -> bool {
         path.is_dir()

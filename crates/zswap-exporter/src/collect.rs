@@ -20,7 +20,7 @@ use zswap_core::stats::vmstat::{VmstatSample, read_vmstat};
 use zswap_core::{SysRoot, ZswapModel, ZswapParams, ZswapSample, read_params};
 use zswap_probe::ProbeSnapshot;
 
-use crate::ebpf::EbpfSource;
+use crate::ebpf::{CgroupLabels, EbpfSource};
 
 /// A collector's name, as used in `--collector.<name>` and the `collector` label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -125,6 +125,8 @@ pub(crate) struct Scrape {
     pub(crate) cgroups: Option<CgroupsReading>,
     /// What the eBPF probe measured.
     pub(crate) ebpf: Option<ProbeSnapshot>,
+    /// The cgroup paths of the probe's cgroup ids.
+    pub(crate) ebpf_cgroups: Option<CgroupLabels>,
     /// One entry per collector that ran.
     pub(crate) outcomes: Vec<Outcome>,
 }
@@ -169,10 +171,7 @@ pub(crate) fn collect(cfg: &CollectConfig) -> Scrape {
                 .map_err(|e| e.to_string())
                 .err(),
             CollectorName::Cgroup => collect_cgroups(cfg, &mut s),
-            CollectorName::Ebpf => match &cfg.ebpf {
-                Some(src) => src.snapshot().map(|snap| s.ebpf = Some(snap)).err(),
-                None => Some("the probe was not loaded".to_owned()),
-            },
+            CollectorName::Ebpf => collect_ebpf(cfg, &mut s),
         };
         s.outcomes.push(Outcome {
             name,
@@ -181,6 +180,26 @@ pub(crate) fn collect(cfg: &CollectConfig) -> Scrape {
         });
     }
     s
+}
+
+fn collect_ebpf(cfg: &CollectConfig, s: &mut Scrape) -> Option<String> {
+    let Some(src) = &cfg.ebpf else {
+        return Some("the probe was not loaded".to_owned());
+    };
+    let snap = match src.snapshot() {
+        Ok(snap) => snap,
+        Err(e) => return Some(e),
+    };
+    // the global figures are exported even when the per-cgroup ones cannot be labelled
+    let labels = src.cgroup_labels(&cfg.root, &snap, &cfg.cgroup_filter);
+    s.ebpf = Some(snap);
+    match labels {
+        Ok(l) => {
+            s.ebpf_cgroups = Some(l);
+            None
+        }
+        Err(e) => Some(format!("per-cgroup totals: {e}")),
+    }
 }
 
 fn collect_debugfs(root: &SysRoot, s: &mut Scrape) -> Option<String> {

@@ -716,6 +716,64 @@ mod tests {
         assert!(n.iter().all(|x| x.starts_with("zswap_exporter_")), "{n:?}");
     }
 
+    /// The probe's pages for the workload cgroup come out under the same `cgroup` label as
+    /// its memory.stat zswpout, so the two series can be compared (the exporter vmtest
+    /// scenario checks they are equal on real kernels).
+    #[test]
+    fn ebpf_cgroup_pages_share_the_cgroup_label_with_memory_stat() {
+        use std::collections::BTreeMap;
+        use std::os::unix::fs::MetadataExt;
+
+        use zswap_probe::{CgroupTotals, ProbeSnapshot};
+
+        let f = FixtureRoot::new();
+        f.proc("mounts", "cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n");
+        f.file("sys/fs/cgroup/cgroup.controllers", "memory\n");
+        f.file("sys/fs/cgroup/memory.stat", "zswpout 20\n");
+        f.file(
+            "sys/fs/cgroup/workload/memory.stat",
+            "zswap 8192\nzswpout 13\n",
+        );
+        let id = std::fs::metadata(f.path().join("sys/fs/cgroup/workload"))
+            .unwrap()
+            .ino();
+        let totals = CgroupTotals {
+            store_ok_pages: 13,
+            ..CgroupTotals::default()
+        };
+        let snap = ProbeSnapshot::from_raw(&[], &[], &[], &[], BTreeMap::from([(id, totals)]));
+        let s = collect(&CollectConfig {
+            root: f.root(),
+            enabled: [CollectorName::Cgroup, CollectorName::Ebpf]
+                .into_iter()
+                .collect(),
+            cgroup_filter: CgroupFilter::default(),
+            ebpf: Some(crate::ebpf::EbpfSource::fixed(snap)),
+        });
+        assert!(
+            s.outcomes.iter().all(|o| o.error.is_none()),
+            "{:?}",
+            s.outcomes
+        );
+        let fams = families(&s, "t");
+        let sample = |name: &str| {
+            family(&fams, name)
+                .unwrap()
+                .samples
+                .iter()
+                .find(|(l, _)| l == &vec![("cgroup", "/workload".to_owned())])
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(
+            sample("zswap_ebpf_cgroup_pages_stored_total"),
+            Some(Value::Int(13))
+        );
+        assert_eq!(
+            sample("zswap_ebpf_cgroup_pages_stored_total"),
+            sample("zswap_cgroup_pages_stored_total")
+        );
+    }
+
     #[test]
     fn cgroup_max_is_infinite_when_unlimited() {
         let f = FixtureRoot::new();

@@ -24,7 +24,7 @@ use cgroups::CgroupPathCache;
 #[derive(Debug)]
 enum Maps {
     /// The loaded probe.
-    Probe(Probe),
+    Probe(Box<Probe>),
     /// Why the probe could not be loaded.
     Failed(String),
     /// A fixed snapshot, for tests of the collector.
@@ -55,7 +55,7 @@ impl EbpfSource {
             ..ProbeOptions::default()
         };
         EbpfSource::new(match Probe::load(&opts) {
-            Ok(p) => Maps::Probe(p),
+            Ok(p) => Maps::Probe(Box::new(p)),
             Err(e) => Maps::Failed(e.to_string()),
         })
     }

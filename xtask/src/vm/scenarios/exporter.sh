@@ -137,6 +137,15 @@ else
         [ "$(metric zswap_ebpf_stored_pages_total)" = $((out1 - out0)) ]
     check ebpf_store_latency_counted \
         [ "$(metric "zswap_ebpf_store_latency_seconds_count{outcome=\"ok\"}")" -gt 0 ]
+    # the probe's per-cgroup totals, labelled by the path the cgroup collector uses: the
+    # workload's stored pages are its memory.stat zswpout (same scrape)
+    value ebpf_cgroup_pages_stored "$(metric "zswap_ebpf_cgroup_pages_stored_total$L")"
+    value ebpf_cgroups_unresolved "$(metric zswap_ebpf_cgroups_unresolved)"
+    check ebpf_cgroup_pages_equal_memory_stat_zswpout \
+        [ "$(metric "zswap_ebpf_cgroup_pages_stored_total$L")" = \
+            "$(metric "zswap_cgroup_pages_stored_total$L")" ]
+    check ebpf_cgroup_stored_bytes_counted \
+        [ "$(metric "zswap_ebpf_cgroup_stored_compressed_bytes_total$L")" -gt 0 ]
 fi
 
 for c in sysfs debugfs meminfo vmstat cgroup; do

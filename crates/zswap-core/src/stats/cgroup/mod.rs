@@ -3,7 +3,7 @@
 //! charged), `memory.zswap.max`, `memory.zswap.writeback` (6.8+) and the zswap keys of
 //! `memory.stat`. cgroup v1's memory controller keeps no zswap accounting.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use serde::{Serialize, Serializer};
@@ -203,20 +203,57 @@ pub fn read_cgroups(
                 Err(e) => return Err(e),
             }
         }
-        let Some(names) = root.list_dir(&dir).ok().flatten() else {
-            continue;
-        };
-        for name in names {
+        queue.extend(subdirs(root, &dir, &rel));
+    }
+    Ok(out)
+}
+
+/// The child cgroups of `dir` (path relative to the hierarchy root: `rel`), in name order;
+/// none if it vanished or cannot be listed.
+fn subdirs(root: &SysRoot, dir: &Path, rel: &str) -> Vec<(PathBuf, String)> {
+    let Some(names) = root.list_dir(dir).ok().flatten() else {
+        return Vec::new();
+    };
+    names
+        .into_iter()
+        .filter_map(|name| {
             let child = dir.join(&name);
-            if root.is_dir(&child) {
+            root.is_dir(&child).then(|| {
                 let child_rel = if rel == "/" {
                     format!("/{name}")
                 } else {
                     format!("{rel}/{name}")
                 };
-                queue.push_back((child, child_rel));
+                (child, child_rel)
+            })
+        })
+        .collect()
+}
+
+/// Finds the cgroups whose id is in `ids` and returns their paths relative to the
+/// hierarchy root (as in [`CgroupZswap::path`]). A cgroup's id (`cgroup_id()`,
+/// `bpf_get_current_cgroup_id`) is the inode number of its directory on 64-bit kernels.
+/// Walks breadth first and stops once every id is found; ids of cgroups that do not exist
+/// are absent from the result, and cgroups that vanish while being walked are skipped.
+pub fn find_cgroup_paths(
+    root: &SysRoot,
+    mount: &Cgroup2Mount,
+    ids: &BTreeSet<u64>,
+) -> Result<BTreeMap<u64, String>> {
+    let mut out = BTreeMap::new();
+    let mut queue = VecDeque::from([(mount.path.clone(), "/".to_owned())]);
+    while out.len() < ids.len() {
+        let Some((dir, rel)) = queue.pop_front() else {
+            break;
+        };
+        match root.inode(&dir)? {
+            Some(id) if ids.contains(&id) => {
+                out.insert(id, rel.clone());
             }
+            Some(_) => {}
+            None => continue,
         }
+        queue.extend(subdirs(root, &dir, &rel));
     }
     Ok(out)
 }

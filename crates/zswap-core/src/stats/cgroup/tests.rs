@@ -118,3 +118,40 @@ fn limits_parse() {
     assert_eq!(parse_limit("4096"), Some(Limit::Bytes(4096)));
     assert_eq!(parse_limit("-1"), None);
 }
+
+fn ino(f: &FixtureRoot, rel: &str) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(f.path().join(rel)).unwrap().ino()
+}
+
+#[test]
+fn cgroup_ids_map_to_paths() {
+    let f = tree();
+    let r = SysRoot::at(f.path());
+    let m = find_cgroup2(&r).unwrap().unwrap();
+    let (top, work, sub) = (
+        ino(&f, "sys/fs/cgroup"),
+        ino(&f, "sys/fs/cgroup/work"),
+        ino(&f, "sys/fs/cgroup/work/sub"),
+    );
+    let got = find_cgroup_paths(&r, &m, &BTreeSet::from([top, work, sub])).unwrap();
+    assert_eq!(
+        got,
+        BTreeMap::from([
+            (top, "/".to_owned()),
+            (work, "/work".to_owned()),
+            (sub, "/work/sub".to_owned())
+        ])
+    );
+}
+
+#[test]
+fn cgroup_ids_of_removed_cgroups_are_absent() {
+    let f = tree();
+    let r = SysRoot::at(f.path());
+    let m = find_cgroup2(&r).unwrap().unwrap();
+    let sub = ino(&f, "sys/fs/cgroup/work/sub");
+    std::fs::remove_dir_all(f.path().join("sys/fs/cgroup/work/sub")).unwrap();
+    let got = find_cgroup_paths(&r, &m, &BTreeSet::from([sub])).unwrap();
+    assert!(got.is_empty(), "{got:?}");
+}
