@@ -31,7 +31,7 @@ pub use error::{ProbeError, Result};
 pub use events::{EventStream, ProbeEvent};
 pub use kallsyms::KernelSymbols;
 pub use plan::{AttachPlan, Era, Hook, MemcgOffsets, Role, plan};
-pub use probe::{Attached, Mechanism, Probe, ProbeOptions, Skipped, probe_built};
+pub use probe::{Attached, Mechanism, Probe, ProbeOptions, ProgramCost, Skipped, probe_built};
 pub use snapshot::{CgroupTotals, Counters, LatencyHistogram, Op, Outcome, ProbeSnapshot};
 pub use trace::{
     TRACE_FORMAT, TRACE_VERSION, TraceError, TraceHeader, TraceRecord, TraceWriter, read_trace,

@@ -31,6 +31,10 @@ pub struct ProbeOptions {
     pub events: bool,
     /// Use kprobes even where fentry/fexit would work (for comparison and tests).
     pub kprobes_only: bool,
+    /// Have the kernel time every run of the probe's programs while it is loaded
+    /// (`BPF_ENABLE_STATS`), for [`Probe::program_costs`]. The timing itself costs two clock
+    /// reads per run; leave it off unless the probe's own cost is the question.
+    pub self_cost: bool,
 }
 
 impl Default for ProbeOptions {
@@ -39,8 +43,20 @@ impl Default for ProbeOptions {
             sysroot: SysRoot::host(),
             events: false,
             kprobes_only: false,
+            self_cost: false,
         }
     }
+}
+
+/// What one of the probe's programs has cost so far (kernel BPF run-time statistics).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ProgramCost {
+    /// The program's name in the object (`store_enter`, `kp_load_exit`, …).
+    pub program: String,
+    /// Runs since the probe was loaded.
+    pub runs: u64,
+    /// Time spent in the program, ns (the trampoline or kprobe around it not included).
+    pub run_ns: u64,
 }
 
 /// How a function was hooked.
@@ -82,6 +98,8 @@ pub struct Probe {
     plan: AttachPlan,
     attached: Vec<Attached>,
     skipped: Vec<Skipped>,
+    /// Keeps the kernel's run-time statistics on while the probe lives.
+    _stats: Option<std::os::fd::OwnedFd>,
 }
 
 #[cfg(zswap_probe_built)]
@@ -385,12 +403,44 @@ impl Probe {
                 detail,
             });
         }
+        let stats = if opts.self_cost {
+            Some(
+                aya::sys::enable_stats(aya::sys::Stats::RunTime).map_err(|e| {
+                    ProbeError::Attach {
+                        function: "BPF_ENABLE_STATS".into(),
+                        detail: short(&e),
+                    }
+                })?,
+            )
+        } else {
+            None
+        };
         Ok(Probe {
             ebpf,
             plan,
             attached,
             skipped,
+            _stats: stats,
         })
+    }
+
+    /// Runs and time of every loaded program, by name; all zero unless
+    /// [`ProbeOptions::self_cost`] was set.
+    pub fn program_costs(&self) -> Vec<ProgramCost> {
+        let mut costs: Vec<ProgramCost> = self
+            .ebpf
+            .programs()
+            .filter_map(|(name, prog)| {
+                let info = prog.info().ok()?;
+                Some(ProgramCost {
+                    program: name.to_owned(),
+                    runs: info.run_count(),
+                    run_ns: u64::try_from(info.run_time().as_nanos()).unwrap_or(u64::MAX),
+                })
+            })
+            .collect();
+        costs.sort_by(|a, b| a.program.cmp(&b.program));
+        costs
     }
 
     /// The decisions taken for this kernel.

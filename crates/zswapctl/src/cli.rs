@@ -81,6 +81,11 @@ pub(crate) struct TraceArgs {
     /// Use kprobes even where fentry/fexit would work.
     #[arg(long)]
     pub(crate) kprobes: bool,
+
+    /// With --summary: have the kernel time the probe's own programs and show their runs
+    /// and ns per run (what the probe costs; the timing adds two clock reads per run).
+    #[arg(long, requires = "summary")]
+    pub(crate) self_cost: bool,
 }
 
 /// `zswapctl status`.

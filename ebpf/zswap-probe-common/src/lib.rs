@@ -109,7 +109,11 @@ pub const SIZE_BUCKETS: u32 = 255;
 /// counted in [`counter::CGROUP_OVERFLOW`] only.
 pub const MAX_CGROUPS: u32 = 4096;
 
-/// Maximum number of zswap calls in flight at once (one per thread inside the function).
+/// Slots of the in-flight arrays (a power of two): a call made by thread `tid` keeps its
+/// entry-time state in slot `tid % MAX_INFLIGHT`. Two threads whose ids differ by a multiple
+/// of this inside the same function at the same time share a slot; the later one wins and the
+/// other's exit is counted in [`counter::UNMATCHED_EXIT`] (its outcome is still counted, its
+/// latency and size are not).
 pub const MAX_INFLIGHT: u32 = 8192;
 
 /// Indices of the global counter array.
@@ -138,7 +142,8 @@ pub mod counter {
     pub const EVENTS_DROPPED: u32 = 10;
     /// Operations not attributed to a cgroup because the cgroup map was full.
     pub const CGROUP_OVERFLOW: u32 = 11;
-    /// Exits seen without a matching entry (probe attached mid-call, or in-flight map full).
+    /// Exits seen without a matching entry (probe attached mid-call, or another thread took
+    /// the in-flight slot, see [`MAX_INFLIGHT`]).
     pub const UNMATCHED_EXIT: u32 = 12;
     /// Number of counters.
     pub const COUNT: u32 = 13;
@@ -166,7 +171,7 @@ pub struct CgroupCounters {
     pub load_fail: u64,
 }
 
-/// State kept between a function's entry and exit, per thread.
+/// State kept between a function's entry and exit, per thread (see [`MAX_INFLIGHT`]).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Inflight {
@@ -178,8 +183,8 @@ pub struct Inflight {
     pub bytes: u64,
     /// Number of objects charged during the call (pages of a large folio).
     pub pages: u32,
-    /// Padding; always 0.
-    pub _pad: u32,
+    /// Thread id of the call; the slot is in use while `start_ns` is not 0.
+    pub tid: u32,
     /// Swap entry of the (first) page, [`SLOT_NONE`] if unknown.
     pub slot: u64,
 }

@@ -21,7 +21,7 @@ use aya_ebpf::{
         bpf_ktime_get_ns, bpf_probe_read_kernel,
     },
     macros::{fentry, fexit, kprobe, kretprobe, map},
-    maps::{HashMap, PerCpuArray, PerCpuHashMap, RingBuf},
+    maps::{Array, PerCpuArray, PerCpuHashMap, RingBuf},
     programs::{FEntryContext, FExitContext, ProbeContext, RetProbeContext},
 };
 use zswap_probe_common::{
@@ -69,12 +69,15 @@ static CGROUPS: PerCpuHashMap<u64, CgroupCounters> =
     PerCpuHashMap::with_max_entries(MAX_CGROUPS, 0);
 #[map]
 static EVENTS: RingBuf = RingBuf::with_byte_size(4 * 1024 * 1024, 0);
+// In-flight state by thread slot (common::MAX_INFLIGHT): an array lookup is a few
+// instructions the verifier inlines, where a hash map insert and delete per call cost
+// hundreds (measured with `zswap-probe --self-cost` under QEMU -icount).
 #[map]
-static STORE_INFLIGHT: HashMap<u64, Inflight> = HashMap::with_max_entries(MAX_INFLIGHT, 0);
+static STORE_INFLIGHT: Array<Inflight> = Array::with_max_entries(MAX_INFLIGHT, 0);
 #[map]
-static LOAD_INFLIGHT: HashMap<u64, Inflight> = HashMap::with_max_entries(MAX_INFLIGHT, 0);
+static LOAD_INFLIGHT: Array<Inflight> = Array::with_max_entries(MAX_INFLIGHT, 0);
 #[map]
-static WB_INFLIGHT: HashMap<u64, Inflight> = HashMap::with_max_entries(MAX_INFLIGHT, 0);
+static WB_INFLIGHT: Array<Inflight> = Array::with_max_entries(MAX_INFLIGHT, 0);
 
 #[inline(always)]
 fn global(v: &'static u64) -> u64 {
@@ -105,8 +108,15 @@ fn read_u64(base: u64, off: u64) -> Option<u64> {
     unsafe { bpf_probe_read_kernel((base + off) as *const u64).ok() }
 }
 
+/// The last `(objcg, memcg, cgroup id)` resolved on this CPU: a workload's stores come from
+/// few cgroups, so most charges read one pointer instead of four.
+#[map]
+static OBJCG_CACHE: PerCpuArray<[u64; 3]> = PerCpuArray::with_max_entries(1, 0);
+
 /// cgroup v2 id of the memory cgroup behind an `obj_cgroup`:
-/// `objcg->memcg->css.cgroup->kn->id`, with offsets from BTF.
+/// `objcg->memcg->css.cgroup->kn->id`, with offsets from BTF. `objcg->memcg` is read every
+/// time (it changes when a dying cgroup's objects are reparented); the rest of the chain is
+/// taken from [`OBJCG_CACHE`] when `(objcg, memcg)` is the pair resolved last on this CPU.
 #[inline(always)]
 fn objcg_cgroup_id(objcg: u64) -> Option<u64> {
     if global(&HAVE_MEMCG_OFFSETS) == 0 {
@@ -116,10 +126,25 @@ fn objcg_cgroup_id(objcg: u64) -> Option<u64> {
     if memcg == 0 {
         return None;
     }
+    let cache = OBJCG_CACHE.get_ptr_mut(0);
+    if let Some(c) = cache {
+        // SAFETY: this CPU's copy of the cache entry.
+        let [o, m, id] = unsafe { *c };
+        if o == objcg && m == memcg && id != 0 {
+            return Some(id);
+        }
+    }
     let cgroup = read_u64(memcg + global(&OFF_MEMCG_CSS), global(&OFF_CSS_CGROUP))?;
     let kn = read_u64(cgroup, global(&OFF_CGROUP_KN))?;
     let id = read_u64(kn, global(&OFF_KN_ID))?;
-    if id == 0 { None } else { Some(id) }
+    if id == 0 {
+        return None;
+    }
+    if let Some(c) = cache {
+        // SAFETY: as above.
+        unsafe { *c = [objcg, memcg, id] };
+    }
+    Some(id)
 }
 
 /// The swap entry of an operation from its first two arguments, as `mode` says.
@@ -133,19 +158,48 @@ fn slot_of(mode: u64, arg0: u64, arg1: u64) -> u64 {
     }
 }
 
+/// The current thread's id and its in-flight slot.
 #[inline(always)]
-fn enter(map: &HashMap<u64, Inflight>, slot: u64) {
-    let inflight = Inflight {
-        // SAFETY: helper without preconditions.
-        start_ns: unsafe { bpf_ktime_get_ns() },
-        cgroup_id: 0,
-        bytes: 0,
-        pages: 0,
-        _pad: 0,
-        slot,
+fn thread() -> (u32, u32) {
+    let tid = bpf_get_current_pid_tgid() as u32;
+    (tid, tid & (MAX_INFLIGHT - 1))
+}
+
+#[inline(always)]
+fn enter(map: &Array<Inflight>, slot: u64) {
+    let (tid, index) = thread();
+    let Some(p) = map.get_ptr_mut(index) else {
+        return;
     };
-    // A full map drops this call; its exit is then counted as unmatched.
-    let _ = map.insert(&bpf_get_current_pid_tgid(), &inflight, 0);
+    // SAFETY: `p` points at this thread's slot of the array; another thread writes it only
+    // when their ids collide (see MAX_INFLIGHT), which the exit detects by `tid`.
+    unsafe {
+        *p = Inflight {
+            // SAFETY: helper without preconditions.
+            start_ns: bpf_ktime_get_ns(),
+            cgroup_id: 0,
+            bytes: 0,
+            pages: 0,
+            tid,
+            slot,
+        };
+    }
+}
+
+/// Takes the current thread's in-flight state out of `map`, if its entry was seen.
+#[inline(always)]
+fn take(map: &Array<Inflight>) -> Option<Inflight> {
+    let (tid, index) = thread();
+    let p = map.get_ptr_mut(index)?;
+    // SAFETY: as in `enter`.
+    unsafe {
+        if (*p).tid != tid || (*p).start_ns == 0 {
+            return None;
+        }
+        let inflight = *p;
+        (*p).start_ns = 0;
+        Some(inflight)
+    }
 }
 
 /// Decodes a return value into an outcome code for `op_code`.
@@ -251,19 +305,30 @@ fn exit(op_code: u8, ret: u64) {
     } else {
         (&LOAD_INFLIGHT, &LOAD_LATENCY, global(&LOAD_RET_KIND))
     };
-    let key = bpf_get_current_pid_tgid();
-    // SAFETY: the value is copied out before the entry is removed.
-    let Some(inflight) = (unsafe { map.get(&key) }).copied() else {
-        count(counter::UNMATCHED_EXIT, 1);
-        return;
-    };
-    let _ = map.remove(&key);
-    // SAFETY: helper without preconditions.
-    let now = unsafe { bpf_ktime_get_ns() };
-    let latency = now.saturating_sub(inflight.start_ns);
     let (code, ret) = classify(op_code, kind, ret);
-    let slot = code as u32 * LATENCY_BUCKETS + latency_bucket(latency);
-    add_percpu(hist, slot, 1);
+    // Without the entry's state (see MAX_INFLIGHT) the outcome still counts; the latency,
+    // size and owning cgroup are unknown.
+    let (inflight, latency) = match take(map) {
+        Some(i) => {
+            // SAFETY: helper without preconditions.
+            let now = unsafe { bpf_ktime_get_ns() };
+            let latency = now.saturating_sub(i.start_ns);
+            add_percpu(hist, code as u32 * LATENCY_BUCKETS + latency_bucket(latency), 1);
+            (i, latency)
+        }
+        None => {
+            count(counter::UNMATCHED_EXIT, 1);
+            let none = Inflight {
+                start_ns: 0,
+                cgroup_id: 0,
+                bytes: 0,
+                pages: 0,
+                tid: 0,
+                slot: SLOT_NONE,
+            };
+            (none, 0)
+        }
+    };
     let ok = code == outcome::OK;
     let cgroup_id = if inflight.cgroup_id != 0 {
         inflight.cgroup_id
@@ -309,10 +374,14 @@ fn exit(op_code: u8, ret: u64) {
 /// `obj_cgroup_charge_zswap(objcg, size)`: called once per stored object inside a store.
 #[inline(always)]
 fn charge(objcg: u64, size: u64) {
-    let key = bpf_get_current_pid_tgid();
-    let Some(p) = STORE_INFLIGHT.get_ptr_mut(&key) else {
+    let (tid, index) = thread();
+    let Some(p) = STORE_INFLIGHT.get_ptr_mut(index) else {
         return;
     };
+    // SAFETY: as in `enter`; a charge outside a store of this thread is not counted.
+    if unsafe { (*p).tid != tid || (*p).start_ns == 0 } {
+        return;
+    }
     if size == 0 {
         count(counter::SAME_FILLED, 1);
     } else {
@@ -347,10 +416,7 @@ fn invalidate(arg0: u64, arg1: u64) {
 }
 
 fn writeback_exit(ret: u64) {
-    let key = bpf_get_current_pid_tgid();
-    // SAFETY: the value is copied out before the entry is removed.
-    let start = unsafe { WB_INFLIGHT.get(&key) }.map(|i| i.start_ns);
-    let _ = WB_INFLIGHT.remove(&key);
+    let start = take(&WB_INFLIGHT).map(|i| i.start_ns);
     // SAFETY: helper without preconditions.
     let now = unsafe { bpf_ktime_get_ns() };
     let latency = start.map_or(0, |s| now.saturating_sub(s));

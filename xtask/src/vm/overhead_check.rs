@@ -2,6 +2,13 @@
 //! added time of the probe (issue 7: under 2 % for a swap-heavy workload, under 200 ns per
 //! event), prints the table, and fails when the goal is missed or the runs cannot resolve it.
 //!
+//! The per-event goal is in nanoseconds of a real CPU, which a guest under `-icount` cannot
+//! give: it gives instructions. The check holds the probe to [`INSTRUCTIONS_PER_EVENT`], the
+//! number of instructions a core retiring 5 per ns (2.5 GHz at 2 per cycle) runs in 200 ns.
+//! That is an assumption about the hardware, not a measurement of it: on a core that retires
+//! one instruction per ns the same events take five times longer. `zswap-probe --self-cost`
+//! (kernel BPF run-time statistics) gives real nanoseconds per program on real hardware.
+//!
 //! The guest runs under QEMU `-icount shift=0,sleep=off` (scenario.rs `ICOUNT`): 1 ns of guest
 //! time is one executed guest instruction, whatever the host's load, so "ns" below are
 //! instruction counts. The eBPF programs are JIT-compiled guest code and are counted like the
@@ -21,8 +28,8 @@ use super::console::Report;
 
 /// The goal: added time of a probed run, in percent of the plain run.
 const GOAL_PERCENT: f64 = 2.0;
-/// The goal: added time per probe event, in guest ns (instructions).
-const GOAL_NS_PER_EVENT: f64 = 200.0;
+/// The goal's 200 ns per event as instructions, at 5 instructions per ns (see the module doc).
+const INSTRUCTIONS_PER_EVENT: f64 = 1000.0;
 /// The plain runs of one measure must agree within this spread (max − min, in percent of the
 /// median) for a 2 % difference to be visible at all.
 const MAX_SPREAD_PERCENT: f64 = 1.0;
@@ -256,11 +263,12 @@ impl Overhead {
             let a = Spread::of(&m.added()).median;
             let percent = a / p.median * 100.0;
             let per_event = a / ev;
-            if percent >= GOAL_PERCENT || per_event >= GOAL_NS_PER_EVENT {
+            if percent >= GOAL_PERCENT || per_event >= INSTRUCTIONS_PER_EVENT {
                 return Err(format!(
                     "the probe adds {percent:.2} % {} time, {per_event:.0} guest ns \
                      (instructions) per event; the goal is under {GOAL_PERCENT} % and under \
-                     {GOAL_NS_PER_EVENT} ns, counting 1 instruction as 1 ns",
+                     200 ns per event, here under {INSTRUCTIONS_PER_EVENT} instructions (200 ns \
+                     at 5 instructions per ns)",
                     m.name
                 ));
             }
@@ -335,12 +343,12 @@ mod tests {
     }
 
     #[test]
-    fn too_many_ns_per_event_fails() {
-        // 3 ms more cpu: 0.375 %, but 300 ns per event.
+    fn too_many_instructions_per_event_fails() {
+        // 12 ms more cpu: 1.5 %, but 1,200 instructions per event.
         let plain = [(1000.0, 800.0), (1000.0, 800.0), (1000.0, 800.0)];
-        let probed = [(1000.0, 803.0), (1000.0, 803.0), (1000.0, 803.0)];
+        let probed = [(1000.0, 812.0), (1000.0, 812.0), (1000.0, 812.0)];
         let e = run(&plain, &probed).unwrap_err();
-        assert!(e.contains("300 guest ns"), "{e}");
+        assert!(e.contains("1200 guest ns"), "{e}");
         assert!(e.contains("% cpu time"), "{e}");
     }
 

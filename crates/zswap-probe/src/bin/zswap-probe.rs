@@ -44,6 +44,9 @@ struct Cli {
     /// Stop after this many seconds.
     #[arg(long, global = true, default_value_t = 3600)]
     seconds: u64,
+    /// Have the kernel time the probe's own programs (summary: `prog.NAME.runs`/`.run_ns`).
+    #[arg(long, global = true)]
+    self_cost: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -133,6 +136,10 @@ fn print_kv(probe: &Probe, snap: &ProbeSnapshot) {
         println!("cgroup.{id}.load_ok={}", t.load_ok);
         println!("cgroup.{id}.stored_bytes={}", t.stored_bytes);
     }
+    for c in probe.program_costs().iter().filter(|c| c.runs > 0) {
+        println!("prog.{}.runs={}", c.program, c.runs);
+        println!("prog.{}.run_ns={}", c.program, c.run_ns);
+    }
 }
 
 fn read_trace_file(file: &Path) -> Result<()> {
@@ -190,6 +197,7 @@ fn run(cli: &Cli) -> Result<()> {
     let opts = ProbeOptions {
         events: matches!(cli.command, Command::Events | Command::Record { .. }),
         kprobes_only: cli.kprobes,
+        self_cost: cli.self_cost,
         ..ProbeOptions::default()
     };
     let mut probe = Probe::load(&opts)?;

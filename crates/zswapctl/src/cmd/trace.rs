@@ -43,6 +43,7 @@ fn load(root: &SysRoot, args: &TraceArgs, events: bool) -> Result<Probe> {
     let opts = ProbeOptions {
         events,
         kprobes_only: args.kprobes,
+        self_cost: args.self_cost,
         ..ProbeOptions::default()
     };
     Probe::load(&opts).map_err(|e| {
@@ -112,7 +113,12 @@ fn histogram(out: &mut impl Write, title: &str, h: &LatencyHistogram) -> Result<
 
 fn summary(out: &mut impl Write, probe: &Probe, s: &ProbeSnapshot, json: bool) -> Result<()> {
     if json {
-        let doc = serde_json::json!({ "plan": probe.plan(), "attached": probe.attached(), "snapshot": s });
+        let doc = serde_json::json!({
+            "plan": probe.plan(),
+            "attached": probe.attached(),
+            "snapshot": s,
+            "program_costs": probe.program_costs(),
+        });
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         return Ok(());
     }
@@ -160,6 +166,26 @@ fn summary(out: &mut impl Write, probe: &Probe, s: &ProbeSnapshot, json: bool) -
                 out,
                 "{id:>8} {:>12} {:>10} {:>14} {:>10}",
                 t.store_ok_pages, t.store_fail, t.stored_bytes, t.load_ok
+            )?;
+        }
+    }
+    let costs: Vec<_> = probe
+        .program_costs()
+        .into_iter()
+        .filter(|c| c.runs > 0)
+        .collect();
+    if !costs.is_empty() {
+        writeln!(
+            out,
+            "probe programs (kernel run-time statistics, --self-cost):"
+        )?;
+        for c in costs {
+            writeln!(
+                out,
+                "  {:<22} {:>10} runs {:>8} ns/run",
+                c.program,
+                c.runs,
+                c.run_ns / c.runs
             )?;
         }
     }

@@ -41,3 +41,11 @@ fn trace_refuses_a_captured_tree() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("trace needs the running kernel"));
 }
+
+#[test]
+fn self_cost_goes_with_summary() {
+    let out = zswapctl(None, &["trace", "--self-cost"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--summary"), "{stderr}");
+}

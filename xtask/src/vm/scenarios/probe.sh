@@ -48,6 +48,10 @@ while [ ! -e /tmp/ctl.trace ] && [ $i -lt 600 ] && kill -0 $ctl 2>/dev/null; do
 done
 check zswapctl_trace_attached [ -e /tmp/ctl.trace ]
 
+# zswapctl trace --summary --self-cost: the probe's own programs timed by the kernel.
+zswapctl trace --summary --self-cost > /tmp/cost.out 2>&1 &
+cost=$!
+
 out0=$(vmstat_get zswpout)
 in0=$(vmstat_get zswpin)
 
@@ -73,6 +77,11 @@ wait $rec
 check recorder_exited_cleanly [ $? -eq 0 ]
 kill -TERM $ctl
 wait $ctl
+kill -TERM $cost
+wait $cost
+check self_cost_exited_cleanly [ $? -eq 0 ]
+while read -r line; do note "self-cost: $line"; done < /tmp/cost.out
+check self_cost_reports_store_programs grep -Eq '^  (kp_)?store_(enter|exit) +[1-9][0-9]* runs +[0-9]+ ns/run' /tmp/cost.out
 check zswapctl_trace_exited_cleanly [ $? -eq 0 ]
 while read -r line; do note "zswapctl: $line"; done < /tmp/ctl.out
 zswap-probe read-trace /tmp/ctl.trace > /tmp/ctl.kv
