@@ -228,6 +228,24 @@ fn record(probe: &mut Probe, args: &TraceArgs, file: &Path, out: &mut impl Write
     Ok(())
 }
 
+/// Tells a person (and a script waiting for it) on stderr that the probe is attached and
+/// counting: the summary comes only at the end.
+#[allow(clippy::print_stderr)] // a status line, not a result
+fn attached_note(probe: &Probe, args: &TraceArgs) {
+    let hooks: Vec<String> = probe
+        .attached()
+        .iter()
+        .map(|a| format!("{} ({:?})", a.symbol, a.mechanism).to_lowercase())
+        .collect();
+    let until = args
+        .duration
+        .map_or("Ctrl-C".to_owned(), |d| format!("{d} s or Ctrl-C"));
+    eprintln!(
+        "zswapctl: probe attached to {}; summary after {until}",
+        hooks.join(", ")
+    );
+}
+
 /// Runs `zswapctl trace`.
 pub(crate) fn run(
     root: &SysRoot,
@@ -242,6 +260,7 @@ pub(crate) fn run(
     }
     let start = Instant::now();
     if args.summary {
+        attached_note(&probe, args);
         while !finished(start, args) {
             std::thread::sleep(Duration::from_millis(100));
         }

@@ -49,8 +49,16 @@ done
 check zswapctl_trace_attached [ -e /tmp/ctl.trace ]
 
 # zswapctl trace --summary --self-cost: the probe's own programs timed by the kernel.
-zswapctl trace --summary --self-cost > /tmp/cost.out 2>&1 &
+# It says on stderr once it is attached: wait for that, as attaching a program to a function
+# while it runs may let a call pass unseen.
+zswapctl trace --summary --self-cost > /tmp/cost.out 2> /tmp/cost.err &
 cost=$!
+i=0
+while ! grep -q "probe attached" /tmp/cost.err && [ $i -lt 600 ] && kill -0 $cost 2>/dev/null; do
+    sleep 0.2
+    i=$((i + 1))
+done
+check self_cost_attached grep -q "probe attached" /tmp/cost.err
 
 out0=$(vmstat_get zswpout)
 in0=$(vmstat_get zswpin)
