@@ -20,4 +20,4 @@ pub use check::{
     CounterSnapshot, Finding, Severity, check_cmdline, check_config, check_sample, counter_snapshot,
 };
 pub use config::{ConfigError, parse_config, render_config};
-pub use plan::{DesiredConfig, ParamChange, Plan, PlanError, Refusal, desired_one};
+pub use plan::{DesiredConfig, ParamChange, Plan, PlanError, Refusal, absent_param, desired_one};

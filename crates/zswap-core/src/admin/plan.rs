@@ -245,6 +245,27 @@ impl Plan {
     }
 }
 
+/// Why parameter `name`, which this kernel does not have, can be neither read nor set:
+/// [`Refusal::ZpoolRemoved`] for `zpool` on a kernel that dropped it, otherwise
+/// [`Refusal::NotOnThisKernel`] with the parameters the kernel does have.
+pub fn absent_param(caps: &KernelCaps, name: ParamName) -> Refusal {
+    if name == ParamName::Zpool && caps.zpool_removed() {
+        return Refusal::ZpoolRemoved {
+            release: caps.release_text(),
+        };
+    }
+    Refusal::NotOnThisKernel {
+        name,
+        release: caps.release_text(),
+        present: caps
+            .params
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
 fn check_one(
     caps: &KernelCaps,
     name: ParamName,
@@ -252,21 +273,7 @@ fn check_one(
     probe: &dyn ModuleProbe,
 ) -> Result<(), Refusal> {
     if !caps.has(name) {
-        if name == ParamName::Zpool && caps.zpool_removed() {
-            return Err(Refusal::ZpoolRemoved {
-                release: caps.release_text(),
-            });
-        }
-        return Err(Refusal::NotOnThisKernel {
-            name,
-            release: caps.release_text(),
-            present: caps
-                .params
-                .iter()
-                .map(|(n, _)| n.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
+        return Err(absent_param(caps, name));
     }
     match (name, value) {
         (ParamName::Compressor, ParamValue::Text(c))
