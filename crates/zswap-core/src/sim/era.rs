@@ -8,6 +8,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::kernel::KernelRelease;
+
 /// The behaviour profile of a kernel release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KernelEra {
@@ -122,11 +124,8 @@ impl StableFacts {
     /// Parses the leading `major.minor.patch` of a release text such as `6.12.117+deb13-amd64`
     /// or `6.1.176`; a missing patch counts as 0. None if it has no `major.minor`.
     pub fn parse_release(text: &str) -> Option<StableFacts> {
-        let mut nums = text.trim().split(['.', '-', '+']).map(|p| p.parse::<u32>());
-        let major = nums.next()?.ok()?;
-        let minor = nums.next()?.ok()?;
-        let patch = nums.next().and_then(|p| p.ok()).unwrap_or(0);
-        Some(StableFacts::for_release(major, minor, patch))
+        let r = KernelRelease::parse(text)?;
+        Some(StableFacts::for_release(r.major, r.minor, r.patch))
     }
 }
 
