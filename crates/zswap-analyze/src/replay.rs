@@ -26,8 +26,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use zswap_core::compress::PAGE_SIZE;
 use zswap_core::sim::{
-    CodecError, CodecProvider, KernelEra, LoadOutcome, MemcgId, PageCodec, RejectReason, SimError,
-    StoreOutcome, overflow_error,
+    CodecError, CodecProvider, KernelEra, LoadOutcome, MemcgId, PageCodec, SimError, overflow_error,
 };
 
 use zswap_workload::synthetic::note_store;
@@ -385,30 +384,12 @@ pub fn replay(
                         m
                     }
                 };
-                sim.stores += 1;
-                let before = z.pool_total_size();
-                let stored = match z.store_folio(model_slot(slot), memcg, &pages) {
-                    StoreOutcome::Stored { .. } | StoreOutcome::ZeroMap => true,
-                    StoreOutcome::Rejected(reason) => {
-                        sim.rejects += 1;
-                        if matches!(
-                            reason,
-                            RejectReason::PoolLimit | RejectReason::PoolLimitHysteresis
-                        ) {
-                            sim.limit_rejects += 1;
-                        }
-                        false
-                    }
-                };
-                note_store(&mut sim.episodes, i, !stored, before, z.pool_total_size());
+                let stored = sim.store(&mut z, i, model_slot(slot), memcg, &pages);
                 match (ok, stored) {
                     (true, true) => agree.stores_both_ok += 1,
                     (false, false) => agree.stores_both_rejected += 1,
                     (true, false) => agree.stores_kernel_only += 1,
                     (false, true) => agree.stores_model_only += 1,
-                }
-                if z.shrink_work_pending() {
-                    z.run_shrink_worker();
                 }
             }
             (TraceOp::Load { ok }, Some(slot)) => {

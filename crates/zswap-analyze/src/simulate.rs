@@ -174,6 +174,39 @@ impl SimResult {
         }
     }
 
+    /// Offers one folio of `pages` to zswap at consecutive slots from `slot` as operation
+    /// `op`: counts the store and a refusal (limit refusals also apart), tracks refusal
+    /// episodes, then runs the shrink work the store queued. True if zswap took the folio.
+    pub(crate) fn store(
+        &mut self,
+        z: &mut Zswap,
+        op: u64,
+        slot: u64,
+        memcg: MemcgId,
+        pages: &[[u8; PAGE_SIZE]],
+    ) -> bool {
+        self.stores += 1;
+        let before = z.pool_total_size();
+        let stored = match z.store_folio(slot, memcg, pages) {
+            StoreOutcome::Stored { .. } | StoreOutcome::ZeroMap => true,
+            StoreOutcome::Rejected(reason) => {
+                self.rejects += 1;
+                if matches!(
+                    reason,
+                    RejectReason::PoolLimit | RejectReason::PoolLimitHysteresis
+                ) {
+                    self.limit_rejects += 1;
+                }
+                false
+            }
+        };
+        note_store(&mut self.episodes, op, !stored, before, z.pool_total_size());
+        if z.shrink_work_pending() {
+            z.run_shrink_worker();
+        }
+        stored
+    }
+
     /// Takes the final counters.
     pub(crate) fn finish(&mut self, z: &Zswap) {
         let c = z.counters();
@@ -218,25 +251,7 @@ pub fn simulate(
         }
         if let Some(victim) = op.evict {
             page_contents(workload.seed, victim, &mut page);
-            r.stores += 1;
-            let before = z.pool_total_size();
-            let refused = match z.store(victim, memcg, &page) {
-                StoreOutcome::Rejected(reason) => {
-                    r.rejects += 1;
-                    if matches!(
-                        reason,
-                        RejectReason::PoolLimit | RejectReason::PoolLimitHysteresis
-                    ) {
-                        r.limit_rejects += 1;
-                    }
-                    true
-                }
-                StoreOutcome::Stored { .. } | StoreOutcome::ZeroMap => false,
-            };
-            note_store(&mut r.episodes, op.op, refused, before, z.pool_total_size());
-            if z.shrink_work_pending() {
-                z.run_shrink_worker();
-            }
+            r.store(&mut z, op.op, victim, memcg, std::slice::from_ref(&page));
         }
         r.sample(&z, op.op, every, total_ops);
     }
