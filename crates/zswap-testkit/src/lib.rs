@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;
-use zswap_core::SysRoot;
+use zswap_core::{KernelRelease, SysRoot};
 
 pub mod host;
 pub mod pages;
@@ -143,17 +143,8 @@ impl FixtureRoot {
     /// `release` picks the era: `6.1.x`, `6.12.x`, anything newer has no `zpool`.
     pub fn era(release: &str) -> Self {
         let f = Self::new();
-        let minor: u32 = release
-            .split('.')
-            .nth(1)
-            .and_then(|m| m.parse().ok())
-            .expect("release like 6.12.57");
-        let major: u32 = release
-            .split('.')
-            .next()
-            .and_then(|m| m.parse().ok())
-            .expect("release like 6.12.57");
-        match (major, minor) {
+        let r = KernelRelease::parse(release).expect("release like 6.12.57");
+        match (r.major, r.minor) {
             (6, 0..=9) => f.params_6_1(),
             (6, 10..=17) => f.params_6_12(),
             _ => f.params_6_18(),
