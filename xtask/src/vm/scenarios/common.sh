@@ -29,6 +29,18 @@ param() { cat "/sys/module/zswap/parameters/$1" 2>/dev/null; }
 ZSWAP_DEBUG=/sys/kernel/debug/zswap
 debug_get() { cat "$ZSWAP_DEBUG/$1" 2>/dev/null || echo 0; }
 
+# wait_for PID CMD...: polls CMD every 0.2 s until it succeeds, PID has exited, or 2 minutes
+# have passed; the caller then checks what it waited for (a ready file, a filled file).
+wait_for() {
+    _pid=$1
+    shift
+    _i=0
+    while ! "$@" && [ $_i -lt 600 ] && kill -0 "$_pid" 2>/dev/null; do
+        sleep 0.2
+        _i=$((_i + 1))
+    done
+}
+
 # in_cgroup CG CMD...: runs CMD inside cgroup CG (a directory under /sys/fs/cgroup).
 in_cgroup() {
     _cg=$1

@@ -15,20 +15,12 @@ ip link set lo up 2> /dev/null || ifconfig lo 127.0.0.1 up
 out0=$(vmstat_get zswpout)
 zswap-exporter --web.listen-address 127.0.0.1:10119 --collector.ebpf 2> /tmp/exporter.log &
 epid=$!
-i=0
-until wget -q -O /tmp/landing.html http://127.0.0.1:10119/ 2> /dev/null || [ $i -ge 100 ]; do
-    sleep 0.2
-    i=$((i + 1))
-done
+wait_for $epid wget -q -O /tmp/landing.html http://127.0.0.1:10119/ 2> /dev/null
 check exporter_landing_page [ -s /tmp/landing.html ]
 
 in_cgroup workload zswap-workload --pages "$PAGES" --hold-file /tmp/wl.go > /tmp/wl.out 2>&1 &
 pid=$!
-i=0
-while [ ! -e /tmp/wl.go.filled ] && [ $i -lt 600 ] && kill -0 $pid 2>/dev/null; do
-    sleep 0.2
-    i=$((i + 1))
-done
+wait_for $pid [ -e /tmp/wl.go.filled ]
 check workload_filled [ -e /tmp/wl.go.filled ]
 
 # Scrape over HTTP on loopback, as Prometheus would.

@@ -51,11 +51,7 @@ probed_once() {
     in_cgroup "tool$1" zswap-probe summary --format kv $PROBE_EXTRA --until-file "$stop" \
         > "/tmp/probe$1.out" 2> "/tmp/probe$1.err" &
     probe=$!
-    j=0
-    while [ ! -e "$stop.ready" ] && [ $j -lt 600 ] && kill -0 $probe 2>/dev/null; do
-        sleep 0.2
-        j=$((j + 1))
-    done
+    wait_for $probe [ -e "$stop.ready" ]
     check "probe_attached_$1" [ -e "$stop.ready" ]
     c0=$(stat_get "$tool/cpu.stat" usage_usec)
     run_once probed "$1"

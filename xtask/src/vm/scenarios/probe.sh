@@ -21,31 +21,19 @@ value workload_cgroup_id "$cgid"
 
 zswap-probe summary --format kv --until-file /tmp/probe.stop > /tmp/probe.out 2> /tmp/probe.err &
 probe=$!
-i=0
-while [ ! -e /tmp/probe.stop.ready ] && [ $i -lt 600 ] && kill -0 $probe 2>/dev/null; do
-    sleep 0.2
-    i=$((i + 1))
-done
+wait_for $probe [ -e /tmp/probe.stop.ready ]
 while read -r line; do note "$line"; done < /tmp/probe.err
 check probe_attached [ -e /tmp/probe.stop.ready ]
 
 zswap-probe record --kprobes --out /tmp/trace.jsonl --until-file /tmp/rec.stop 2> /tmp/rec.err &
 rec=$!
-i=0
-while [ ! -e /tmp/rec.stop.ready ] && [ $i -lt 600 ] && kill -0 $rec 2>/dev/null; do
-    sleep 0.2
-    i=$((i + 1))
-done
+wait_for $rec [ -e /tmp/rec.stop.ready ]
 check recorder_attached [ -e /tmp/rec.stop.ready ]
 
 # zswapctl trace --record, stopped by SIGTERM; its file exists once the probe is attached.
 zswapctl trace --record /tmp/ctl.trace > /tmp/ctl.out 2>&1 &
 ctl=$!
-i=0
-while [ ! -e /tmp/ctl.trace ] && [ $i -lt 600 ] && kill -0 $ctl 2>/dev/null; do
-    sleep 0.2
-    i=$((i + 1))
-done
+wait_for $ctl [ -e /tmp/ctl.trace ]
 check zswapctl_trace_attached [ -e /tmp/ctl.trace ]
 
 # zswapctl trace --summary --self-cost: the probe's own programs timed by the kernel.
@@ -53,11 +41,7 @@ check zswapctl_trace_attached [ -e /tmp/ctl.trace ]
 # while it runs may let a call pass unseen.
 zswapctl trace --summary --self-cost > /tmp/cost.out 2> /tmp/cost.err &
 cost=$!
-i=0
-while ! grep -q "probe attached" /tmp/cost.err && [ $i -lt 600 ] && kill -0 $cost 2>/dev/null; do
-    sleep 0.2
-    i=$((i + 1))
-done
+wait_for $cost grep -q "probe attached" /tmp/cost.err
 check self_cost_attached grep -q "probe attached" /tmp/cost.err
 
 out0=$(vmstat_get zswpout)
@@ -65,11 +49,7 @@ in0=$(vmstat_get zswpin)
 
 in_cgroup workload zswap-workload --pages "$PAGES" --hold-file /tmp/wl.go > /tmp/wl.out 2>&1 &
 pid=$!
-i=0
-while [ ! -e /tmp/wl.go.filled ] && [ $i -lt 600 ] && kill -0 $pid 2>/dev/null; do
-    sleep 0.2
-    i=$((i + 1))
-done
+wait_for $pid [ -e /tmp/wl.go.filled ]
 check workload_filled [ -e /tmp/wl.go.filled ]
 touch /tmp/wl.go
 wait $pid

@@ -16,11 +16,7 @@ in0=$(vmstat_get zswpin)
 
 in_cgroup workload zswap-workload --pages "$PAGES" --hold-file /tmp/wl.go > /tmp/wl.out 2>&1 &
 pid=$!
-i=0
-while [ ! -e /tmp/wl.go.filled ] && [ $i -lt 600 ] && kill -0 $pid 2>/dev/null; do
-    sleep 0.2
-    i=$((i + 1))
-done
+wait_for $pid [ -e /tmp/wl.go.filled ]
 check workload_filled [ -e /tmp/wl.go.filled ]
 
 # Counters while the pages are out.
