@@ -86,55 +86,62 @@ pub(crate) const COMMON_SH: &str = include_str!("scenarios/common.sh");
 /// The guest's `/init`.
 pub(crate) const INIT_SH: &str = include_str!("scenarios/init.sh");
 
+/// The fields most scenarios share: a zswap-enabled guest with the zswap modules, 512 MiB,
+/// in the default matrix. Entries override what differs with `..ZSWAP_GUEST`.
+const ZSWAP_GUEST: Scenario = Scenario {
+    name: "",
+    script: "",
+    binaries: &[],
+    modules: ZSWAP_MODULES,
+    cmdline: &["zswap.enabled=1"],
+    memory_mb: 512,
+    host_check: None,
+    out_disk_mb: None,
+    listed: true,
+    qemu_args: &[],
+};
+
+/// A guest with no binaries or modules beyond [`BASE_MODULES`], outside the default matrix.
+const BARE: Scenario = Scenario {
+    name: "",
+    script: "",
+    binaries: &[],
+    modules: &[],
+    cmdline: &[],
+    memory_mb: 256,
+    host_check: None,
+    out_disk_mb: None,
+    listed: false,
+    qemu_args: &[],
+};
+
 /// Every scenario.
 pub(crate) const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "workload",
         script: include_str!("scenarios/workload.sh"),
         binaries: &[WORKLOAD],
-        modules: ZSWAP_MODULES,
-        cmdline: &["zswap.enabled=1"],
-        memory_mb: 512,
-        host_check: None,
-        out_disk_mb: None,
-        listed: true,
-        qemu_args: &[],
+        ..ZSWAP_GUEST
     },
     Scenario {
         name: "ctl",
         script: include_str!("scenarios/ctl.sh"),
         binaries: &[ZSWAPCTL],
-        modules: ZSWAP_MODULES,
-        cmdline: &["zswap.enabled=1"],
-        memory_mb: 512,
         host_check: Some(check_ctl),
-        out_disk_mb: None,
-        listed: true,
-        qemu_args: &[],
+        ..ZSWAP_GUEST
     },
     Scenario {
         name: "model",
         script: include_str!("scenarios/model.sh"),
         binaries: &[WORKLOAD],
-        modules: ZSWAP_MODULES,
-        cmdline: &["zswap.enabled=1"],
-        memory_mb: 512,
         host_check: Some(super::model_check::check_model),
-        out_disk_mb: None,
-        listed: true,
-        qemu_args: &[],
+        ..ZSWAP_GUEST
     },
     Scenario {
         name: "probe",
         script: include_str!("scenarios/probe.sh"),
         binaries: &[WORKLOAD, PROBE, ZSWAPCTL],
-        modules: ZSWAP_MODULES,
-        cmdline: &["zswap.enabled=1"],
-        memory_mb: 512,
-        host_check: None,
-        out_disk_mb: None,
-        listed: true,
-        qemu_args: &[],
+        ..ZSWAP_GUEST
     },
     // zswap-exporter scraped over loopback while the workload's pages are in zswap: every
     // metric matches its kernel file and exists exactly when the file does; the workload
@@ -143,13 +150,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         name: "exporter",
         script: include_str!("scenarios/exporter.sh"),
         binaries: &[WORKLOAD, EXPORTER],
-        modules: ZSWAP_MODULES,
-        cmdline: &["zswap.enabled=1"],
-        memory_mb: 512,
-        host_check: None,
-        out_disk_mb: None,
-        listed: true,
-        qemu_args: &[],
+        ..ZSWAP_GUEST
     },
     // zswap-core's compressed lengths against the guest kernel's, through zram.
     Scenario {
@@ -158,11 +159,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         binaries: &[XTASK],
         modules: COMPRESS_MODULES,
         cmdline: &[],
-        memory_mb: 512,
-        host_check: None,
-        out_disk_mb: None,
-        listed: true,
-        qemu_args: &[],
+        ..ZSWAP_GUEST
     },
     // The pool-limit hysteresis of the kernel against `zswapctl simulate`'s model for the
     // same synthetic workload (max_pool_percent 1, accept_threshold_percent 50).
@@ -170,13 +167,9 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         name: "hysteresis",
         script: include_str!("scenarios/hysteresis.sh"),
         binaries: &[WORKLOAD],
-        modules: ZSWAP_MODULES,
-        cmdline: &["zswap.enabled=1"],
         memory_mb: 256,
         host_check: Some(super::hysteresis_check::check_hysteresis),
-        out_disk_mb: None,
-        listed: true,
-        qemu_args: &[],
+        ..ZSWAP_GUEST
     },
     // Overhead of the probe: the workload timed without and with it, under instruction
     // counting so that guest time measures guest work rather than the host's load; the host
@@ -185,13 +178,10 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         name: "probe-overhead",
         script: include_str!("scenarios/probe-overhead.sh"),
         binaries: &[WORKLOAD, PROBE],
-        modules: ZSWAP_MODULES,
-        cmdline: &["zswap.enabled=1"],
-        memory_mb: 512,
         host_check: Some(super::overhead_check::check_overhead),
-        out_disk_mb: None,
         listed: false,
         qemu_args: ICOUNT,
+        ..ZSWAP_GUEST
     },
     // Used by `cargo xtask capture-fixtures --guest`: captures before enabling zswap and after
     // the workload, and writes both trees as a tar archive to /dev/vdb.
@@ -199,39 +189,22 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         name: "capture",
         script: include_str!("scenarios/capture.sh"),
         binaries: &[WORKLOAD, XTASK],
-        modules: ZSWAP_MODULES,
         cmdline: &[],
-        memory_mb: 512,
-        host_check: None,
         out_disk_mb: Some(64),
         listed: false,
-        qemu_args: &[],
+        ..ZSWAP_GUEST
     },
     // Harness self-tests, expected to FAIL fast with the console tail: a kernel panic
     // (sysrq crash) and a guest that never finishes (killed after --timeout).
     Scenario {
         name: "selftest-panic",
         script: "check about_to_panic true\necho c > /proc/sysrq-trigger\nsleep 600\n",
-        binaries: &[],
-        modules: &[],
-        cmdline: &[],
-        memory_mb: 256,
-        host_check: None,
-        out_disk_mb: None,
-        listed: false,
-        qemu_args: &[],
+        ..BARE
     },
     Scenario {
         name: "selftest-hang",
         script: "check about_to_hang true\nsleep 100000\n",
-        binaries: &[],
-        modules: &[],
-        cmdline: &[],
-        memory_mb: 256,
-        host_check: None,
-        out_disk_mb: None,
-        listed: false,
-        qemu_args: &[],
+        ..BARE
     },
 ];
 
@@ -328,9 +301,12 @@ mod tests {
     #[test]
     fn names_are_unique_and_findable() {
         for s in SCENARIOS {
+            // An entry that forgot `name` or `script` would take the base's empty one.
+            assert!(!s.name.is_empty() && !s.script.is_empty(), "{s:?}");
             assert_eq!(find(s.name).unwrap().name, s.name);
         }
         let mut n: Vec<_> = SCENARIOS.iter().map(|s| s.name).collect();
+        n.sort_unstable();
         n.dedup();
         assert_eq!(n.len(), SCENARIOS.len());
     }
