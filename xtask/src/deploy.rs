@@ -6,12 +6,12 @@
 #![allow(clippy::disallowed_methods)] // a test driver: reads and writes the host directly
 
 use std::fs;
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use zswap_testkit::host::HostLock;
 
 const PARAMS: &str = "/sys/module/zswap/parameters";
 const SWAPFILE: &str = "/var/tmp/zswap-deploytest.swap";
@@ -52,7 +52,7 @@ pub(crate) fn run(o: &DeployOptions) -> Result<bool> {
         result: lint(o),
     }];
     build_binaries(o)?;
-    let _lock = HostLock::acquire()?;
+    let _lock = HostLock::acquire();
     HostSnapshot::recover_interrupted()?;
     {
         let restore = RestoreGuard(HostSnapshot::take()?);
@@ -561,27 +561,6 @@ fn restore_on_signals(snap: HostSnapshot) -> Result<()> {
         }
     });
     Ok(())
-}
-
-/// The machine-wide lock every host-changing test takes (see zswap-testkit).
-struct HostLock {
-    _file: fs::File,
-}
-
-impl HostLock {
-    fn acquire() -> Result<HostLock> {
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open("/run/zswap-tools-host.lock")
-            .context("cannot open /run/zswap-tools-host.lock")?;
-        // SAFETY: flock on a descriptor we own; released when the file closes.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
-            bail!("flock: {}", std::io::Error::last_os_error());
-        }
-        Ok(HostLock { _file: file })
-    }
 }
 
 #[cfg(test)]
