@@ -107,6 +107,20 @@ fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// Where cargo puts build output: `$CARGO_TARGET_DIR`, else the workspace's `target`.
+#[allow(clippy::disallowed_methods)] // main reads the environment
+fn target_dir(workspace: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace.join("target"))
+}
+
+/// The cargo that runs xtask (`$CARGO`), for the builds it starts.
+#[allow(clippy::disallowed_methods)] // main reads the environment
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
 #[allow(clippy::disallowed_methods)] // main reads the environment
 fn default_cache_dir() -> Result<PathBuf> {
     if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
@@ -117,13 +131,10 @@ fn default_cache_dir() -> Result<PathBuf> {
     Ok(PathBuf::from(home).join(".cache/zswap-tools/vmtest"))
 }
 
-#[allow(clippy::disallowed_methods)] // main reads the environment
 fn options(g: &GuestArgs, scenarios: Vec<&'static vm::scenario::Scenario>) -> Result<vm::Options> {
     let workspace = workspace_root();
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace.join("target"));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target_dir = target_dir(&workspace);
+    let cargo = cargo();
     let cache_dir = match &g.cache_dir {
         Some(d) => d.clone(),
         None => default_cache_dir()?,
@@ -223,26 +234,21 @@ fn capture_guests(g: &GuestArgs, series: &[Series], to: &Path) -> Result<bool> {
     Ok(ok)
 }
 
-#[allow(clippy::disallowed_methods)] // main reads the environment
 fn bench_exporter(clients: usize, scrapes: usize) -> Result<bool> {
     if clients == 0 || scrapes == 0 {
         bail!("--clients and --scrapes must be at least 1");
     }
     let workspace = workspace_root();
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace.join("target"));
     bench_exporter::bench(&bench_exporter::BenchOptions {
         clients,
         scrapes,
-        cargo: std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
+        cargo: cargo(),
+        target_dir: target_dir(&workspace),
         workspace,
-        target_dir,
     })?;
     Ok(true)
 }
 
-#[allow(clippy::disallowed_methods)] // main reads the environment
 fn deploytest(venv: Option<PathBuf>) -> Result<bool> {
     let venv = match venv {
         Some(v) => v,
@@ -251,7 +257,7 @@ fn deploytest(venv: Option<PathBuf>) -> Result<bool> {
     deploy::run(&deploy::DeployOptions {
         workspace: workspace_root(),
         venv,
-        cargo: std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
+        cargo: cargo(),
     })
 }
 
