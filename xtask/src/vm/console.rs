@@ -33,6 +33,21 @@ impl Report {
         r
     }
 
+    /// The value the guest reported as `key`.
+    pub(crate) fn text(&self, key: &str) -> Result<&str, String> {
+        self.values
+            .get(key)
+            .map(String::as_str)
+            .ok_or(format!("the guest reported no '{key}'"))
+    }
+
+    /// The value the guest reported as `key`, which must be a non-negative integer.
+    pub(crate) fn num(&self, key: &str) -> Result<u64, String> {
+        let t = self.text(key)?;
+        t.parse()
+            .map_err(|_| format!("'{key}' is '{t}', not a number"))
+    }
+
     /// Takes in one console line.
     pub(crate) fn line(&mut self, line: &str) {
         let line = line.trim_end_matches(['\r', '\n']);

@@ -28,14 +28,6 @@ const PAGE: u64 = 4096;
 /// 6.12+, 4 in 6.1; a zbud page is one).
 const ONE_ALLOCATION: u64 = 8 * PAGE;
 
-fn era(series: Series) -> KernelEra {
-    match series {
-        Series::Bookworm => KernelEra::V6_1,
-        Series::Trixie => KernelEra::V6_12,
-        Series::Sid => KernelEra::V7,
-    }
-}
-
 /// One run's hysteresis figures, from the guest or from the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Run {
@@ -60,19 +52,6 @@ impl Run {
     }
 }
 
-fn text<'a>(r: &'a Report, key: &str) -> Result<&'a str, String> {
-    r.values
-        .get(key)
-        .map(String::as_str)
-        .ok_or(format!("the guest reported no '{key}'"))
-}
-
-fn num(r: &Report, key: &str) -> Result<u64, String> {
-    let t = text(r, key)?;
-    t.parse()
-        .map_err(|_| format!("'{key}' is '{t}', not a number"))
-}
-
 fn nums(key: &str, t: &str) -> Result<Vec<u64>, String> {
     t.split_whitespace()
         .map(|w| {
@@ -84,7 +63,7 @@ fn nums(key: &str, t: &str) -> Result<Vec<u64>, String> {
 
 /// What the guest's `zswap-workload --synthetic` and debugfs reported.
 pub(crate) fn guest_run(r: &Report) -> Result<Run, String> {
-    let not_out = num(r, "h.not_paged_out")?;
+    let not_out = r.num("h.not_paged_out")?;
     if not_out > 0 {
         return Err(format!(
             "{not_out} evictions were not paged out by MADV_PAGEOUT, so the guest's pages \
@@ -113,18 +92,18 @@ pub(crate) fn guest_run(r: &Report) -> Result<Run, String> {
         });
     }
     Ok(Run {
-        pool_limit_hit: num(r, "d.pool_limit_hit")?,
-        written_back_pages: num(r, "d.written_back_pages")?,
-        stores: num(r, "h.stores")?,
-        refused: num(r, "h.refused")?,
-        peak_pool_bytes: num(r, "h.peak_pool_bytes")?,
+        pool_limit_hit: r.num("d.pool_limit_hit")?,
+        written_back_pages: r.num("d.written_back_pages")?,
+        stores: r.num("h.stores")?,
+        refused: r.num("h.refused")?,
+        peak_pool_bytes: r.num("h.peak_pool_bytes")?,
         episodes,
     })
 }
 
 /// The workload and settings the guest ran, as `zswapctl simulate` takes them.
 pub(crate) fn guest_setup(r: &Report, series: Series) -> Result<(Workload, SimSettings), String> {
-    let w = text(r, "workload")?;
+    let w = r.text("workload")?;
     let f: Vec<&str> = w.split_whitespace().collect();
     let [ws, res, acc, pattern, seed, _every] = f[..] else {
         return Err(format!(
@@ -139,8 +118,8 @@ pub(crate) fn guest_setup(r: &Report, series: Series) -> Result<(Workload, SimSe
         pattern: Pattern::from_str(pattern)?,
         seed: n(seed)?,
     };
-    let era = era(series);
-    let zpool = text(r, "zpool")?;
+    let era = series.era();
+    let zpool = r.text("zpool")?;
     let default_zpool = match era {
         KernelEra::V6_1 => "zbud",
         KernelEra::V6_12 => "zsmalloc",
@@ -151,14 +130,14 @@ pub(crate) fn guest_setup(r: &Report, series: Series) -> Result<(Workload, SimSe
             "the guest's zpool is '{zpool}', but the model runs {era} with '{default_zpool}'"
         ));
     }
-    let compressor = text(r, "compressor")?;
+    let compressor = r.text("compressor")?;
     let settings = SimSettings {
         era,
-        ram_pages: num(r, "mem_total_kb")? / 4,
+        ram_pages: r.num("mem_total_kb")? / 4,
         compressor: Algorithm::from_str(compressor)
             .map_err(|e| format!("guest compressor '{compressor}': {e}"))?,
-        max_pool_percent: num(r, "max_pool_percent")? as u32,
-        accept_threshold_percent: num(r, "accept_threshold_percent")? as u32,
+        max_pool_percent: r.num("max_pool_percent")? as u32,
+        accept_threshold_percent: r.num("accept_threshold_percent")? as u32,
         shrinker_enabled: false,
     };
     Ok((workload, settings))

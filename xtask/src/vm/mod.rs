@@ -55,6 +55,16 @@ impl Series {
         }
     }
 
+    /// The zswap era of this series' kernels, for the models the host checks them against.
+    pub(crate) fn era(self) -> zswap_core::sim::KernelEra {
+        use zswap_core::sim::KernelEra;
+        match self {
+            Series::Bookworm => KernelEra::V6_1,
+            Series::Trixie => KernelEra::V6_12,
+            Series::Sid => KernelEra::V7,
+        }
+    }
+
     /// What `apt-cache pkgnames` is asked for.
     pub(crate) fn package_prefix(self) -> &'static str {
         match self {

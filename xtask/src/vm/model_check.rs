@@ -8,21 +8,10 @@ use zswap_core::sim::{KernelCodecs, KernelEra, MemcgId, SimConfig, StableFacts, 
 use super::Series;
 use super::console::Report;
 
-fn era(series: Series) -> KernelEra {
-    match series {
-        Series::Bookworm => KernelEra::V6_1,
-        Series::Trixie => KernelEra::V6_12,
-        Series::Sid => KernelEra::V7,
-    }
-}
-
 /// The stable-release facts of the guest's kernel, from the upstream release it reported
 /// (`upstream_release`, read from `/proc/version`: Debian's `6.1.0-50` is upstream 6.1.176).
 fn facts(r: &Report) -> Result<StableFacts, String> {
-    let text = r
-        .values
-        .get("upstream_release")
-        .ok_or("the guest reported no 'upstream_release'")?;
+    let text = r.text("upstream_release")?;
     StableFacts::parse_release(text).ok_or(format!(
         "'upstream_release' is '{text}', not a release such as 6.12.117"
     ))
@@ -48,14 +37,6 @@ fn tolerance(era: KernelEra, alg: &str, name: &str, kernel: u64) -> Option<u64> 
     }
 }
 
-fn num(r: &Report, key: &str) -> Result<u64, String> {
-    r.values
-        .get(key)
-        .ok_or(format!("the guest reported no '{key}'"))?
-        .parse()
-        .map_err(|e| format!("'{key}' is not a number: {e}"))
-}
-
 /// What the model predicts for one (compressor, zpool) run, named like the guest's keys.
 fn predict(
     era: KernelEra,
@@ -64,12 +45,12 @@ fn predict(
     zpool: &str,
     r: &Report,
 ) -> Result<Option<BTreeMap<&'static str, u64>>, String> {
-    let pages = num(r, "pages")?;
-    let seed = num(r, "seed")?;
+    let pages = r.num("pages")?;
+    let seed = r.num("seed")?;
     let mut b = SimConfig::builder(era)
-        .total_ram_pages(num(r, "mem_total_kb")? / 4)
-        .max_pool_percent(num(r, "max_pool_percent")? as u32)
-        .accept_threshold_percent(num(r, "accept_threshold_percent")? as u32)
+        .total_ram_pages(r.num("mem_total_kb")? / 4)
+        .max_pool_percent(r.num("max_pool_percent")? as u32)
+        .accept_threshold_percent(r.num("accept_threshold_percent")? as u32)
         .compressor(alg)
         .codecs(KernelCodecs::default().with_facts(facts));
     match zpool {
@@ -111,7 +92,7 @@ fn predict(
 /// `model`: for every `m.ALG.ZPOOL.COUNTER` the guest reported, the model's value must be
 /// the same.
 pub(crate) fn check_model(r: &Report, series: Series) -> Result<(), String> {
-    let era = era(series);
+    let era = series.era();
     let facts = facts(r)?;
     let mut runs: Vec<(String, String)> = r
         .values
@@ -135,7 +116,7 @@ pub(crate) fn check_model(r: &Report, series: Series) -> Result<(), String> {
         };
         compared += 1;
         for (name, model) in want {
-            let kernel = num(r, &format!("m.{alg}.{zp}.{name}"))?;
+            let kernel = r.num(&format!("m.{alg}.{zp}.{name}"))?;
             let diff = kernel.abs_diff(model);
             match tolerance(era, alg, name, kernel) {
                 _ if diff == 0 => {}
@@ -184,7 +165,7 @@ mod tests {
             r.values.insert(k.into(), v.into());
         }
         let facts = facts(&r).unwrap();
-        let want = predict(era(series), facts, alg, "none", &r)
+        let want = predict(series.era(), facts, alg, "none", &r)
             .unwrap()
             .unwrap();
         for (name, v) in want {

@@ -101,14 +101,9 @@ struct Overhead {
     work_probed: Vec<f64>,
 }
 
+/// A count the guest reported, as a float for the arithmetic below.
 fn get(r: &Report, key: &str) -> Result<f64, String> {
-    let v = r
-        .values
-        .get(key)
-        .ok_or(format!("the guest reported no '{key}'"))?;
-    v.parse::<u64>()
-        .map(|n| n as f64)
-        .map_err(|_| format!("'{key}' is '{v}', not a count"))
+    r.num(key).map(|n| n as f64)
 }
 
 impl Overhead {
