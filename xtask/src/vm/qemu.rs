@@ -184,17 +184,26 @@ pub(crate) fn raw_disk(path: &Path, size: u64) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// A guest of `memory_mb` with `extra_args`, no disks and an empty command line.
+    fn spec(memory_mb: u32, extra_args: &'static [&'static str]) -> GuestSpec {
+        GuestSpec {
+            vmlinuz: "/k/vmlinuz".into(),
+            initrd: "/k/initrd".into(),
+            cmdline: String::new(),
+            memory_mb,
+            disks: vec![],
+            timeout: Duration::from_secs(1),
+            console_log: "/t/console.log".into(),
+            extra_args,
+        }
+    }
+
     #[test]
     fn args_use_tcg_and_never_kvm() {
         let spec = GuestSpec {
-            vmlinuz: "/k/vmlinuz".into(),
-            initrd: "/k/initrd".into(),
             cmdline: "console=ttyS0 panic=-1".into(),
-            memory_mb: 512,
             disks: vec!["/t/swap.img".into()],
-            timeout: Duration::from_secs(1),
-            console_log: "/t/console.log".into(),
-            extra_args: &[],
+            ..spec(512, &[])
         };
         let a = args(&spec).join(" ");
         assert!(a.contains("-accel tcg -cpu max"));
@@ -207,17 +216,7 @@ mod tests {
     #[test]
     fn every_scenario_stays_on_tcg() {
         for sc in super::super::scenario::SCENARIOS {
-            let spec = GuestSpec {
-                vmlinuz: "/k/vmlinuz".into(),
-                initrd: "/k/initrd".into(),
-                cmdline: String::new(),
-                memory_mb: sc.memory_mb,
-                disks: vec![],
-                timeout: Duration::from_secs(1),
-                console_log: "/t/console.log".into(),
-                extra_args: sc.qemu_args,
-            };
-            let a = args(&spec);
+            let a = args(&spec(sc.memory_mb, sc.qemu_args));
             assert_eq!(a[..2], ["-accel", "tcg"], "{}", sc.name);
             assert_eq!(
                 a.iter().filter(|s| s.as_str() == "-accel").count(),
@@ -231,17 +230,7 @@ mod tests {
 
     #[test]
     fn extra_args_come_last() {
-        let spec = GuestSpec {
-            vmlinuz: "/k/vmlinuz".into(),
-            initrd: "/k/initrd".into(),
-            cmdline: String::new(),
-            memory_mb: 512,
-            disks: vec![],
-            timeout: Duration::from_secs(1),
-            console_log: "/t/console.log".into(),
-            extra_args: &["-icount", "shift=0"],
-        };
-        let a = args(&spec);
+        let a = args(&spec(512, &["-icount", "shift=0"]));
         assert_eq!(a[a.len() - 2..], ["-icount", "shift=0"]);
     }
 
