@@ -45,7 +45,8 @@ secs() { # run "$@", print wall user sys seconds
     echo "$out"
 }
 
-zram_ingest() { # one fresh lz4 zram device, one direct writer; prints wall usr sys mem_used
+zram_ingest() { # one fresh lz4 zram device, one direct writer; writes wall usr sys mem_used
+    # to $WORK/zram (run in this shell, not a subshell, so the EXIT trap sees $DEV)
     exec 9> /run/zswap-tools-host.lock
     flock 9
     DEV=$(cat /sys/class/zram-control/hot_add)
@@ -60,12 +61,13 @@ zram_ingest() { # one fresh lz4 zram device, one direct writer; prints wall usr 
     echo "$DEV" > /sys/class/zram-control/hot_remove
     DEV=""
     flock -u 9
-    echo "$t $mem"
+    echo "$t $mem" > "$WORK/zram"
 }
 
 : > "$WORK/runs"
 for round in $(seq "$ROUNDS"); do
-    read -r zw zu zs zmem < <(zram_ingest)
+    zram_ingest
+    read -r zw zu zs zmem < "$WORK/zram"
     cat "$CORPUS" > /dev/null # every timed run starts from the page cache
     read -r aw au as < <(secs "$BIN" analyze --kernel 6.18 --compressor lz4 "$CORPUS")
     cat "$CORPUS" > /dev/null
