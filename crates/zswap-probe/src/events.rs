@@ -48,6 +48,13 @@ pub struct SwapSlot {
     pub offset: u64,
 }
 
+/// `TYPE:OFFSET`, as `zswap-probe events` and `zswapctl trace` print a slot.
+impl std::fmt::Display for SwapSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.swap_type, self.offset)
+    }
+}
+
 impl ProbeEvent {
     /// Decodes a raw event; `None` for unknown op or outcome codes.
     pub fn from_raw(e: &Event) -> Option<ProbeEvent> {
@@ -122,5 +129,19 @@ impl EventStream {
             return Err(ProbeError::Poll { source: err });
         }
         Ok(self.pop())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SwapSlot;
+
+    #[test]
+    fn slot_displays_as_type_colon_offset() {
+        let s = SwapSlot {
+            swap_type: 1,
+            offset: 1043,
+        };
+        assert_eq!(s.to_string(), "1:1043");
     }
 }

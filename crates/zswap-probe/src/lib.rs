@@ -28,7 +28,7 @@ mod trace;
 
 pub use btf::{Btf, BtfError, FuncSig, ReturnType};
 pub use error::{ProbeError, Result};
-pub use events::{EventStream, ProbeEvent};
+pub use events::{EventStream, ProbeEvent, SwapSlot};
 pub use kallsyms::KernelSymbols;
 pub use plan::{AttachPlan, Era, Hook, MemcgOffsets, Role, plan};
 pub use probe::{Attached, Mechanism, Probe, ProbeOptions, ProgramCost, Skipped, probe_built};

@@ -249,10 +249,7 @@ fn run(cli: &Cli) -> Result<()> {
                         e.outcome.name(),
                         e.latency_ns,
                         e.bytes,
-                        e.slot.map_or_else(
-                            || "-".into(),
-                            |s| format!("{}:{}", s.swap_type, s.offset)
-                        )
+                        e.slot.map_or_else(|| "-".into(), |s| s.to_string())
                     )?;
                 }
             }

@@ -71,9 +71,7 @@ fn line(e: &ProbeEvent, t0: u64) -> String {
     } else {
         "-".into()
     };
-    let slot = e
-        .slot
-        .map_or_else(|| "-".into(), |s| format!("{}:{}", s.swap_type, s.offset));
+    let slot = e.slot.map_or_else(|| "-".into(), |s| s.to_string());
     format!(
         "{t:>10.6} {:>7} {:>7} {:<15} {:<10} {:<11} {:>10} {:>6} {slot}",
         e.cgroup_id,
