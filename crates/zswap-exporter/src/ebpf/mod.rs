@@ -445,43 +445,6 @@ mod render_tests {
         );
     }
 
-    #[test]
-    fn promtool_accepts_the_histograms() {
-        use std::io::Write;
-        let have = std::process::Command::new("promtool")
-            .arg("--version")
-            .output()
-            .is_ok();
-        if !zswap_testkit::host::require("promtool (Debian package prometheus)", have) {
-            return;
-        }
-        let s = Scrape {
-            ebpf: Some(snapshot()),
-            ..Default::default()
-        };
-        let text = render(families(&s, "t"), Format::Text).unwrap();
-        let mut child = std::process::Command::new("promtool")
-            .args(["check", "metrics"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        let said = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(out.status.success() && said.trim().is_empty(), "{said}");
-    }
-
     /// The ebpf families of a fixed snapshot, as golden output: `tests/golden/ebpf.prom`
     /// (which the deploy tests also read to know these names).
     #[test]

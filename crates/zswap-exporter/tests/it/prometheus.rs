@@ -66,6 +66,27 @@ fn promtool_finds_nothing_to_fix() {
     assert!(complaints.trim().is_empty(), "host scrape:\n{complaints}");
 }
 
+/// The ebpf collector's families need a loaded probe, so they are checked from their golden
+/// output, itself kept equal to the code by the `ebpf::render_tests::golden_ebpf_families`
+/// unit test.
+#[test]
+fn promtool_accepts_the_ebpf_families() {
+    if !require(
+        "promtool (Debian package prometheus)",
+        common::have("promtool"),
+    ) {
+        return;
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/ebpf.prom");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let complaints = promtool_check_metrics(&text);
+    assert!(
+        complaints.trim().is_empty(),
+        "{}:\n{complaints}",
+        path.display()
+    );
+}
+
 struct Prometheus {
     child: Child,
     _dir: tempfile::TempDir,
