@@ -49,6 +49,28 @@ struct Outcome<'a> {
     rollback: Option<&'a [RollbackStep]>,
 }
 
+impl<'a> Outcome<'a> {
+    /// The outcome `status` of `plan`, with nothing else to say yet.
+    fn of(status: &'static str, plan: &'a Plan) -> Outcome<'a> {
+        Outcome {
+            status,
+            plan,
+            report: None,
+            failed: None,
+            failure: None,
+            applied_before_failure: None,
+            rollback: None,
+        }
+    }
+
+    /// Writes it as pretty JSON and a newline.
+    fn write(&self, out: &mut dyn Write) -> Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        writeln!(out)?;
+        Ok(())
+    }
+}
+
 fn change_line(c: &ParamChange) -> String {
     format!("{:<30} '{}' -> '{}'", c.name.as_str(), c.from, c.to)
 }
@@ -79,17 +101,7 @@ pub(crate) fn execute(
 ) -> Result<()> {
     if dry_run {
         if json {
-            let o = Outcome {
-                status: "planned",
-                plan,
-                report: None,
-                failed: None,
-                failure: None,
-                applied_before_failure: None,
-                rollback: None,
-            };
-            serde_json::to_writer_pretty(&mut *out, &o)?;
-            writeln!(out)?;
+            Outcome::of("planned", plan).write(out)?;
         } else {
             print_plan(plan, out)?;
             writeln!(out, "dry run: nothing was written")?;
@@ -99,21 +111,16 @@ pub(crate) fn execute(
     match apply_plan(root, caps, plan, &ReadBack) {
         Ok(report) => {
             if json {
-                let o = Outcome {
-                    status: if report.applied.is_empty() {
-                        "unchanged"
-                    } else {
-                        "applied"
-                    },
-                    plan,
-                    report: Some(&report),
-                    failed: None,
-                    failure: None,
-                    applied_before_failure: None,
-                    rollback: None,
+                let status = if report.applied.is_empty() {
+                    "unchanged"
+                } else {
+                    "applied"
                 };
-                serde_json::to_writer_pretty(&mut *out, &o)?;
-                writeln!(out)?;
+                Outcome {
+                    report: Some(&report),
+                    ..Outcome::of(status, plan)
+                }
+                .write(out)?;
             } else {
                 for c in &report.applied {
                     writeln!(out, "set    {} (read back)", change_line(c))?;
@@ -141,18 +148,14 @@ pub(crate) fn execute(
 
 fn report_failure(plan: &Plan, e: &ApplyError, json: bool, out: &mut dyn Write) -> Result<()> {
     if json {
-        let o = Outcome {
-            status: "failed",
-            plan,
-            report: None,
+        return Outcome {
             failed: e.failed.as_ref(),
             failure: Some(e.failure.to_string()),
             applied_before_failure: Some(&e.applied),
             rollback: Some(&e.rollback),
-        };
-        serde_json::to_writer_pretty(&mut *out, &o)?;
-        writeln!(out)?;
-        return Ok(());
+            ..Outcome::of("failed", plan)
+        }
+        .write(out);
     }
     for c in &e.applied {
         writeln!(out, "set    {} (read back)", change_line(c))?;
