@@ -8,7 +8,7 @@ use std::path::Path;
 use zswap_testkit::host::{is_root, require};
 use zswap_testkit::{FixtureRoot, fixtures_dir};
 
-use crate::util::{json, params_of, texts, zswapctl, zswapctl_cmd};
+use crate::util::{json, params_of, texts, zswapctl, zswapctl_as_nobody};
 
 const ERAS: [&str; 4] = [
     "6.1.0-41-amd64",
@@ -391,21 +391,11 @@ fn unprivileged_write_exits_3_and_says_run_as_root() {
     )
     .unwrap();
     let before = params_of(f.path());
-    let bin = assert_cmd::cargo::cargo_bin("zswapctl");
-    let out = std::process::Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-        .arg(&bin)
-        .arg("--root")
-        .arg(f.path())
-        .args(["set", "compressor", "deflate"])
-        .env_remove("ZSWAP_ROOT")
-        .output()
-        .unwrap();
+    let out = zswapctl_as_nobody(Some(f.path()), &["set", "compressor", "deflate"]);
     let (code, _, err) = texts(&out);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("run as root"), "{err}");
     assert_eq!(params_of(f.path()), before);
-    let _ = zswapctl_cmd;
 }
 
 #[test]

@@ -12,7 +12,7 @@ use zswap_core::sim::ZsPool;
 use zswap_testkit::host::{is_root, require};
 use zswap_testkit::pages::{PageKind, mixed_corpus, page};
 
-use crate::util::{json, zswapctl};
+use crate::util::{json, zswapctl, zswapctl_as_nobody};
 
 fn write_pages(path: &Path, pages: &[[u8; PAGE_SIZE]]) {
     let mut f = std::fs::File::create(path).unwrap();
@@ -347,14 +347,8 @@ fn unreadable_pid_says_it_needs_ptrace_rights() {
     ) {
         return;
     }
-    let bin = assert_cmd::cargo::cargo_bin("zswapctl");
     // PID 1 belongs to root; uid 65534 may not read its memory.
-    let out = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(&bin)
-        .args(["analyze", "--kernel", "6.18", "--pid", "1"])
-        .output()
-        .unwrap();
+    let out = zswapctl_as_nobody(None, &["analyze", "--kernel", "6.18", "--pid", "1"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(
@@ -376,14 +370,10 @@ fn unreadable_file_is_refused() {
     let file = dir.path().join("secret.bin");
     write_pages(&file, &mixed_corpus(5, 2));
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("zswapctl");
-    let out = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(&bin)
-        .args(["analyze", "--kernel", "6.18"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = zswapctl_as_nobody(
+        None,
+        &["analyze", "--kernel", "6.18", file.to_str().unwrap()],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use zswap_testkit::host::{HostLock, is_root, require};
 
-use crate::util::{texts, zswapctl};
+use crate::util::{texts, zswapctl, zswapctl_as_nobody};
 
 const PARAMS: &str = "/sys/module/zswap/parameters";
 
@@ -206,13 +206,7 @@ fn live_apply_bad_and_dry_run_change_nothing_good_sets_everything() {
 fn live_unprivileged_set_exits_3() {
     let Some(_g) = Restore::take() else { return };
     let before = live();
-    let out = std::process::Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-        .arg(assert_cmd::cargo::cargo_bin("zswapctl"))
-        .args(["set", "max_pool_percent", "21"])
-        .env_remove("ZSWAP_ROOT")
-        .output()
-        .unwrap();
+    let out = zswapctl_as_nobody(None, &["set", "max_pool_percent", "21"]);
     let (code, _, err) = texts(&out);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("run as root"), "{err}");

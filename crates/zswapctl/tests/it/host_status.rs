@@ -7,7 +7,7 @@ use std::process::Command;
 
 use zswap_testkit::host::{HostLock, is_root, require};
 
-use crate::util::{json, read_trim, zswapctl};
+use crate::util::{json, read_trim, zswapctl, zswapctl_as_nobody};
 
 const PARAMS: &str = "/sys/module/zswap/parameters";
 
@@ -97,14 +97,7 @@ fn unprivileged_status_explains_what_it_cannot_read() {
     }
     let _lock = HostLock::acquire();
     let _debugfs = DebugfsMounted::new();
-    let bin = assert_cmd::cargo::cargo_bin("zswapctl");
-    let out = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-        .arg(&bin)
-        .arg("status")
-        .env_remove("ZSWAP_ROOT")
-        .output()
-        .unwrap();
+    let out = zswapctl_as_nobody(None, &["status"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

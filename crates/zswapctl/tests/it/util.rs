@@ -40,6 +40,19 @@ pub(crate) fn zswapctl_cmd(root: &Path, args: &[&str]) -> std::process::Command 
     cmd
 }
 
+/// `zswapctl` with `args` (against `root` when given) run as user and group 65534 (nobody)
+/// through `setpriv`: for the tests of what an unprivileged user is told (they need root).
+pub(crate) fn zswapctl_as_nobody(root: Option<&Path>, args: &[&str]) -> Output {
+    let mut cmd = std::process::Command::new("setpriv");
+    cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(assert_cmd::cargo::cargo_bin("zswapctl"))
+        .env_remove("ZSWAP_ROOT");
+    if let Some(r) = root {
+        cmd.arg("--root").arg(r);
+    }
+    cmd.args(args).output().unwrap()
+}
+
 /// Every zswap parameter file of a tree with its value (trimmed; the tool writes no
 /// trailing newline, sysfs prints one): compare before and after to see
 /// that nothing changed.
