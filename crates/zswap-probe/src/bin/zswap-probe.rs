@@ -94,12 +94,7 @@ fn done(until: Option<&Path>, start: Instant, limit: Duration) -> bool {
 }
 
 fn print_kv(probe: &Probe, snap: &ProbeSnapshot) {
-    println!(
-        "era={}",
-        serde_json::to_string(&probe.plan().era)
-            .unwrap_or_default()
-            .trim_matches('"')
-    );
+    println!("era={}", probe.plan().era.as_str());
     for a in probe.attached() {
         println!("attached.{:?}={}:{:?}", a.role, a.symbol, a.mechanism);
     }
