@@ -319,12 +319,8 @@ fn exit(op_code: u8, ret: u64) {
         None => {
             count(counter::UNMATCHED_EXIT, 1);
             let none = Inflight {
-                start_ns: 0,
-                cgroup_id: 0,
-                bytes: 0,
-                pages: 0,
-                tid: 0,
                 slot: SLOT_NONE,
+                ..Inflight::default()
             };
             (none, 0)
         }
@@ -399,7 +395,8 @@ fn charge(objcg: u64, size: u64) {
     }
 }
 
-fn invalidate(arg0: u64, arg1: u64) {
+/// `slot`: the invalidated page's swap entry, from [`fentry_slot`] or [`kprobe_slot`].
+fn invalidate(slot: u64) {
     count(counter::INVALIDATE, 1);
     emit(
         op::INVALIDATE,
@@ -410,7 +407,7 @@ fn invalidate(arg0: u64, arg1: u64) {
             latency_ns: 0,
             bytes: 0,
             pages: 1,
-            slot: slot_of(global(&INVALIDATE_SLOT_MODE), arg0, arg1),
+            slot,
         },
     );
 }
@@ -442,7 +439,7 @@ fn writeback_exit(ret: u64) {
 
 // ---- fentry / fexit -------------------------------------------------------------------------
 
-/// The slot of a store or load from an fentry context. The second argument is read only
+/// The slot of an operation from an fentry context. The second argument is read only
 /// when the mode uses it: the verifier refuses reads past the function's parameters.
 #[inline(always)]
 fn fentry_slot(ctx: &FEntryContext, mode: u64) -> u64 {
@@ -495,13 +492,7 @@ pub fn charge_enter(ctx: FEntryContext) -> u32 {
 
 #[fentry]
 pub fn invalidate_enter(ctx: FEntryContext) -> u32 {
-    let mode = global(&INVALIDATE_SLOT_MODE);
-    let arg1 = if mode == slot_mode::TYPE_OFFSET_ARGS {
-        ctx.arg(1)
-    } else {
-        0
-    };
-    invalidate(ctx.arg(0), arg1);
+    invalidate(fentry_slot(&ctx, global(&INVALIDATE_SLOT_MODE)));
     0
 }
 
@@ -567,10 +558,7 @@ pub fn kp_charge_enter(ctx: ProbeContext) -> u32 {
 
 #[kprobe]
 pub fn kp_invalidate_enter(ctx: ProbeContext) -> u32 {
-    invalidate(
-        ctx.arg::<u64>(0).unwrap_or(0),
-        ctx.arg::<u64>(1).unwrap_or(0),
-    );
+    invalidate(kprobe_slot(&ctx, global(&INVALIDATE_SLOT_MODE)));
     0
 }
 
