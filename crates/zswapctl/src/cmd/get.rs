@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use serde_json::json;
-use zswap_core::admin::Refusal;
+use zswap_core::admin::absent_param;
 use zswap_core::{ParamName, SysRoot};
 
 use crate::cli::GetArgs;
@@ -28,23 +28,7 @@ pub(crate) fn run(root: &SysRoot, args: &GetArgs, json: bool, out: &mut dyn Writ
     };
     let name: ParamName = name.parse().map_err(|e| coded(Exit::Usage, e))?;
     let Some(value) = caps.params.get(name) else {
-        let why = if name == ParamName::Zpool && caps.zpool_removed() {
-            Refusal::ZpoolRemoved {
-                release: caps.release_text(),
-            }
-        } else {
-            Refusal::NotOnThisKernel {
-                name,
-                release: caps.release_text(),
-                present: caps
-                    .params
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }
-        };
-        return Err(coded(Exit::Usage, why));
+        return Err(coded(Exit::Usage, absent_param(&caps, name)));
     };
     if json {
         serde_json::to_writer_pretty(&mut *out, &json!({ "name": name, "value": value }))?;
