@@ -132,10 +132,10 @@ fn live_refusals_change_nothing() {
 #[test]
 fn live_zpool_is_explained_on_6_18() {
     let Some(_g) = Restore::take() else { return };
-    if !require(
-        "a 6.18+ kernel without zpool",
-        !Path::new(PARAMS).join("zpool").exists(),
-    ) {
+    // A kernel with `zpool` (before 6.18) is not a missing capability but the other era,
+    // whose zpool switching the `ctl` guest scenario covers: nothing to fail under CI.
+    if Path::new(PARAMS).join("zpool").exists() {
+        eprintln!("skipped: this kernel still has zpool; the 6.18 refusal needs a 6.18+ kernel");
         return;
     }
     let before = live();
