@@ -9,6 +9,11 @@ set -euo pipefail
 
 log() { printf 'install-ebpf-toolchain: %s\n' "$*" >&2; }
 
+# crates/zswap-probe/build.rs watches this stamp: touching it when the toolchain is complete
+# makes the next cargo build of any target embed the probe (issue #21).
+stamp="${XDG_CACHE_HOME:-$HOME/.cache}/zswap-tools/ebpf-toolchain.stamp"
+touch_stamp() { mkdir -p "$(dirname "$stamp")" && touch "$stamp"; }
+
 command -v rustup >/dev/null || { log "rustup is required (https://rustup.rs)"; exit 1; }
 
 if ! rustup toolchain list | grep -q '^nightly'; then
@@ -22,6 +27,7 @@ fi
 
 if command -v bpf-linker >/dev/null && bpf-linker --version >/dev/null 2>&1; then
     log "bpf-linker already installed: $(bpf-linker --version)"
+    touch_stamp
     exit 0
 fi
 
@@ -43,3 +49,4 @@ log "building bpf-linker against '$libllvm' (LLVM $llvm_major, about 2 minutes)"
 LLVM_PREFIX="$prefix" RUSTFLAGS="-C link-args=-Wl,-rpath,$nightly_lib" \
     nice cargo install --locked bpf-linker --no-default-features --features "llvm-$llvm_major"
 bpf-linker --version
+touch_stamp

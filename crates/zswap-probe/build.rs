@@ -3,8 +3,15 @@
 //!
 //! When the eBPF toolchain is absent (no nightly with rust-src, no bpf-linker) or
 //! `AYA_BUILD_SKIP=1` is set, nothing is built: the crate then compiles without the object
-//! and `Probe::load` reports `ProbeError::NotBuilt` with the reason given here. A toolchain
-//! that is present but fails to build the programs fails the build.
+//! and `zswap_probe::PROBE_BUILD` carries the reason given here. A toolchain that is present
+//! but fails to build the programs fails the build.
+//!
+//! The script reruns when the toolchain's presence may have changed, so a build made before
+//! `scripts/install-ebpf-toolchain.sh` picks the probe up on the next build (issue #21),
+//! for every target (the musl guests of `cargo xtask vmtest` too): it watches the resolved
+//! `bpf-linker` (or, while there is none, every directory on `PATH`, where an install adds
+//! one), the nightly toolchain's component list (rust-src), and a stamp the install script
+//! touches (covers a nightly toolchain installed later).
 #![allow(
     clippy::print_stdout,
     reason = "cargo reads build script instructions on stdout"
@@ -32,6 +39,7 @@ fn main() -> anyhow::Result<()> {
     println!("cargo:rerun-if-changed={}", common_dir.display());
     println!("cargo:rerun-if-changed={}", ebpf_dir.display());
 
+    watch_toolchain();
     if let Some(reason) = missing_toolchain() {
         println!("cargo:warning=the eBPF probe is not built: {reason}; run '{INSTALL}'");
         println!("cargo:rustc-env=ZSWAP_PROBE_NOT_BUILT={reason}");
@@ -54,6 +62,70 @@ fn main() -> anyhow::Result<()> {
         .context("building the eBPF probe failed")?;
     println!("cargo:rustc-cfg=zswap_probe_built");
     Ok(())
+}
+
+/// Tells cargo to rerun this script when the toolchain may have come or gone. Cargo compares
+/// the mtimes of these paths (a directory: of everything in it) with its last run; a watched
+/// path that does not exist would rerun the script on every build, so only existing ones are
+/// named.
+fn watch_toolchain() {
+    let path = env::var_os("PATH").unwrap_or_default();
+    let dirs: Vec<PathBuf> = env::split_paths(&path).filter(|d| d.is_dir()).collect();
+    match dirs
+        .iter()
+        .map(|d| d.join("bpf-linker"))
+        .find(|p| p.is_file())
+    {
+        Some(linker) => watch(&linker),
+        // an install adds the linker to one of these directories, changing its mtime
+        None => dirs.iter().for_each(|d| watch(d)),
+    }
+    if let Some(sysroot) = nightly_sysroot() {
+        // rustup rewrites this list when rust-src is added or removed
+        let components = Path::new(&sysroot).join("lib/rustlib/components");
+        if components.is_file() {
+            watch(&components);
+        }
+    }
+    if let Some(stamp) = install_stamp() {
+        watch(&stamp);
+    }
+}
+
+fn watch(path: &Path) {
+    println!("cargo:rerun-if-changed={}", path.display());
+}
+
+/// The stamp `scripts/install-ebpf-toolchain.sh` touches when it has finished:
+/// `${XDG_CACHE_HOME:-$HOME/.cache}/zswap-tools/ebpf-toolchain.stamp`, created empty here
+/// when missing so that cargo can watch it. `None` when it cannot be created (no home).
+fn install_stamp() -> Option<PathBuf> {
+    let cache = env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    let stamp = cache.join("zswap-tools/ebpf-toolchain.stamp");
+    if !stamp.is_file() {
+        let dir = stamp.parent()?;
+        std::fs::create_dir_all(dir).ok()?;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&stamp)
+            .ok()?;
+    }
+    Some(stamp)
+}
+
+/// The nightly toolchain's sysroot, if rustup has one.
+fn nightly_sysroot() -> Option<String> {
+    let out = Command::new("rustup")
+        .args(["run", "nightly", "rustc", "--print", "sysroot"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 /// Why the probe cannot be built here, or `None` if it can.

@@ -4,6 +4,7 @@
 //!
 //! Protocol, one per line (the marker may follow kernel noise on the same line):
 //! `VMTEST:BOOTED RELEASE`, `VMTEST:CHECK ok NAME`, `VMTEST:CHECK fail NAME DETAIL`,
+//! `VMTEST:SAID NAME TEXT` (a line of stderr of the tool behind failed check NAME),
 //! `VMTEST:VALUE KEY VALUE`, `VMTEST:NOTE TEXT`, `VMTEST:EXIT CODE`.
 
 use std::collections::BTreeMap;
@@ -16,6 +17,8 @@ pub(crate) struct Report {
     pub(crate) booted: Option<String>,
     pub(crate) passed: Vec<String>,
     pub(crate) failed: Vec<(String, String)>,
+    /// What the tool behind each failed check wrote to stderr (its last lines).
+    pub(crate) said: BTreeMap<String, Vec<String>>,
     pub(crate) values: BTreeMap<String, String>,
     pub(crate) notes: Vec<String>,
     pub(crate) exit: Option<i32>,
@@ -69,6 +72,13 @@ impl Report {
                         .push((name.to_string(), detail.trim().to_string())),
                 }
             }
+            "SAID" => {
+                let (name, text) = rest.split_once(' ').unwrap_or((rest, ""));
+                self.said
+                    .entry(name.to_string())
+                    .or_default()
+                    .push(text.trim().to_string());
+            }
             "VALUE" => {
                 let (k, v) = rest.split_once(' ').unwrap_or((rest, ""));
                 self.values.insert(k.to_string(), v.trim().to_string());
@@ -93,7 +103,12 @@ impl Report {
             } else {
                 String::new()
             };
-            return Some(format!("check '{name}' failed: {detail}{more}"));
+            // the tool's own words say why, where the check only shows what it compared
+            let said = match self.said.get(name) {
+                Some(lines) if !lines.is_empty() => format!(": it said '{}'", lines.join(" | ")),
+                _ => String::new(),
+            };
+            return Some(format!("check '{name}' failed: {detail}{said}{more}"));
         }
         match self.exit {
             None => Some("scenario did not finish".into()),
@@ -175,6 +190,22 @@ VMTEST:EXIT 0
         assert_eq!(
             r.failure().unwrap(),
             "check 'zswpout_moved' failed: [ 0 -gt 0 ]"
+        );
+    }
+
+    #[test]
+    fn failed_check_carries_what_its_tool_said() {
+        let r = Report::parse(&GOOD.replace(
+            "VMTEST:CHECK ok zswpout_moved",
+            "VMTEST:CHECK fail probe_attached [ -e /tmp/probe.stop.ready ]\n\
+             VMTEST:SAID probe_attached error: the probe was not built (bpf-linker is not installed)\n\
+             VMTEST:SAID probe_attached second line\n\
+             VMTEST:CHECK fail other [ 1 = 2 ]",
+        ));
+        assert_eq!(
+            r.failure().unwrap(),
+            "check 'probe_attached' failed: [ -e /tmp/probe.stop.ready ]: it said 'error: the \
+             probe was not built (bpf-linker is not installed) | second line' (+1 more failed checks)"
         );
     }
 

@@ -5,6 +5,8 @@
 //! tracing works, it must load and read back. Probing in real zswap traffic is done in QEMU
 //! guests (`cargo xtask vmtest`, scenario `probe`).
 
+mod rebuild;
+
 use std::path::Path;
 
 use zswap_probe::{Probe, ProbeError, ProbeOptions, probe_built};

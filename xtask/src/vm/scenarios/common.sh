@@ -1,15 +1,35 @@
 # Helpers for scenario scripts; the host reads the VMTEST: lines (xtask/src/vm/console.rs).
 
-# check NAME CMD...: runs CMD (usually a `[ ... ]` test) and reports ok or fail with the
-# expanded command, so a failure shows the values it compared.
+# check [--log FILE] NAME CMD...: runs CMD (usually a `[ ... ]` test) and reports ok or fail
+# with the expanded command, so a failure shows the values it compared. On failure, the last
+# lines of CMD's own stderr and, with --log, of FILE (the stderr of a tool running in the
+# background that the check waits on) follow as SAID lines: the host puts them into the FAIL
+# reason, so the tool's own error message reaches the summary (issue #21).
 check() {
+    _log=
+    if [ "$1" = --log ]; then
+        _log=$2
+        shift 2
+    fi
     _name=$1
     shift
-    if "$@"; then
+    if "$@" 2> /tmp/.check.err; then
+        cat /tmp/.check.err >&2
         echo "VMTEST:CHECK ok $_name"
     else
+        cat /tmp/.check.err >&2
         echo "VMTEST:CHECK fail $_name $*"
+        said "$_name" /tmp/.check.err
+        [ -n "$_log" ] && said "$_name" "$_log"
     fi
+    return 0
+}
+
+# said NAME FILE: the last non-empty lines of FILE as what the tool of check NAME said.
+said() {
+    grep -v '^[[:space:]]*$' "$2" 2> /dev/null | tail -n 3 | while IFS= read -r _l; do
+        echo "VMTEST:SAID $1 $_l"
+    done
 }
 
 # value KEY VALUE: reports a value for the host side of the scenario.

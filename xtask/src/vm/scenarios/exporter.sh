@@ -16,7 +16,7 @@ out0=$(vmstat_get zswpout)
 zswap-exporter --web.listen-address 127.0.0.1:10119 --collector.ebpf 2> /tmp/exporter.log &
 epid=$!
 wait_for $epid wget -q -O /tmp/landing.html http://127.0.0.1:10119/ 2> /dev/null
-check exporter_landing_page [ -s /tmp/landing.html ]
+check --log /tmp/exporter.log exporter_landing_page [ -s /tmp/landing.html ]
 
 in_cgroup workload zswap-workload --pages "$PAGES" --hold-file /tmp/wl.go > /tmp/wl.out 2>&1 &
 pid=$!

@@ -23,18 +23,18 @@ zswap-probe summary --format kv --until-file /tmp/probe.stop > /tmp/probe.out 2>
 probe=$!
 wait_for $probe [ -e /tmp/probe.stop.ready ]
 while read -r line; do note "$line"; done < /tmp/probe.err
-check probe_attached [ -e /tmp/probe.stop.ready ]
+check --log /tmp/probe.err probe_attached [ -e /tmp/probe.stop.ready ]
 
 zswap-probe record --kprobes --out /tmp/trace.jsonl --until-file /tmp/rec.stop 2> /tmp/rec.err &
 rec=$!
 wait_for $rec [ -e /tmp/rec.stop.ready ]
-check recorder_attached [ -e /tmp/rec.stop.ready ]
+check --log /tmp/rec.err recorder_attached [ -e /tmp/rec.stop.ready ]
 
 # zswapctl trace --record, stopped by SIGTERM; its file exists once the probe is attached.
 zswapctl trace --record /tmp/ctl.trace > /tmp/ctl.out 2>&1 &
 ctl=$!
 wait_for $ctl [ -e /tmp/ctl.trace ]
-check zswapctl_trace_attached [ -e /tmp/ctl.trace ]
+check --log /tmp/ctl.out zswapctl_trace_attached [ -e /tmp/ctl.trace ]
 
 # zswapctl trace --summary --self-cost: the probe's own programs timed by the kernel.
 # It says on stderr once it is attached: wait for that, as attaching a program to a function
@@ -42,7 +42,7 @@ check zswapctl_trace_attached [ -e /tmp/ctl.trace ]
 zswapctl trace --summary --self-cost > /tmp/cost.out 2> /tmp/cost.err &
 cost=$!
 wait_for $cost grep -q "probe attached" /tmp/cost.err
-check self_cost_attached grep -q "probe attached" /tmp/cost.err
+check --log /tmp/cost.err self_cost_attached grep -q "probe attached" /tmp/cost.err
 
 out0=$(vmstat_get zswpout)
 in0=$(vmstat_get zswpin)
