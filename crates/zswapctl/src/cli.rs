@@ -128,6 +128,40 @@ pub(crate) struct SetArgs {
     /// Show what would change and write nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
+    #[command(flatten)]
+    pub(crate) lock: LockArgs,
+}
+
+/// How a writer waits for the host-wide lock of the zswap parameters (docs/params-lock.md),
+/// which another `set`, `apply` or the boot unit may hold.
+#[derive(Debug, Args)]
+pub(crate) struct LockArgs {
+    /// Wait at most SECS for another writer to finish, then fail (exit 1).
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = parse_wait)]
+    pub(crate) wait: f64,
+    /// Fail at once (exit 1) if another writer holds the lock.
+    #[arg(long, conflicts_with = "wait")]
+    pub(crate) no_wait: bool,
+}
+
+impl LockArgs {
+    /// How long to wait; zero with `--no-wait`.
+    pub(crate) fn wait(&self) -> std::time::Duration {
+        if self.no_wait {
+            std::time::Duration::ZERO
+        } else {
+            std::time::Duration::from_secs_f64(self.wait)
+        }
+    }
+}
+
+fn parse_wait(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..=86_400.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "'{s}' is not a number of seconds from 0 to 86400 (use --no-wait to not wait)"
+        )),
+    }
 }
 
 /// `zswapctl apply`.
@@ -139,6 +173,8 @@ pub(crate) struct ApplyArgs {
     /// Print the ordered plan and write nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
+    #[command(flatten)]
+    pub(crate) lock: LockArgs,
 }
 
 /// How `persist` makes settings survive a reboot.

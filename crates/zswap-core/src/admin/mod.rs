@@ -1,12 +1,13 @@
 //! Administration of zswap: what this kernel offers ([`KernelCaps`]), a configuration
 //! turned into a validated, ordered [`Plan`], carrying it out with read-back and rollback
-//! ([`apply_plan`]), boot-time persistence and diagnosis. No printing: the binary renders
+//! ([`apply_plan`]) under the writers' lock ([`ParamsLock`]), boot-time persistence and diagnosis. No printing: the binary renders
 //! every result. See `Documentation/admin-guide/mm/zswap.rst`.
 
 pub mod apply;
 pub mod caps;
 pub mod check;
 pub mod config;
+pub mod lock;
 pub mod persist;
 pub mod plan;
 
@@ -20,4 +21,8 @@ pub use check::{
     CounterSnapshot, Finding, Severity, check_cmdline, check_config, check_sample, counter_snapshot,
 };
 pub use config::{ConfigError, parse_config, render_config};
+pub use lock::{
+    LOCK_HELD_LONG, LockError, LockHolder, PARAMS_LOCK, ParamsLock, check_lock, lock_holder,
+    lock_path, now_ms,
+};
 pub use plan::{DesiredConfig, ParamChange, Plan, PlanError, Refusal, absent_param, desired_one};

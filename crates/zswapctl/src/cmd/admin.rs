@@ -7,11 +7,30 @@ use anyhow::Result;
 use serde::Serialize;
 use zswap_core::SysRoot;
 use zswap_core::admin::{
-    ApplyError, ApplyReport, KernelCaps, ParamChange, Plan, PlanError, ReadBack, Refusal,
-    RollbackStep, apply_plan,
+    ApplyError, ApplyReport, KernelCaps, ParamChange, ParamsLock, Plan, PlanError, ReadBack,
+    Refusal, RollbackStep, apply_plan,
 };
 
+use crate::cli::LockArgs;
 use crate::exit::{Exit, coded};
+
+/// Takes the writers' lock (issue #23) before the kernel's values are read for the plan;
+/// `None` for a dry run, which writes nothing. The caller holds the guard until it has
+/// reported, so planning, writes, read-back and rollback all happen under it.
+pub(crate) fn lock(root: &SysRoot, args: &LockArgs, dry_run: bool) -> Result<Option<ParamsLock>> {
+    if dry_run {
+        return Ok(None);
+    }
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    match ParamsLock::acquire(root, args.wait(), &command) {
+        Ok(l) => Ok(Some(l)),
+        Err(e) if e.is_permission() => Err(coded(
+            Exit::Permission,
+            anyhow::Error::new(e).context("run as root"),
+        )),
+        Err(e) => Err(coded(Exit::Runtime, e)),
+    }
+}
 
 /// Reads what this kernel offers; no zswap is a usage error (nothing can be set).
 pub(crate) fn discover(root: &SysRoot) -> Result<KernelCaps> {

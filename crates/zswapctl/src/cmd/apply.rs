@@ -8,7 +8,7 @@ use zswap_core::SysRoot;
 use zswap_core::admin::{ModuleProbe, Plan, parse_config};
 
 use crate::cli::ApplyArgs;
-use crate::cmd::admin::{discover, execute, refused};
+use crate::cmd::admin::{discover, execute, lock, refused};
 use crate::exit::{Exit, coded};
 use crate::files;
 
@@ -28,6 +28,7 @@ pub(crate) fn run(
     let desired = parse_config(&text)
         .with_context(|| format!("'{path}'; nothing was changed"))
         .map_err(|e| coded(Exit::Usage, e))?;
+    let _lock = lock(root, &args.lock, args.dry_run)?;
     let caps = discover(root)?;
     let plan = Plan::build(&caps, &desired, probe)
         .map_err(refused)

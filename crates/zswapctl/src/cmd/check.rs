@@ -12,6 +12,7 @@ use zswap_core::admin::{
     CounterSnapshot, Finding, KernelCaps, ModuleProbe, Severity, check_cmdline, check_config,
     check_sample, counter_snapshot,
 };
+use zswap_core::admin::{check_lock, lock_holder, lock_path, now_ms};
 use zswap_core::stats::cgroup::CgroupFilter;
 use zswap_core::{CollectOptions, SysRoot, collect_sample};
 
@@ -84,6 +85,10 @@ pub(crate) fn run(
                 "see the message".into()
             },
         ));
+    }
+    // a writer stuck while holding the parameter lock blocks every other one (issue #23)
+    if let Ok(holder) = lock_holder(root) {
+        findings.extend(check_lock(holder.as_ref(), &lock_path(root), now_ms()));
     }
     let config = config_path(root, args);
     if let Ok(Some(caps)) = KernelCaps::discover(root) {

@@ -8,7 +8,7 @@ use zswap_core::admin::{ModuleProbe, Plan, desired_one};
 use zswap_core::{ParamName, SysRoot};
 
 use crate::cli::SetArgs;
-use crate::cmd::admin::{discover, execute, refused};
+use crate::cmd::admin::{discover, execute, lock, refused};
 use crate::exit::{Exit, coded};
 
 /// Runs `set`.
@@ -21,6 +21,7 @@ pub(crate) fn run(
 ) -> Result<()> {
     let name: ParamName = args.name.parse().map_err(|e| coded(Exit::Usage, e))?;
     let desired = desired_one(name, &args.value).map_err(refused)?;
+    let _lock = lock(root, &args.lock, args.dry_run)?;
     let caps = discover(root)?;
     let plan = Plan::build(&caps, &desired, probe).map_err(refused)?;
     execute(root, &caps, &plan, args.dry_run, json, out)

@@ -13,13 +13,13 @@ const PARAMS: &str = "/sys/module/zswap/parameters";
 
 /// Holds the host lock and restores every parameter on drop: `enabled` first when it was
 /// off (so zswap stops before anything else changes), last when it was on.
-struct Restore {
+pub(crate) struct Restore {
     saved: BTreeMap<String, String>,
     _lock: HostLock,
 }
 
 impl Restore {
-    fn take() -> Option<Restore> {
+    pub(crate) fn take() -> Option<Restore> {
         let ok = is_root() && Path::new(PARAMS).is_dir();
         if !require("root and a kernel with zswap", ok) {
             return None;

@@ -14,6 +14,7 @@ mod fixtures;
 mod host_admin;
 mod host_status;
 mod host_trace;
+mod params_lock;
 mod persist_check;
 mod probe_build;
 mod simulate;
