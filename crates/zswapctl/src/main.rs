@@ -40,7 +40,9 @@ fn main() -> ExitCode {
         }
         Command::Completions(args) => cmd::generate::completions(args, &mut out),
         Command::Man => cmd::generate::man(&mut out),
-        Command::Analyze(args) => cmd::analyze::run(&root, args, cli.json, &mut out),
+        Command::Analyze(args) => {
+            cmd::analyze::run(&root, args, &*probe::for_root(&root), cli.json, &mut out)
+        }
         Command::Trace(args) => cmd::trace::run(&root, args, cli.json, &mut out),
         Command::Simulate(args) => cmd::simulate::run(&root, args, cli.json, &mut out),
     };

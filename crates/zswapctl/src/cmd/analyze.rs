@@ -15,6 +15,7 @@ use zswap_analyze::{
     PidSource, detect_era, is_elf, modelled_algorithms,
 };
 use zswap_core::SysRoot;
+use zswap_core::admin::{CompressorState, KernelCaps, ModuleProbe};
 use zswap_core::compress::{Algorithm, KernelEra, PageCompressor};
 
 use crate::cli::{AnalyzeArgs, InputFormat};
@@ -204,10 +205,47 @@ fn analyze_trace(path: &Path, args: &AnalyzeArgs) -> Result<(Analysis, String)> 
     Ok((analysis, evidence))
 }
 
+/// Limits the advice to compressors this kernel can use (registered in `/proc/crypto`, or
+/// a module it would load, as `zswapctl set compressor` checks): advice that `set` then
+/// refuses helps nobody. When the kernel's list cannot be read the advice says so.
+fn advise_for_this_kernel(root: &SysRoot, probe: &dyn ModuleProbe, a: &mut Analysis) {
+    if a.recommendation.is_none() {
+        return;
+    }
+    let caps = KernelCaps::discover(root).ok().flatten();
+    let Some(caps) = caps else {
+        if let Some(r) = &mut a.recommendation {
+            r.reason.push_str(
+                "; which compressors this kernel has could not be read, so all were considered",
+            );
+        }
+        return;
+    };
+    let (usable, missing): (Vec<_>, Vec<_>) =
+        a.compressors.iter().cloned().partition(|c| {
+            caps.compressor_state(&c.compressor, probe) != CompressorState::Unavailable
+        });
+    a.recommendation = zswap_analyze::recommend(&usable);
+    if let Some(r) = &mut a.recommendation {
+        let better: Vec<String> = missing
+            .iter()
+            .filter(|m| usable.iter().all(|u| m.pool_bytes < u.pool_bytes))
+            .map(|m| format!("'{}'", m.compressor))
+            .collect();
+        if !better.is_empty() {
+            r.reason.push_str(&format!(
+                "; {} would give a smaller pool but this kernel does not have it",
+                better.join(", ")
+            ));
+        }
+    }
+}
+
 /// Runs `zswapctl analyze`.
 pub(crate) fn run(
     root: &SysRoot,
     args: &AnalyzeArgs,
+    probe: &dyn ModuleProbe,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
@@ -244,7 +282,8 @@ pub(crate) fn run(
     if let Some(p) = &progress {
         p.finish();
     }
-    let analysis = analysis.map_err(exit_for)?;
+    let mut analysis = analysis.map_err(exit_for)?;
+    advise_for_this_kernel(root, probe, &mut analysis);
     warn_skipped(&analysis);
     emit(&analysis, &evidence, args, json, out)
 }

@@ -517,3 +517,28 @@ fn corrupt_trace_names_file_and_line() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn regress_22_recommends_only_what_this_kernel_has() {
+    let tree = zswap_testkit::FixtureRoot::copy_of(
+        &zswap_testkit::fixtures_dir().join("linux-6.18-after-workload"),
+    );
+    let crypto = std::fs::read_to_string(tree.path().join("proc/crypto")).unwrap();
+    assert!(!crypto.contains(": zstd\n") && !crypto.contains(": lz4\n"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.bin");
+    write_pages(&file, &mixed_corpus(7, 200));
+    let out = zswapctl(
+        Some(tree.path()),
+        &["--json", "analyze", "--jobs", "1", file.to_str().unwrap()],
+    );
+    let v = json(&out);
+    let rec = v["recommendation"]["compressor"].as_str().unwrap();
+    assert!(
+        ["lzo", "lzo-rle", "deflate"].contains(&rec),
+        "'{rec}' is not in this kernel: {}",
+        v["recommendation"]
+    );
+    // every compressor is still measured and shown
+    assert!(v["compressors"].as_array().unwrap().len() >= 5, "{v}");
+}
