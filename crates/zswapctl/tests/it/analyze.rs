@@ -542,3 +542,20 @@ fn regress_22_recommends_only_what_this_kernel_has() {
     // every compressor is still measured and shown
     assert!(v["compressors"].as_array().unwrap().len() >= 5, "{v}");
 }
+
+#[test]
+fn regress_22_readme_names_every_modelled_compressor_as_modelled() {
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README-analyze.md"),
+    )
+    .unwrap();
+    assert!(!readme.contains("not modelled"), "README-analyze.md");
+    let intro = readme.split("```").next().unwrap();
+    for a in zswap_analyze::modelled_algorithms() {
+        assert!(
+            intro.contains(a.kernel_name()),
+            "README-analyze.md's introduction omits '{}'",
+            a.kernel_name()
+        );
+    }
+}
