@@ -169,7 +169,8 @@ pub(crate) struct CheckArgs {
     /// Do not save this check's counters.
     #[arg(long)]
     pub(crate) no_save: bool,
-    /// The boot-time configuration to check (default: <root>/etc/zswap/zswap.yaml if it exists).
+    /// The boot-time configuration to check, as seen at boot (an absolute path is taken
+    /// below --root); default: /etc/zswap/zswap.yaml if it exists.
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
 }

@@ -20,7 +20,10 @@ use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let root = pick_root(&cli);
+    let root = match pick_root(&cli) {
+        Ok(root) => root,
+        Err(err) => return exit::report(&err),
+    };
     let mut out = io::stdout().lock();
     let result = match &cli.command {
         Command::Status(args) => cmd::status::run(&root, args, cli.json, &mut out),
@@ -70,12 +73,25 @@ fn run_top(
     Ok(zswap_top::run(root, opts)?)
 }
 
-/// `--root DIR`, else `ZSWAP_ROOT`, else the live system.
-fn pick_root(cli: &Cli) -> SysRoot {
+/// `--root DIR`, else `ZSWAP_ROOT`, else the live system. A root that is not a directory
+/// is refused (exit 2): read as an empty tree it would report a kernel without zswap.
+fn pick_root(cli: &Cli) -> anyhow::Result<SysRoot> {
     #[allow(clippy::disallowed_methods)] // main picks the root
     let env_root = std::env::var_os("ZSWAP_ROOT").filter(|v| !v.is_empty());
-    match cli.root.clone().or(env_root.map(Into::into)) {
-        Some(dir) => SysRoot::at(dir),
-        None => SysRoot::host(),
+    let (dir, source) = match (cli.root.clone(), env_root) {
+        (Some(dir), _) => (dir, "--root"),
+        (None, Some(dir)) => (dir.into(), "ZSWAP_ROOT"),
+        (None, None) => return Ok(SysRoot::host()),
+    };
+    if !dir.is_dir() {
+        return Err(exit::coded(
+            exit::Exit::Usage,
+            anyhow::anyhow!(
+                "{source} '{}' does not exist or is not a directory: give a directory holding \
+                 a captured tree (its sys/ and proc/)",
+                dir.display()
+            ),
+        ));
     }
+    Ok(SysRoot::at(dir))
 }

@@ -324,7 +324,7 @@ fn check_counters(s: &ZswapSample, previous: Option<&CounterSnapshot>, out: &mut
         out.push(finding(
             Severity::Info,
             "first-look",
-            "no earlier check to compare reject counters with; they are saved now".into(),
+            "no earlier check to compare reject counters with".into(),
             "run zswapctl check again later to see whether rejects are rising".into(),
         ));
         return;

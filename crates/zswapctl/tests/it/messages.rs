@@ -1,0 +1,96 @@
+//! What a user reads (issue 22): messages that agree with each other and with the machine,
+//! advice that can be followed as written, and exit statuses as documented.
+
+use std::path::Path;
+
+use zswap_testkit::FixtureRoot;
+
+use crate::util::{texts, zswapctl};
+
+fn check_json(root: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
+    let mut args = vec!["check", "--json"];
+    args.extend_from_slice(extra);
+    let out = zswapctl(Some(root), &args);
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
+}
+
+fn finding<'a>(j: &'a serde_json::Value, code: &str) -> Option<&'a serde_json::Value> {
+    j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code)
+}
+
+#[test]
+fn regress_22_check_says_saved_only_when_it_saved() {
+    let f = FixtureRoot::copy_of(&zswap_testkit::fixtures_dir().join("linux-6.18-after-workload"));
+    // a state file whose directory is a regular file cannot be written, even by root
+    f.file("blocker", "");
+    let state = f.path().join("blocker/last-check.json");
+    let (_, j) = check_json(f.path(), &["--state", state.to_str().unwrap()]);
+    assert!(finding(&j, "state-unsaved").is_some(), "{j}");
+    let first = finding(&j, "first-look").unwrap();
+    assert!(
+        !first["message"].as_str().unwrap().contains("saved"),
+        "{first}"
+    );
+    let (_, j) = check_json(f.path(), &[]);
+    let first = finding(&j, "first-look").unwrap();
+    assert!(
+        first["message"].as_str().unwrap().contains("saved"),
+        "{first}"
+    );
+}
+
+#[test]
+fn regress_22_check_config_is_read_below_root() {
+    let f = FixtureRoot::era("6.18.2");
+    f.file("etc/zswap/other.yaml", "enabled: maybe\n");
+    let (code, j) = check_json(
+        f.path(),
+        &["--no-save", "--config", "/etc/zswap/other.yaml"],
+    );
+    assert_eq!(code, 4, "{j}");
+    let c = finding(&j, "config-invalid").unwrap();
+    assert!(c["message"].as_str().unwrap().contains("maybe"), "{c}");
+}
+
+#[test]
+fn regress_22_check_config_that_does_not_exist_is_a_finding() {
+    let f = FixtureRoot::era("6.18.2");
+    let (code, j) = check_json(f.path(), &["--no-save", "--config", "/etc/zswap/nope.yaml"]);
+    assert_eq!(code, 4, "{j}");
+    let c = finding(&j, "config-missing").unwrap();
+    assert_eq!(c["severity"], "error");
+    assert!(c["message"].as_str().unwrap().contains("nope.yaml"), "{c}");
+}
+
+#[test]
+fn regress_22_a_root_that_does_not_exist_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-tree");
+    for args in [&["status"][..], &["check"], &["get"]] {
+        let (code, out, err) = texts(&zswapctl(Some(&missing), args));
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(
+            err.contains(&format!("'{}'", missing.display())) && err.contains("does not exist"),
+            "{args:?}: {err}"
+        );
+        assert!(out.is_empty(), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn regress_22_check_problems_have_a_fix_to_follow() {
+    let f = FixtureRoot::era("6.18.2");
+    std::fs::remove_file(f.path().join("proc/vmstat")).ok();
+    std::fs::remove_file(f.path().join("proc/swaps")).ok();
+    let (_, j) = check_json(f.path(), &["--no-save"]);
+    for x in j["findings"].as_array().unwrap() {
+        assert_ne!(x["fix"], "see the message", "{x}");
+    }
+}
