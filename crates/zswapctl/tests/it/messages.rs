@@ -94,3 +94,81 @@ fn regress_22_check_problems_have_a_fix_to_follow() {
         assert_ne!(x["fix"], "see the message", "{x}");
     }
 }
+
+#[test]
+fn regress_22_set_and_apply_mention_the_compressor_only_when_they_touch_it() {
+    let f = FixtureRoot::copy_of(&zswap_testkit::fixtures_dir().join("linux-6.18-fresh"));
+    f.param("enabled", "Y");
+    let (code, out, err) = texts(&zswapctl(
+        Some(f.path()),
+        &["set", "max_pool_percent", "17"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("uses compressor"), "{out}");
+    let (code, out, err) = texts(&zswapctl(Some(f.path()), &["set", "compressor", "deflate"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("uses compressor 'deflate'"), "{out}");
+}
+
+/// Removes the immutable attribute again even when the test fails.
+struct Immutable(std::path::PathBuf);
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn regress_22_immutable_file_as_root_exits_3_with_advice_for_root() {
+    use zswap_testkit::host::{is_root, require};
+    let chattr = std::process::Command::new("chattr")
+        .arg("--help")
+        .output()
+        .is_ok();
+    if !require("root and chattr", is_root() && chattr) {
+        return;
+    }
+    let f = FixtureRoot::copy_of(&zswap_testkit::fixtures_dir().join("linux-6.18-fresh"));
+    // max_pool_percent is written first and undone when accept_threshold_percent fails
+    let file = f
+        .path()
+        .join("sys/module/zswap/parameters/accept_threshold_percent");
+    let st = std::process::Command::new("chattr")
+        .arg("+i")
+        .arg(&file)
+        .status()
+        .unwrap();
+    if !require("a file system with the immutable attribute", st.success()) {
+        return;
+    }
+    let _undo = Immutable(file);
+    f.file(
+        "plan.yaml",
+        "accept_threshold_percent: 80\nmax_pool_percent: 17\n",
+    );
+    let plan = f.path().join("plan.yaml");
+    let (code, out, err) = texts(&zswapctl(
+        Some(f.path()),
+        &["apply", "-f", plan.to_str().unwrap()],
+    ));
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(
+        !err.contains("run as root") && !out.contains("run as root"),
+        "{out}{err}"
+    );
+    assert!(err.contains("immutable"), "{err}");
+    assert!(out.contains("undo"), "{out}");
+    let (code, _, err) = texts(&zswapctl(
+        Some(f.path()),
+        &["set", "accept_threshold_percent", "81"],
+    ));
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        !err.contains("run as root") && err.contains("immutable"),
+        "{err}"
+    );
+}
