@@ -186,7 +186,8 @@ pub(crate) struct CompletionsArgs {
 /// How `analyze` reads FILE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum InputFormat {
-    /// An ELF header means a core file; anything else is raw pages.
+    /// An ELF core header means a core file, a zswap-trace header means a trace; anything
+    /// else is raw pages.
     Auto,
     /// Raw 4096-byte pages.
     Raw,
@@ -206,7 +207,7 @@ pub(crate) enum InputFormat {
                         histogram (--json) and fragmentation. See crates/zswapctl/README-analyze.md."
 )]
 pub(crate) struct AnalyzeArgs {
-    /// File of raw pages or ELF core file ('-' is not supported: give a path).
+    /// File of raw pages, ELF core file or recorded trace ('-' is not supported: give a path).
     #[arg(
         value_name = "FILE",
         required_unless_present = "pid",

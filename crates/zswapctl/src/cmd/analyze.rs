@@ -172,12 +172,22 @@ fn warn_skipped(a: &Analysis) {
 /// comes from `--kernel`, else from the trace header's kernel release.
 fn analyze_trace(path: &Path, args: &AnalyzeArgs) -> Result<(Analysis, String)> {
     let (header, records) = crate::cmd::tracefile::read(path)?;
-    if let Some(a) = args.compressor.first() {
+    // The sizes are those of the recorded compressor: asking for that one is fine.
+    let recorded = header.compressor.as_deref();
+    if let Some(a) = args
+        .compressor
+        .iter()
+        .find(|a| Some(a.kernel_name()) != recorded)
+    {
+        let was = recorded.map_or_else(
+            || "the compressor it was recorded with (its header does not name it)".to_owned(),
+            |r| format!("'{r}', the compressor it was recorded with"),
+        );
         return Err(coded(
             Exit::Usage,
             anyhow::anyhow!(
-                "trace '{}' holds the sizes of the compressor it was recorded with, not of \
-                 '{a}'; drop --compressor to analyse it",
+                "trace '{}' holds the sizes of {was}, not of '{a}'; drop --compressor to \
+                 analyse it",
                 path.display()
             ),
         ));

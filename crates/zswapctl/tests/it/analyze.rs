@@ -355,6 +355,8 @@ fn unreadable_pid_says_it_needs_ptrace_rights() {
         stderr.contains("'1'") && stderr.contains("root or ptrace rights"),
         "{stderr}"
     );
+    // the OS error is said once (issue 22)
+    assert_eq!(stderr.matches("os error").count(), 1, "{stderr}");
 }
 
 #[test]
@@ -375,7 +377,8 @@ fn unreadable_file_is_refused() {
         &["analyze", "--kernel", "6.18", file.to_str().unwrap()],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    // permission denied is exit 3, as the README's exit statuses say (issue 22)
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(
         stderr.contains(file.to_str().unwrap()) && stderr.contains("ermission denied"),
         "{stderr}"
@@ -558,4 +561,80 @@ fn regress_22_readme_names_every_modelled_compressor_as_modelled() {
             a.kernel_name()
         );
     }
+}
+
+#[test]
+fn regress_22_a_directory_is_named_as_such_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().to_str().unwrap();
+    let out = zswapctl(None, &["analyze", "--kernel", "6.18", p]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is a directory"), "{stderr}");
+    assert!(!stderr.contains("permission"), "{stderr}");
+    assert!(stderr.matches("os error").count() <= 1, "{stderr}");
+}
+
+#[test]
+fn regress_22_trace_with_its_own_compressor_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lzo.trace");
+    let header = TRACE_HEADER.replace(r#""era":"folio","#, r#""era":"folio","compressor":"lzo","#);
+    let mut text = format!("{header}\n");
+    for b in [100u64, 2048] {
+        text += &trace_line("store", "ok", b);
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap();
+    let p = path.to_str().unwrap();
+    let v = json(&zswapctl(
+        None,
+        &["--json", "analyze", "--compressor", "lzo", p],
+    ));
+    assert_eq!(v["input"]["pages"], 2, "{v}");
+    let out = zswapctl(None, &["analyze", "--compressor", "zstd", p]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("'lzo'") && stderr.contains("'zstd'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn regress_22_corrupt_trace_gives_one_line_number_and_no_source_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.jsonl");
+    std::fs::write(&path, format!("{TRACE_HEADER}\n{{\"t_ns\": oops}}\n")).unwrap();
+    let p = path.to_str().unwrap();
+    for args in [&["analyze", p][..], &["simulate", "--trace", p]] {
+        let out = zswapctl(None, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.matches("line ").count(), 1, "{stderr}");
+        assert!(stderr.contains("line 2"), "{stderr}");
+        assert!(!stderr.contains("crates/"), "{stderr}");
+    }
+}
+
+#[test]
+fn regress_22_missing_trace_for_simulate_is_called_a_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing.trace");
+    let p = path.to_str().unwrap();
+    let out = zswapctl(None, &["simulate", "--trace", p]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("trace '{p}' does not exist")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("raw pages"), "{stderr}");
+}
+
+#[test]
+fn regress_22_input_format_help_mentions_traces() {
+    let out = zswapctl(None, &["analyze", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("zswap-trace header means a trace"), "{help}");
 }
