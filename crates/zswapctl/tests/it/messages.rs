@@ -172,3 +172,50 @@ fn regress_22_immutable_file_as_root_exits_3_with_advice_for_root() {
         "{err}"
     );
 }
+
+/// The first string literal after each `marker` in `text`.
+fn literals_after(text: &str, marker: &str) -> Vec<String> {
+    text.split(marker)
+        .skip(1)
+        .filter_map(|rest| {
+            let start = rest.find('"')? + 1;
+            let len = rest[start..].find('"')?;
+            Some(rest[start..start + len].to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn regress_22_readme_lists_every_check_code() {
+    let ws = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut codes = Vec::new();
+    let core = ws.join("crates/zswap-core/src/admin");
+    let mut files = vec![core.join("check.rs")];
+    for e in std::fs::read_dir(core.join("check")).unwrap() {
+        files.push(e.unwrap().path());
+    }
+    for f in files.iter().filter(|f| !f.ends_with("tests.rs")) {
+        let text = std::fs::read_to_string(f).unwrap();
+        let text = text.split("#[cfg(test)]").next().unwrap();
+        codes.extend(literals_after(text, "finding(\n"));
+        codes.extend(literals_after(text, "finding("));
+        codes.extend(literals_after(text, "code: "));
+    }
+    let ctl = std::fs::read_to_string(ws.join("crates/zswapctl/src/cmd/check.rs")).unwrap();
+    codes.extend(literals_after(&ctl, "note(\n"));
+    codes.extend(literals_after(&ctl, "note("));
+    codes.extend(literals_after(&ctl, "code: "));
+    codes.retain(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'));
+    codes.sort();
+    codes.dedup();
+    assert!(codes.len() >= 20, "{codes:?}");
+    let readme = std::fs::read_to_string(ws.join("README.md")).unwrap();
+    let missing: Vec<&String> = codes
+        .iter()
+        .filter(|c| !readme.contains(&format!("`{c}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README.md's check table lacks {missing:?}"
+    );
+}
