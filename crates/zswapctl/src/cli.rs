@@ -16,7 +16,8 @@ use clap::{Args, Parser, Subcommand};
                   results go to stdout as JSON; error messages still go to stderr as text."
 )]
 pub(crate) struct Cli {
-    /// Read and write kernel files below DIR instead of / (a captured tree).
+    /// Read and write kernel files below DIR instead of / (a captured tree); default: the
+    /// ZSWAP_ROOT environment variable when set, else /.
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) root: Option<PathBuf>,
 
@@ -48,8 +49,9 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page zswapctl(1) (roff), or write it and one page per command
+    /// (zswapctl-status.1, …) to a directory with --out-dir.
+    Man(ManArgs),
     /// Which compressor, which pool size: run a file of raw pages, a process's anonymous
     /// memory or an ELF core file through every kernel compressor and zswap's rules.
     Analyze(AnalyzeArgs),
@@ -173,6 +175,15 @@ pub(crate) struct CheckArgs {
     /// below --root); default: /etc/zswap/zswap.yaml if it exists.
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
+}
+
+/// `zswapctl man`.
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// Write zswapctl.1 and zswapctl-COMMAND.1 for every command into DIR (it must exist)
+    /// instead of printing zswapctl.1.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out_dir: Option<PathBuf>,
 }
 
 /// `zswapctl completions`.

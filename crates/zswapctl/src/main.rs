@@ -42,7 +42,7 @@ fn main() -> ExitCode {
             cmd::check::run(&root, args, &*probe::for_root(&root), cli.json, &mut out)
         }
         Command::Completions(args) => cmd::generate::completions(args, &mut out),
-        Command::Man => cmd::generate::man(&mut out),
+        Command::Man(args) => cmd::generate::man(args, &mut out),
         Command::Analyze(args) => {
             cmd::analyze::run(&root, args, &*probe::for_root(&root), cli.json, &mut out)
         }
