@@ -70,7 +70,11 @@ fn run_top(
     if json {
         return Ok(zswap_top::run_json(root, opts, out)?);
     }
-    Ok(zswap_top::run(root, opts)?)
+    zswap_top::run(root, opts).map_err(|e| match e {
+        // the command was used where it cannot work: a usage problem (exit 2)
+        zswap_top::TopError::NotATerminal => exit::coded(exit::Exit::Usage, e),
+        e => e.into(),
+    })
 }
 
 /// `--root DIR`, else `ZSWAP_ROOT`, else the live system. A root that is not a directory

@@ -318,3 +318,17 @@ fn invalid_web_config_is_refused_at_start() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bcrypt"));
 }
+
+#[test]
+fn regress_22_sigterm_is_a_clean_shutdown_with_exit_0() {
+    let f = zswap_testkit::FixtureRoot::era("6.18.2");
+    let mut e = start_on(&f, &[]);
+    let _ = e.scrape();
+    let st = Command::new("kill")
+        .args(["-TERM", &e.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let status = e.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
