@@ -212,6 +212,8 @@ pub(crate) enum InputFormat {
 /// `zswapctl analyze`.
 #[derive(Debug, Args)]
 #[command(
+    override_usage = "zswapctl analyze [OPTIONS] <FILE>\n       \
+                      zswapctl analyze [OPTIONS] --pid <PID> [--address <START-END>]",
     after_help = "Figures per compressor: pages, zero/same-filled/incompressible pages, \
                         compressed_bytes (what zswap charges), pool_bytes (zsmalloc pool with \
                         every page stored at once), ratio, time per page, zsmalloc class \

@@ -215,6 +215,49 @@ fn analyze_trace(path: &Path, args: &AnalyzeArgs) -> Result<(Analysis, String)> 
     Ok((analysis, evidence))
 }
 
+/// Input combinations clap cannot express: `--address` needs `--pid` (an address means
+/// nothing in a file), and '-' is no file (the engine needs the size up front and reads
+/// pages in parallel, so standard input is not supported).
+fn refuse_bad_inputs(args: &AnalyzeArgs) -> Result<()> {
+    if args.address.is_some() && args.pid.is_none() {
+        return Err(coded(
+            Exit::Usage,
+            anyhow::anyhow!(
+                "--address selects memory of a process and needs --pid PID; for a file, \
+                 drop --address"
+            ),
+        ));
+    }
+    if args.pid.is_none() && args.input.as_deref() == Some(Path::new("-")) {
+        return Err(coded(
+            Exit::Usage,
+            anyhow::anyhow!(
+                "input '-' (standard input) is not supported: write the pages to a file and \
+                 give its path"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A process analysis that found no page: a table of dashes would look like a result.
+fn refuse_empty_pid(args: &AnalyzeArgs, a: &Analysis) -> Result<()> {
+    let Some(pid) = args.pid.filter(|_| a.input.pages == 0) else {
+        return Ok(());
+    };
+    let range = args
+        .address
+        .map_or_else(String::new, |r| format!(" in '{r}'"));
+    Err(coded(
+        Exit::Usage,
+        anyhow::anyhow!(
+            "pid '{pid}' has no anonymous pages in memory{range} ({} not in RAM): check the \
+             range against /proc/{pid}/maps, or pick a process that holds memory",
+            a.input.pages_not_present
+        ),
+    ))
+}
+
 /// Limits the advice to compressors this kernel can use (registered in `/proc/crypto`, or
 /// a module it would load, as `zswapctl set compressor` checks): advice that `set` then
 /// refuses helps nobody. When the kernel's list cannot be read the advice says so.
@@ -259,6 +302,7 @@ pub(crate) fn run(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
+    refuse_bad_inputs(args)?;
     if let Some(path) = args.input.as_deref().filter(|_| args.pid.is_none()) {
         let format = match args.format {
             InputFormat::Auto => sniff(path).map_err(exit_for)?,
@@ -293,6 +337,7 @@ pub(crate) fn run(
         p.finish();
     }
     let mut analysis = analysis.map_err(exit_for)?;
+    refuse_empty_pid(args, &analysis)?;
     advise_for_this_kernel(root, probe, &mut analysis);
     warn_skipped(&analysis);
     emit(&analysis, &evidence, args, json, out)
@@ -354,12 +399,13 @@ fn print_table(out: &mut dyn Write, a: &Analysis, evidence: &str) -> Result<()> 
     let i = &a.input;
     writeln!(
         out,
-        "{} pages from {} '{}' under Linux {} rules ({evidence}), {} threads",
+        "{} pages from {} '{}' under Linux {} rules ({evidence}), {} thread{}",
         human::count(i.pages),
         i.kind,
         i.name,
         a.kernel,
-        a.threads
+        a.threads,
+        if a.threads == 1 { "" } else { "s" }
     )?;
     if i.pages_not_present > 0 {
         writeln!(

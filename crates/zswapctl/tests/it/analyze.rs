@@ -638,3 +638,83 @@ fn regress_22_input_format_help_mentions_traces() {
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("zswap-trace header means a trace"), "{help}");
 }
+
+#[test]
+fn regress_22_address_without_pid_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.bin");
+    write_pages(&file, &mixed_corpus(3, 2));
+    let p = file.to_str().unwrap();
+    assert_refused(
+        &["analyze", "--kernel", "6.18", "--address", "1000-2000", p],
+        2,
+        &["--address", "--pid"],
+    );
+}
+
+#[test]
+fn regress_22_stdin_is_said_to_be_unsupported() {
+    assert_refused(
+        &["analyze", "--kernel", "6.18", "-"],
+        2,
+        &["'-'", "standard input", "not supported"],
+    );
+}
+
+#[test]
+fn regress_22_usage_line_names_pid() {
+    let out = zswapctl(None, &["analyze", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    let usage = help.split("Usage:").nth(1).unwrap();
+    let usage = usage.split("\n\n").next().unwrap();
+    assert!(usage.contains("--pid"), "{usage}");
+}
+
+#[test]
+fn regress_22_unmapped_address_range_is_refused() {
+    let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+    let pid = child.id().to_string();
+    let out = zswapctl(
+        None,
+        &[
+            "analyze",
+            "--kernel",
+            "6.18",
+            "--pid",
+            &pid,
+            "--address",
+            "1000-2000",
+        ],
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("'{pid}'")) && stderr.contains("1000-2000"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn regress_22_one_thread_is_singular() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.bin");
+    write_pages(&file, &mixed_corpus(3, 2));
+    let out = zswapctl(
+        None,
+        &[
+            "analyze",
+            "--kernel",
+            "6.18",
+            "--jobs",
+            "1",
+            "--compressor",
+            "lzo",
+            file.to_str().unwrap(),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(", 1 thread\n"), "{stdout}");
+}
