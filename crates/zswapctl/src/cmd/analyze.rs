@@ -433,7 +433,7 @@ fn print_table(out: &mut dyn Write, a: &Analysis, evidence: &str) -> Result<()> 
     for c in &a.compressors {
         writeln!(
             out,
-            "{:<9} {:>9} {:>8} {:>8} {:>8} {:>10} {:>10} {:>10} {:>6} {:>6} {:>8} {:>4}%",
+            "{:<9} {:>9} {:>8} {:>8} {:>8} {:>10} {:>10} {:>10} {:>6} {:>6} {:>8} {:>5}",
             c.compressor,
             c.pages,
             c.zero_pages,
@@ -445,7 +445,8 @@ fn print_table(out: &mut dyn Write, a: &Analysis, evidence: &str) -> Result<()> 
             opt(c.ratio, 2),
             opt(c.pool_ratio, 2),
             opt(c.ns_per_page.map(|n| n / 1000.0), 2),
-            opt(c.fragmentation.map(|f| f * 100.0), 0),
+            c.fragmentation
+                .map_or_else(|| "-".to_owned(), |f| format!("{:.0}%", f * 100.0)),
         )?;
         if let Some(z) = c.zbud_pool_bytes {
             writeln!(

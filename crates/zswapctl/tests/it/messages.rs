@@ -219,3 +219,18 @@ fn regress_22_readme_lists_every_check_code() {
         "README.md's check table lacks {missing:?}"
     );
 }
+
+#[test]
+fn regress_22_status_keys_and_values_are_apart_on_6_1() {
+    let f = FixtureRoot::era("6.1.0-41-amd64");
+    let (code, out, err) = texts(&zswapctl(Some(f.path()), &["status"]));
+    assert_eq!(code, 0, "{err}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("same_filled_pages_enabled"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.contains("same_filled_pages_enabled "),
+        "key and value run together: {line}"
+    );
+}
