@@ -120,8 +120,8 @@ pub(crate) struct Cli {
     no_ebpf: bool,
 
     /// Only cgroups whose path (from the hierarchy root, e.g. `/system.slice`) starts with
-    /// this.
-    #[arg(long = "collector.cgroup.filter", value_name = "PREFIX")]
+    /// this; a prefix without the leading `/` gets one (`system.slice` is `/system.slice`).
+    #[arg(long = "collector.cgroup.filter", value_name = "PREFIX", value_parser = cgroup_prefix)]
     pub(crate) cgroup_filter: Option<String>,
 
     /// Most cgroups exported (breadth first from the root); zswap_exporter_cgroups_truncated
@@ -320,5 +320,15 @@ mod tests {
         assert!(
             Cli::try_parse_from(["zswap-exporter", "--textfile.output", "/tmp/x.prom"]).is_err()
         );
+    }
+}
+
+/// A cgroup path prefix as the filter compares it: from the hierarchy root, so with a
+/// leading `/` (without one nothing would ever match).
+fn cgroup_prefix(text: &str) -> Result<String, String> {
+    if text.starts_with('/') {
+        Ok(text.to_owned())
+    } else {
+        Ok(format!("/{text}"))
     }
 }
