@@ -138,6 +138,13 @@ pub(crate) fn run(
             }
         }
     }
+    if !root.is_host() {
+        // advice on a tree must act on the tree, as this check did
+        let with_root = format!("zswapctl --root {} ", root.root().display());
+        for f in &mut findings {
+            f.fix = f.fix.replace("zswapctl ", &with_root);
+        }
+    }
     findings.sort_by_key(|f| f.severity);
     let errors = count(&findings, Severity::Error);
     let warnings = count(&findings, Severity::Warning);

@@ -234,3 +234,20 @@ fn regress_22_status_keys_and_values_are_apart_on_6_1() {
         "key and value run together: {line}"
     );
 }
+
+#[test]
+fn regress_22_fixes_on_a_tree_name_the_tree() {
+    let f = FixtureRoot::era("6.18.2");
+    f.file("etc/zswap/zswap.yaml", "enabled: maybe\n");
+    let (_, j) = check_json(f.path(), &["--no-save"]);
+    let root = format!("--root {}", f.path().display());
+    let mut seen = 0;
+    for x in j["findings"].as_array().unwrap() {
+        let fix = x["fix"].as_str().unwrap();
+        for (i, _) in fix.match_indices("zswapctl ") {
+            seen += 1;
+            assert!(fix[i..].starts_with(&format!("zswapctl {root}")), "{fix}");
+        }
+    }
+    assert!(seen >= 2, "{j}");
+}
