@@ -222,9 +222,9 @@ fn check_pool_limit(s: &ZswapSample, enabled: bool, out: &mut Vec<Finding>) {
                 sev,
                 "pool-limit-tiny",
                 format!(
-                    "max_pool_percent {pct} of {} bytes of RAM allows a pool of only {limit} \
-                     bytes",
-                    mi.mem_total_bytes
+                    "max_pool_percent {pct} of {} of RAM allows a pool of only {}",
+                    crate::human_bytes(mi.mem_total_bytes),
+                    crate::human_bytes(limit)
                 ),
                 "raise max_pool_percent so the pool can hold a useful number of pages".into(),
             ));

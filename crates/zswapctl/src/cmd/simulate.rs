@@ -82,8 +82,8 @@ pub(crate) fn run(
             Exit::Usage,
             anyhow::anyhow!(
                 "resident size '{}' must be smaller than the working set '{}', or nothing is swapped",
-                args.resident.unwrap_or(0),
-                working_set
+                human::size(args.resident.unwrap_or(0)),
+                human::size(working_set)
             ),
         ));
     }

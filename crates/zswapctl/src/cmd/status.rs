@@ -199,7 +199,7 @@ fn render(r: &StatusReport, exact: bool, out: &mut dyn Write) -> Result<()> {
         kv("stored pages", format!("{}{st}", human::count(pages)))?;
     }
     match d.compression_ratio {
-        Some(ratio) => kv("compression", format!("{ratio:.2}:1"))?,
+        Some(ratio) => kv("compression", human::ratio(ratio))?,
         None => kv("compression", "- (pool empty)".into())?,
     }
     let dbg = s.debugfs.as_ref().and_then(|x| x.stats.as_ref());

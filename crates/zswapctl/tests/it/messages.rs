@@ -251,3 +251,36 @@ fn regress_22_fixes_on_a_tree_name_the_tree() {
     }
     assert!(seen >= 2, "{j}");
 }
+
+#[test]
+fn regress_22_numbers_read_the_same_everywhere() {
+    let f = FixtureRoot::copy_of(&zswap_testkit::fixtures_dir().join("linux-6.18-after-workload"));
+    let (_, out, _) = texts(&zswapctl(Some(f.path()), &["status", "--bytes"]));
+    let pool = out.lines().find(|l| l.contains("pool size")).unwrap();
+    assert!(pool.contains(",") && pool.contains(" B"), "{pool}");
+    let (_, out, err) = texts(&zswapctl(
+        None,
+        &["simulate", "--working-set", "16M", "--resident", "16M"],
+    ));
+    assert!(
+        err.contains("'16.0 MiB'") && !err.contains("16777216"),
+        "{out}{err}"
+    );
+    f.param("max_pool_percent", "1");
+    let meminfo = std::fs::read_to_string(f.path().join("proc/meminfo")).unwrap();
+    let meminfo: String = meminfo
+        .lines()
+        .map(|l| {
+            if l.starts_with("MemTotal:") {
+                "MemTotal:        1048576 kB\n".to_owned()
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    f.proc("meminfo", &meminfo);
+    let (_, j) = check_json(f.path(), &["--no-save"]);
+    let tiny = finding(&j, "pool-limit-tiny").unwrap();
+    let msg = tiny["message"].as_str().unwrap();
+    assert!(msg.contains("MiB") && !msg.contains("bytes"), "{msg}");
+}
