@@ -51,8 +51,10 @@ pub struct CompressorReport {
     /// zsmalloc pool in bytes with every stored page allocated at once.
     pub pool_bytes: u64,
     /// zbud pool in bytes for the same pages (6.1, whose default allocator is zbud).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zbud_pool_bytes: Option<u64>,
     /// Pages zbud cannot take (compressed length above 3960 bytes; 6.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zbud_rejected_pages: Option<u64>,
     /// stored pages × 4096 / compressed_bytes.
     pub ratio: Option<f64>,

@@ -278,6 +278,7 @@ pub struct ApplyReport {
     /// The writes done, in order.
     pub applied: Vec<ParamChange>,
     /// Parameters that already had the wanted value.
+    #[serde(serialize_with = "crate::admin::plan::named_values")]
     pub unchanged: Vec<(ParamName, ParamValue)>,
     /// The compressor zswap runs with, checked after enabling.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -14,6 +14,7 @@ mod fixtures;
 mod host_admin;
 mod host_status;
 mod host_trace;
+mod json_shapes;
 mod messages;
 mod persist_check;
 mod simulate;
