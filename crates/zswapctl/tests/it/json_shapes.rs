@@ -41,6 +41,20 @@ fn holes(v: &Value, at: &str, out: &mut Vec<String>) {
     }
 }
 
+/// Checks `v` against `crates/zswapctl/schema/<name>.schema.json`.
+fn validate(name: &str, v: &Value, what: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("schema/{name}.schema.json"));
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let loc = format!("file:///{name}.schema.json");
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource(&loc, schema).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let idx = compiler.compile(&loc, &mut schemas).unwrap();
+    if let Err(e) = schemas.validate(v, idx) {
+        panic!("{what}: does not match {}: {e:#}\n{v:#}", path.display());
+    }
+}
+
 fn json_of(root: &Path, args: &[&str]) -> Value {
     let mut all = vec!["--json"];
     all.extend_from_slice(args);
@@ -79,6 +93,8 @@ fn regress_22_json_has_no_nulls_or_empty_objects_on_any_tree() {
         ];
         for args in cmds {
             let v = json_of(root, &args);
+            let schema = if args[0] == "set" { "apply" } else { args[0] };
+            validate(schema, &v, &format!("{name} {args:?}"));
             let mut found = Vec::new();
             holes(&v, "", &mut found);
             assert!(found.is_empty(), "{name} {args:?}: {found:?}");
@@ -114,4 +130,23 @@ fn regress_22_persist_values_are_not_nested() {
     let v = json_of(f.path(), &["persist", "--dry-run"]);
     assert!(v["values"].get("values").is_none(), "{v}");
     assert!(v["values"].get("enabled").is_some(), "{v}");
+}
+
+#[test]
+fn regress_22_a_schema_refuses_a_wrong_shape() {
+    // the old shape of a plan's unchanged entries, [name, value] pairs, is refused
+    let old: Value = serde_json::json!({
+        "status": "planned",
+        "plan": {"changes": [], "unchanged": [["enabled", true]]}
+    });
+    let r = std::panic::catch_unwind(|| validate("apply", &old, "old shape"));
+    assert!(r.is_err(), "the apply schema accepted [name, value] pairs");
+}
+
+#[test]
+fn regress_22_every_json_command_has_a_schema() {
+    for name in ["status", "get", "check", "apply", "persist", "analyze"] {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("schema/{name}.schema.json"));
+        assert!(p.exists(), "{}", p.display());
+    }
 }
