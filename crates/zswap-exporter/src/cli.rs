@@ -229,6 +229,16 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// A cgroup path prefix as the filter compares it: from the hierarchy root, so with a
+/// leading `/` (without one nothing would ever match).
+fn cgroup_prefix(text: &str) -> Result<String, String> {
+    if text.starts_with('/') {
+        Ok(text.to_owned())
+    } else {
+        Ok(format!("/{text}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,15 +330,5 @@ mod tests {
         assert!(
             Cli::try_parse_from(["zswap-exporter", "--textfile.output", "/tmp/x.prom"]).is_err()
         );
-    }
-}
-
-/// A cgroup path prefix as the filter compares it: from the hierarchy root, so with a
-/// leading `/` (without one nothing would ever match).
-fn cgroup_prefix(text: &str) -> Result<String, String> {
-    if text.starts_with('/') {
-        Ok(text.to_owned())
-    } else {
-        Ok(format!("/{text}"))
     }
 }
