@@ -18,8 +18,20 @@ pub enum AnalyzeError {
         /// The file.
         path: PathBuf,
     },
+    /// The input is a directory.
+    #[error("input '{}' is a directory; give a file of raw pages, an ELF core or a trace", path.display())]
+    Directory {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// The input file may not be read.
+    #[error("cannot read input file '{}': permission denied; check its permissions or run as root", path.display())]
+    Denied {
+        /// The file.
+        path: PathBuf,
+    },
     /// The input file could not be opened or read.
-    #[error("cannot read input file '{}': {source}; check its permissions", path.display())]
+    #[error("cannot read input file '{}': {source}", path.display())]
     Unreadable {
         /// The file.
         path: PathBuf,
@@ -126,19 +138,24 @@ impl AnalyzeError {
             | AnalyzeError::BadTrace { .. }
             | AnalyzeError::TraceCompressor { .. }
             | AnalyzeError::Compressor { .. }
+            | AnalyzeError::Directory { .. }
             | AnalyzeError::Unreadable { .. } => FailureKind::BadInput,
-            AnalyzeError::PidPermission { .. } => FailureKind::Permission,
+            AnalyzeError::PidPermission { .. } | AnalyzeError::Denied { .. } => {
+                FailureKind::Permission
+            }
             AnalyzeError::Process { .. } | AnalyzeError::Thread { .. } => FailureKind::Runtime,
         }
     }
 
-    /// The error for a file that could not be opened or read: `NotFound` or `Unreadable`.
+    /// The error for a file that could not be opened or read: `NotFound`, `Directory`,
+    /// `Denied` or `Unreadable`.
     pub fn open(path: impl Into<PathBuf>, source: io::Error) -> AnalyzeError {
         let path = path.into();
-        if source.kind() == io::ErrorKind::NotFound {
-            AnalyzeError::NotFound { path }
-        } else {
-            AnalyzeError::Unreadable { path, source }
+        match source.kind() {
+            io::ErrorKind::NotFound => AnalyzeError::NotFound { path },
+            io::ErrorKind::IsADirectory => AnalyzeError::Directory { path },
+            io::ErrorKind::PermissionDenied => AnalyzeError::Denied { path },
+            _ => AnalyzeError::Unreadable { path, source },
         }
     }
 }

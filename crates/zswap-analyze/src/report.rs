@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use zswap_core::compress::{KernelEra, PAGE_SIZE};
+use zswap_core::human_bytes;
 use zswap_core::sim::ClassTable;
 
 use crate::stats::Tally;
@@ -50,8 +51,10 @@ pub struct CompressorReport {
     /// zsmalloc pool in bytes with every stored page allocated at once.
     pub pool_bytes: u64,
     /// zbud pool in bytes for the same pages (6.1, whose default allocator is zbud).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zbud_pool_bytes: Option<u64>,
     /// Pages zbud cannot take (compressed length above 3960 bytes; 6.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zbud_rejected_pages: Option<u64>,
     /// stored pages × 4096 / compressed_bytes.
     pub ratio: Option<f64>,
@@ -140,57 +143,92 @@ pub struct Recommendation {
     pub reason: String,
 }
 
-/// How much slower than the fastest compressor a candidate may be.
-pub const SPEED_BUDGET: f64 = 3.0;
+/// How much smaller than the best fast compressor's pool a medium-speed compressor's must be
+/// to be recommended instead (0.10: at least 10% smaller).
+pub const SPEED_BUDGET: f64 = 0.10;
 
-/// Weighs pool size against speed: among compressors whose time per page is at most
-/// [`SPEED_BUDGET`] times the fastest one's, the one with the smallest pool wins (ties go to
-/// the faster). None when nothing was compressed.
+/// A compressor's speed class in the kernel: 1 fast (lz4, lzo, lzo-rle), 2 medium (zstd),
+/// 3 slow (deflate, lz4hc, 842). The advice uses these classes, not the time measured in
+/// this run, so that the same pages get the same advice on every run: a measured time
+/// moves with the machine's load (issue 22).
+fn speed_class(name: &str) -> u8 {
+    match name {
+        "lz4" | "lzo" | "lzo-rle" => 1,
+        "zstd" => 2,
+        _ => 3,
+    }
+}
+
+/// Weighs pool size against speed class: the smallest pool of the fast compressors, unless
+/// a medium-speed one (zstd) gives a pool at least [`SPEED_BUDGET`] smaller; slow
+/// compressors are mentioned, never chosen. Only compressors that compressed pages count;
+/// None when there are none.
 pub fn recommend(reports: &[CompressorReport]) -> Option<Recommendation> {
-    let timed: Vec<(&CompressorReport, f64)> = reports
-        .iter()
-        .filter_map(|r| r.ns_per_page.map(|t| (r, t)))
-        .collect();
-    let (fastest, fastest_ns) = timed.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1))?;
-    let budget = fastest_ns * SPEED_BUDGET;
-    let (best, best_ns) = timed
-        .iter()
-        .copied()
-        .filter(|(_, t)| *t <= budget)
-        .min_by(|a, b| {
-            a.0.pool_bytes
-                .cmp(&b.0.pool_bytes)
-                .then(a.1.total_cmp(&b.1))
-        })?;
-    let mut reason = if best.compressor == fastest.compressor {
-        format!(
-            "'{}' is the fastest ({:.1} us per page) and no compressor within {SPEED_BUDGET}x \
-             its time gives a smaller pool ({} bytes)",
-            best.compressor,
-            fastest_ns / 1000.0,
-            best.pool_bytes
-        )
-    } else {
-        let saved = 100.0 * (1.0 - best.pool_bytes as f64 / fastest.pool_bytes.max(1) as f64);
-        format!(
-            "'{}' gives a pool {saved:.0}% smaller than the fastest, '{}', at {:.1}x its time \
-             per page ({:.1} us)",
-            best.compressor,
-            fastest.compressor,
-            best_ns / fastest_ns.max(f64::MIN_POSITIVE),
-            best_ns / 1000.0
-        )
+    let smallest = |class: u8| {
+        reports
+            .iter()
+            .filter(|r| r.ns_per_page.is_some() && speed_class(&r.compressor) == class)
+            .min_by(|a, b| {
+                a.pool_bytes
+                    .cmp(&b.pool_bytes)
+                    .then_with(|| a.compressor.cmp(&b.compressor))
+            })
     };
-    if let Some((smaller, t)) = timed
-        .iter()
-        .filter(|(r, t)| *t > budget && r.pool_bytes < best.pool_bytes)
-        .min_by(|a, b| a.0.pool_bytes.cmp(&b.0.pool_bytes))
-    {
-        let saved = 100.0 * (1.0 - smaller.pool_bytes as f64 / best.pool_bytes.max(1) as f64);
+    let shrink = |from: &CompressorReport, to: &CompressorReport| {
+        100.0 * (1.0 - to.pool_bytes as f64 / from.pool_bytes.max(1) as f64)
+    };
+    let fast = smallest(1);
+    let medium = smallest(2);
+    let (best, mut reason) = match (fast, medium) {
+        (Some(f), Some(m)) if shrink(f, m) >= SPEED_BUDGET * 100.0 => (
+            m,
+            format!(
+                "'{}' gives a pool {:.0}% smaller than the best fast compressor, '{}' ({}                  instead of {}), at a medium speed",
+                m.compressor,
+                shrink(f, m),
+                f.compressor,
+                human_bytes(m.pool_bytes),
+                human_bytes(f.pool_bytes)
+            ),
+        ),
+        (Some(f), m) => (
+            f,
+            format!(
+                "'{}' is a fast compressor and gives the smallest pool of the fast ones ({}){}",
+                f.compressor,
+                human_bytes(f.pool_bytes),
+                m.map_or_else(String::new, |m| format!(
+                    "; '{}' would save less than {:.0}% at a medium speed",
+                    m.compressor,
+                    SPEED_BUDGET * 100.0
+                ))
+            ),
+        ),
+        (None, Some(m)) => (
+            m,
+            format!(
+                "'{}' gives the smallest pool ({}) of the compressors that are not slow",
+                m.compressor,
+                human_bytes(m.pool_bytes)
+            ),
+        ),
+        (None, None) => {
+            let slow = smallest(3)?;
+            (
+                slow,
+                format!(
+                    "'{}' gives the smallest pool ({}); only slow compressors were tried",
+                    slow.compressor,
+                    human_bytes(slow.pool_bytes)
+                ),
+            )
+        }
+    };
+    if let Some(slow) = smallest(3).filter(|s| s.pool_bytes < best.pool_bytes) {
         reason.push_str(&format!(
-            "; '{}' would shrink the pool another {saved:.0}% at {:.1}x the time per page",
-            smaller.compressor,
-            t / best_ns.max(f64::MIN_POSITIVE)
+            "; '{}' would shrink the pool another {:.0}% but is a slow compressor",
+            slow.compressor,
+            shrink(best, slow)
         ));
     }
     Some(Recommendation {
@@ -238,6 +276,28 @@ mod tests {
             "{}",
             rec.reason
         );
+    }
+
+    #[test]
+    fn regress_22_advice_does_not_follow_timing_noise() {
+        for zstd_ns in [2.8 * 8000.0, 4.6 * 8000.0] {
+            let rs = [report("lz4", 1000, 8000.0), report("zstd", 600, zstd_ns)];
+            assert_eq!(recommend(&rs).unwrap().compressor, "zstd", "{zstd_ns}");
+        }
+    }
+
+    #[test]
+    fn regress_22_advice_gives_sizes_not_byte_counts() {
+        let rs = [report("lz4", 73728, 8000.0)];
+        let rec = recommend(&rs).unwrap();
+        assert!(rec.reason.contains("72.0 KiB"), "{}", rec.reason);
+        assert!(!rec.reason.contains("73728"), "{}", rec.reason);
+    }
+
+    #[test]
+    fn a_small_saving_keeps_the_fast_compressor() {
+        let rs = [report("lz4", 1000, 8000.0), report("zstd", 950, 9000.0)];
+        assert_eq!(recommend(&rs).unwrap().compressor, "lz4");
     }
 
     #[test]

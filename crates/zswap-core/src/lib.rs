@@ -29,4 +29,4 @@ pub use model::{PAGE_SIZE, REJECT_REASONS, ZswapModel, per_sec};
 pub use params::{ParamName, ParamValue, ZswapParams, read_params};
 pub use sample::{CollectOptions, Problem, ZswapSample, collect_sample};
 pub use sysroot::SysRoot;
-pub use units::human_bytes;
+pub use units::{exact_bytes, human_bytes, human_count, human_ratio};

@@ -37,22 +37,31 @@ pub struct ZswapSample {
     /// When it was taken, in milliseconds since the Unix epoch.
     pub taken_at_ms: u64,
     /// Kernel release.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub release: Option<KernelRelease>,
     /// Parameters; `None` when the kernel has no zswap.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub params: Option<ZswapParams>,
     /// debugfs counters, or why they are missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub debugfs: Option<DebugfsReading>,
     /// `/proc/meminfo` figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meminfo: Option<MeminfoSample>,
     /// `/proc/vmstat` counters.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vmstat: Option<VmstatSample>,
     /// Active swap areas.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub swaps: Option<Vec<SwapDevice>>,
     /// Compression algorithms in `/proc/crypto`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub compressors: Option<Vec<CompressorInfo>>,
     /// The cgroup v2 hierarchy, if mounted.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cgroup2: Option<Cgroup2Mount>,
     /// Per-cgroup zswap figures (only when asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cgroups: Option<CgroupsReading>,
     /// Sources that could not be read.
     pub problems: Vec<Problem>,

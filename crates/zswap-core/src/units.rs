@@ -1,4 +1,5 @@
-//! Sizes for people, shared by every tool's output (the CLI, the dashboard).
+//! Sizes, counts and ratios for people: the one formatting of numbers shared by every
+//! tool's output (the CLI commands and the dashboard), so they read the same everywhere.
 
 /// `1536` → `1.5 KiB`: IEC units with one decimal below 100 and none above; exact bytes
 /// below 1 KiB.
@@ -20,9 +21,50 @@ pub fn human_bytes(bytes: u64) -> String {
     }
 }
 
+/// A count with thousands separators: `1234567` → `1,234,567`.
+pub fn human_count(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// An exact size for `--bytes`: `4800512` → `4,800,512 B`.
+pub fn exact_bytes(bytes: u64) -> String {
+    format!("{} B", human_count(bytes))
+}
+
+/// A compression ratio: `2.1634` → `2.16:1`.
+pub fn human_ratio(ratio: f64) -> String {
+    format!("{ratio:.2}:1")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_grouped() {
+        assert_eq!(human_count(0), "0");
+        assert_eq!(human_count(999), "999");
+        assert_eq!(human_count(2085), "2,085");
+        assert_eq!(human_count(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn exact_sizes_are_grouped() {
+        assert_eq!(exact_bytes(4_800_512), "4,800,512 B");
+    }
+
+    #[test]
+    fn ratios_read_as_to_one() {
+        assert_eq!(human_ratio(2.1634), "2.16:1");
+    }
 
     #[test]
     fn sizes() {

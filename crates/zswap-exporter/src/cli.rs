@@ -131,8 +131,8 @@ pub(crate) struct Cli {
     no_ebpf: bool,
 
     /// Only cgroups whose path (from the hierarchy root, e.g. `/system.slice`) starts with
-    /// this.
-    #[arg(long = "collector.cgroup.filter", value_name = "PREFIX")]
+    /// this; a prefix without the leading `/` gets one (`system.slice` is `/system.slice`).
+    #[arg(long = "collector.cgroup.filter", value_name = "PREFIX", value_parser = cgroup_prefix)]
     pub(crate) cgroup_filter: Option<String>,
 
     /// Most cgroups exported (breadth first from the root); zswap_exporter_cgroups_truncated
@@ -238,6 +238,16 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
         return Err(bad());
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// A cgroup path prefix as the filter compares it: from the hierarchy root, so with a
+/// leading `/` (without one nothing would ever match).
+fn cgroup_prefix(text: &str) -> Result<String, String> {
+    if text.starts_with('/') {
+        Ok(text.to_owned())
+    } else {
+        Ok(format!("/{text}"))
+    }
 }
 
 #[cfg(test)]

@@ -73,8 +73,13 @@ fn run(cli: Cli) -> Result<()> {
         ebpf,
     };
     if cli.once {
+        // a probe that did not load was reported above; its scrape failure says it again
+        let probe_reported = cfg.ebpf.as_ref().is_some_and(|s| s.load_error().is_some());
         let (text, scrape) = http::scrape_text(&cfg, Format::Text)?;
         for o in &scrape.outcomes {
+            if probe_reported && o.name == CollectorName::Ebpf {
+                continue;
+            }
             if let Some(e) = &o.error {
                 log::warn(&format!("collector {} failed: {e}", o.name));
             }

@@ -208,6 +208,20 @@ impl<W: Write> TraceWriter<W> {
     }
 }
 
+/// serde_json's message without its own "at line 1 column N" (it parsed one line, so its
+/// line is always 1): the column is kept, the file's line number is the caller's.
+fn json_reason(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let what = text
+        .rsplit_once(" at line ")
+        .map_or(text.as_str(), |(what, _)| what);
+    if e.column() > 0 {
+        format!("{what} (column {})", e.column())
+    } else {
+        what.to_owned()
+    }
+}
+
 /// Parses a whole trace.
 pub fn read_trace(text: &str) -> Result<(TraceHeader, Vec<TraceRecord>), TraceError> {
     let mut lines = text.lines().enumerate();
@@ -234,7 +248,7 @@ pub fn read_trace(text: &str) -> Result<(TraceHeader, Vec<TraceRecord>), TraceEr
         }
         let r = serde_json::from_str(line).map_err(|e| TraceError::Record {
             line: i + 1,
-            reason: e.to_string(),
+            reason: json_reason(&e),
         })?;
         records.push(r);
     }

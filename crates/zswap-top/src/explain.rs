@@ -37,8 +37,8 @@ pub(crate) fn notes(s: &ZswapSample) -> Vec<Note> {
             out.push(note(
                 "zswap",
                 if stored == Some(0) {
-                    "zswap is disabled and has never stored a page on this boot: write Y to \
-                     /sys/module/zswap/parameters/enabled to turn it on"
+                    "zswap is disabled and has never stored a page on this boot: turn it on \
+                     with 'zswapctl set enabled true'"
                 } else {
                     "zswap is disabled: new swap-outs bypass it; pages already in the pool stay \
                      until loaded or invalidated"

@@ -17,10 +17,11 @@ pub(crate) fn rate(v: f64) -> String {
     }
 }
 
-/// A count with a metric suffix above 10,000: `9999`, `12.3k`, `4.5M`.
+/// A count, grouped as `zswapctl status` prints it below 10,000 (`2,085`), with a metric
+/// suffix above (`12.3k`, `4.5M`) to fit the panes.
 pub(crate) fn count(n: u64) -> String {
     if n < 10_000 {
-        n.to_string()
+        zswap_core::human_count(n)
     } else if n < 1_000_000 {
         format!("{:.1}k", n as f64 / 1000.0)
     } else if n < 1_000_000_000 {
@@ -90,7 +91,8 @@ mod tests {
 
     #[test]
     fn counts_shorten_above_ten_thousand() {
-        assert_eq!(count(9999), "9999");
+        assert_eq!(count(9999), "9,999");
+        assert_eq!(count(2085), "2,085");
         assert_eq!(count(26_355), "26.4k");
         assert_eq!(count(4_500_000), "4.5M");
     }

@@ -27,7 +27,8 @@ static VERSION: LazyLock<String> = LazyLock::new(|| {
                   results go to stdout as JSON; error messages still go to stderr as text."
 )]
 pub(crate) struct Cli {
-    /// Read and write kernel files below DIR instead of / (a captured tree).
+    /// Read and write kernel files below DIR instead of / (a captured tree); default: the
+    /// ZSWAP_ROOT environment variable when set, else /.
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) root: Option<PathBuf>,
 
@@ -59,8 +60,9 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page zswapctl(1) (roff), or write it and one page per command
+    /// (zswapctl-status.1, …) to a directory with --out-dir.
+    Man(ManArgs),
     /// Which compressor, which pool size: run a file of raw pages, a process's anonymous
     /// memory or an ELF core file through every kernel compressor and zswap's rules.
     Analyze(AnalyzeArgs),
@@ -216,9 +218,19 @@ pub(crate) struct CheckArgs {
     /// Do not save this check's counters.
     #[arg(long)]
     pub(crate) no_save: bool,
-    /// The boot-time configuration to check (default: <root>/etc/zswap/zswap.yaml if it exists).
+    /// The boot-time configuration to check, as seen at boot (an absolute path is taken
+    /// below --root); default: /etc/zswap/zswap.yaml if it exists.
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
+}
+
+/// `zswapctl man`.
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// Write zswapctl.1 and zswapctl-COMMAND.1 for every command into DIR (it must exist)
+    /// instead of printing zswapctl.1.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out_dir: Option<PathBuf>,
 }
 
 /// `zswapctl completions`.
@@ -232,7 +244,8 @@ pub(crate) struct CompletionsArgs {
 /// How `analyze` reads FILE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum InputFormat {
-    /// An ELF header means a core file; anything else is raw pages.
+    /// An ELF core header means a core file, a zswap-trace header means a trace; anything
+    /// else is raw pages.
     Auto,
     /// Raw 4096-byte pages.
     Raw,
@@ -246,13 +259,15 @@ pub(crate) enum InputFormat {
 /// `zswapctl analyze`.
 #[derive(Debug, Args)]
 #[command(
+    override_usage = "zswapctl analyze [OPTIONS] <FILE>\n       \
+                      zswapctl analyze [OPTIONS] --pid <PID> [--address <START-END>]",
     after_help = "Figures per compressor: pages, zero/same-filled/incompressible pages, \
                         compressed_bytes (what zswap charges), pool_bytes (zsmalloc pool with \
                         every page stored at once), ratio, time per page, zsmalloc class \
                         histogram (--json) and fragmentation. See crates/zswapctl/README-analyze.md."
 )]
 pub(crate) struct AnalyzeArgs {
-    /// File of raw pages or ELF core file ('-' is not supported: give a path).
+    /// File of raw pages, ELF core file or recorded trace ('-' is not supported: give a path).
     #[arg(
         value_name = "FILE",
         required_unless_present = "pid",

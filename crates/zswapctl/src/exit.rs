@@ -30,8 +30,26 @@ pub(crate) struct Coded {
 
 impl std::fmt::Display for Coded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:#}", self.error)
+        f.write_str(&message(&self.error))
     }
+}
+
+/// The error and its causes joined with ": ", leaving out a cause whose text the message
+/// already holds (an error that names its OS error, and then has it as its source, would
+/// otherwise say it twice).
+pub(crate) fn message(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 impl std::error::Error for Coded {}
@@ -58,6 +76,6 @@ pub(crate) fn report(err: &anyhow::Error) -> ExitCode {
         .chain()
         .find_map(|c| c.downcast_ref::<Coded>())
         .map_or(Exit::Runtime, |c| c.exit);
-    eprintln!("zswapctl: error: {err:#}");
+    eprintln!("zswapctl: error: {}", message(err));
     ExitCode::from(exit as u8)
 }

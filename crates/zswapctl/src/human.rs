@@ -1,27 +1,17 @@
-//! Human-readable numbers.
+//! Human-readable numbers: the shared formatting of `zswap_core` (sizes, counts, ratios),
+//! with sizes exact only where the user asked (`--bytes`).
 
 pub(crate) use zswap_core::human_bytes as size;
+pub(crate) use zswap_core::human_count as count;
+pub(crate) use zswap_core::human_ratio as ratio;
 
-/// A size, human or exact as the user asked.
+/// A size, human or exact (grouped bytes) as the user asked.
 pub(crate) fn bytes(bytes: u64, exact: bool) -> String {
     if exact {
-        format!("{bytes} B")
+        zswap_core::exact_bytes(bytes)
     } else {
         size(bytes)
     }
-}
-
-/// A count with thousands separators: `1234567` → `1,234,567`.
-pub(crate) fn count(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -30,15 +20,13 @@ mod tests {
 
     #[test]
     fn sizes_human_or_exact() {
-        assert_eq!(bytes(4096, true), "4096 B");
+        assert_eq!(bytes(4096, true), "4,096 B");
         assert_eq!(bytes(1536, false), "1.5 KiB");
     }
 
     #[test]
     fn counts() {
-        assert_eq!(count(0), "0");
-        assert_eq!(count(999), "999");
-        assert_eq!(count(1000), "1,000");
         assert_eq!(count(1234567), "1,234,567");
+        assert_eq!(ratio(2.0), "2.00:1");
     }
 }

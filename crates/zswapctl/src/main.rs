@@ -20,7 +20,10 @@ use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let root = pick_root(&cli);
+    let root = match pick_root(&cli) {
+        Ok(root) => root,
+        Err(err) => return exit::report(&err),
+    };
     let mut out = io::stdout().lock();
     let result = match &cli.command {
         Command::Status(args) => cmd::status::run(&root, args, cli.json, &mut out),
@@ -39,8 +42,10 @@ fn main() -> ExitCode {
             cmd::check::run(&root, args, &*probe::for_root(&root), cli.json, &mut out)
         }
         Command::Completions(args) => cmd::generate::completions(args, &mut out),
-        Command::Man => cmd::generate::man(&mut out),
-        Command::Analyze(args) => cmd::analyze::run(&root, args, cli.json, &mut out),
+        Command::Man(args) => cmd::generate::man(args, &mut out),
+        Command::Analyze(args) => {
+            cmd::analyze::run(&root, args, &*probe::for_root(&root), cli.json, &mut out)
+        }
         Command::Trace(args) => cmd::trace::run(&root, args, cli.json, &mut out),
         Command::Simulate(args) => cmd::simulate::run(&root, args, cli.json, &mut out),
     };
@@ -65,15 +70,32 @@ fn run_top(
     if json {
         return Ok(zswap_top::run_json(root, opts, out)?);
     }
-    Ok(zswap_top::run(root, opts)?)
+    zswap_top::run(root, opts).map_err(|e| match e {
+        // the command was used where it cannot work: a usage problem (exit 2)
+        zswap_top::TopError::NotATerminal => exit::coded(exit::Exit::Usage, e),
+        e => e.into(),
+    })
 }
 
-/// `--root DIR`, else `ZSWAP_ROOT`, else the live system.
-fn pick_root(cli: &Cli) -> SysRoot {
+/// `--root DIR`, else `ZSWAP_ROOT`, else the live system. A root that is not a directory
+/// is refused (exit 2): read as an empty tree it would report a kernel without zswap.
+fn pick_root(cli: &Cli) -> anyhow::Result<SysRoot> {
     #[allow(clippy::disallowed_methods)] // main picks the root
     let env_root = std::env::var_os("ZSWAP_ROOT").filter(|v| !v.is_empty());
-    match cli.root.clone().or(env_root.map(Into::into)) {
-        Some(dir) => SysRoot::at(dir),
-        None => SysRoot::host(),
+    let (dir, source) = match (cli.root.clone(), env_root) {
+        (Some(dir), _) => (dir, "--root"),
+        (None, Some(dir)) => (dir.into(), "ZSWAP_ROOT"),
+        (None, None) => return Ok(SysRoot::host()),
+    };
+    if !dir.is_dir() {
+        return Err(exit::coded(
+            exit::Exit::Usage,
+            anyhow::anyhow!(
+                "{source} '{}' does not exist or is not a directory: give a directory holding \
+                 a captured tree (its sys/ and proc/)",
+                dir.display()
+            ),
+        ));
     }
+    Ok(SysRoot::at(dir))
 }

@@ -38,7 +38,7 @@ impl Verifier for ReadBack {
 #[non_exhaustive]
 pub enum WriteFailure {
     /// `EACCES`/`EPERM`.
-    #[error("permission denied writing '{}': run as root (for example with sudo)", path.display())]
+    #[error("permission denied writing '{}': {}", path.display(), permission_advice())]
     Permission {
         /// The attribute.
         path: PathBuf,
@@ -150,6 +150,18 @@ pub enum WriteFailure {
         /// The error.
         source: Error,
     },
+}
+
+/// What to do about `EACCES`/`EPERM`: as root it is no lack of privilege but an immutable
+/// file or a security module, and "run as root" would send the user in a circle.
+fn permission_advice() -> &'static str {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        "this runs as root, so the file is immutable ('lsattr' shows 'i'; 'chattr -i' clears \
+         it) or a security module (lockdown, SELinux, AppArmor) forbids the write"
+    } else {
+        "run as root (for example with sudo)"
+    }
 }
 
 impl WriteFailure {
@@ -266,6 +278,7 @@ pub struct ApplyReport {
     /// The writes done, in order.
     pub applied: Vec<ParamChange>,
     /// Parameters that already had the wanted value.
+    #[serde(serialize_with = "crate::admin::plan::named_values")]
     pub unchanged: Vec<(ParamName, ParamValue)>,
     /// The compressor zswap runs with, checked after enabling.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -222,9 +222,9 @@ fn check_pool_limit(s: &ZswapSample, enabled: bool, out: &mut Vec<Finding>) {
                 sev,
                 "pool-limit-tiny",
                 format!(
-                    "max_pool_percent {pct} of {} bytes of RAM allows a pool of only {limit} \
-                     bytes",
-                    mi.mem_total_bytes
+                    "max_pool_percent {pct} of {} of RAM allows a pool of only {}",
+                    crate::human_bytes(mi.mem_total_bytes),
+                    crate::human_bytes(limit)
                 ),
                 "raise max_pool_percent so the pool can hold a useful number of pages".into(),
             ));
@@ -257,6 +257,19 @@ fn check_cgroups(s: &ZswapSample, enabled: bool, out: &mut Vec<Finding>) {
     } else {
         Severity::Info
     };
+    // the file to write, below the cgroup2 mount this sample found
+    let file = |cg: &crate::stats::cgroup::CgroupZswap, name: &str| {
+        s.cgroup2.as_ref().map_or_else(
+            || format!("<cgroup2 mount>{}/{name}", cg.path.trim_end_matches('/')),
+            |m| {
+                m.path
+                    .join(cg.path.trim_start_matches('/'))
+                    .join(name)
+                    .display()
+                    .to_string()
+            },
+        )
+    };
     for cg in &cgs.cgroups {
         if cg.zswap_max == Some(Limit::Bytes(0)) {
             out.push(finding(
@@ -266,10 +279,7 @@ fn check_cgroups(s: &ZswapSample, enabled: bool, out: &mut Vec<Finding>) {
                     "cgroup '{}' has memory.zswap.max 0: its pages never go to zswap",
                     cg.path
                 ),
-                format!(
-                    "if unintended: echo max > <cgroup2 mount>{}/memory.zswap.max",
-                    cg.path
-                ),
+                format!("if unintended: echo max > {}", file(cg, "memory.zswap.max")),
             ));
         }
         if cg.zswap_writeback == Some(false) {
@@ -282,8 +292,8 @@ fn check_cgroups(s: &ZswapSample, enabled: bool, out: &mut Vec<Finding>) {
                     cg.path
                 ),
                 format!(
-                    "if unintended: echo 1 > <cgroup2 mount>{}/memory.zswap.writeback",
-                    cg.path
+                    "if unintended: echo 1 > {}",
+                    file(cg, "memory.zswap.writeback")
                 ),
             ));
         }
@@ -324,7 +334,7 @@ fn check_counters(s: &ZswapSample, previous: Option<&CounterSnapshot>, out: &mut
         out.push(finding(
             Severity::Info,
             "first-look",
-            "no earlier check to compare reject counters with; they are saved now".into(),
+            "no earlier check to compare reject counters with".into(),
             "run zswapctl check again later to see whether rejects are rising".into(),
         ));
         return;

@@ -23,11 +23,19 @@ use crate::params::{ParamKind, ParamName, ParamValue};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// Not YAML, not a mapping, or a key given twice.
-    #[error("invalid configuration: {message}")]
+    /// Not YAML or not a mapping.
+    #[error("{message}")]
     Syntax {
-        /// The YAML parser's message (with line and column).
+        /// What is wrong and on which line, in one line of text.
         message: String,
+    },
+    /// A key given twice.
+    #[error("line {line}: key '{key}' is given twice: keep one of the two lines")]
+    Duplicate {
+        /// The key.
+        key: String,
+        /// The line of its second use.
+        line: u64,
     },
     /// A key that is no zswap parameter.
     #[error(
@@ -140,9 +148,7 @@ pub fn parse_config(text: &str) -> Result<DesiredConfig, ConfigError> {
         return Err(ConfigError::Empty);
     }
     let map: BTreeMap<String, Spanned<Scalar>> =
-        serde_saphyr::from_str(text).map_err(|e| ConfigError::Syntax {
-            message: e.to_string(),
-        })?;
+        serde_saphyr::from_str(text).map_err(|e| syntax_error(&e))?;
     let mut entries: Vec<(String, Spanned<Scalar>)> = map.into_iter().collect();
     entries.sort_by_key(|(_, v)| v.referenced.line());
     let mut out = DesiredConfig::new();
@@ -152,12 +158,14 @@ pub fn parse_config(text: &str) -> Result<DesiredConfig, ConfigError> {
             Ok(n) if n.as_str() == key => n,
             _ => return Err(ConfigError::UnknownKey { key, line }),
         };
-        let value = to_value(name, &spanned.value).map_err(|reason| ConfigError::BadValue {
-            key: key.clone(),
-            value: spanned.value.to_string(),
-            line,
-            reason,
-        })?;
+        let written = as_written(text, &spanned);
+        let value =
+            to_value(name, &spanned.value, written).map_err(|reason| ConfigError::BadValue {
+                key: key.clone(),
+                value: written.map_or_else(|| spanned.value.to_string(), str::to_owned),
+                line,
+                reason,
+            })?;
         out.set(name, value, Some(line));
     }
     if out.is_empty() {
@@ -166,7 +174,49 @@ pub fn parse_config(text: &str) -> Result<DesiredConfig, ConfigError> {
     Ok(out)
 }
 
-fn to_value(name: ParamName, v: &Scalar) -> Result<ParamValue, String> {
+/// The parser's error as one line: the line number and a plain message, without the
+/// parser's source snippet or its `<input>` name (the caller names the file).
+fn syntax_error(e: &serde_saphyr::Error) -> ConfigError {
+    let inner = e.without_snippet();
+    let line = e.location().map(|l| l.line()).filter(|l| *l > 0);
+    if let serde_saphyr::Error::DuplicateMappingKey { key: Some(key), .. } = inner {
+        return ConfigError::Duplicate {
+            key: key.clone(),
+            line: line.unwrap_or(0),
+        };
+    }
+    let what =
+        serde_saphyr::MessageFormatter::format_message(&serde_saphyr::UserMessageFormatter, inner);
+    let what = what
+        .lines()
+        .next()
+        .unwrap_or("not valid YAML")
+        .trim_end_matches('.');
+    let message = match line {
+        Some(l) => format!("line {l}: not a YAML mapping of parameter names to values: {what}"),
+        None => format!("not a YAML mapping of parameter names to values: {what}"),
+    };
+    ConfigError::Syntax { message }
+}
+
+/// The value's text exactly as written in the file, for a plain (unquoted) number: YAML
+/// reads `010` as 10 and `25.0` as 25, but `zswapctl set` reads them as the kernel does
+/// (octal 8, and not a whole number), and the file must mean what `set` means.
+fn as_written<'t>(text: &'t str, v: &Spanned<Scalar>) -> Option<&'t str> {
+    if !matches!(v.value, Scalar::Int(_) | Scalar::Float(_)) {
+        return None;
+    }
+    let span = v.defined.span();
+    let start = usize::try_from(span.byte_offset()?).ok()?;
+    let len = usize::try_from(span.byte_len()?).ok()?;
+    let raw = text.get(start..start.checked_add(len)?)?.trim();
+    (!raw.is_empty()).then_some(raw)
+}
+
+fn to_value(name: ParamName, v: &Scalar, written: Option<&str>) -> Result<ParamValue, String> {
+    if let (ParamKind::Percent, Some(raw)) = (name.kind(), written) {
+        return ParamValue::parse_user(name, raw).map_err(|e| e.to_string());
+    }
     let text = match (name.kind(), v) {
         (_, Scalar::Null) => return Err("a value is required".into()),
         (_, Scalar::Nested) => return Err("expected a single value".into()),
@@ -256,8 +306,47 @@ mod tests {
     fn duplicate_key_is_refused() {
         let e = parse_config("enabled: true\nenabled: false\n").unwrap_err();
         let msg = e.to_string();
-        assert!(matches!(e, ConfigError::Syntax { .. }), "{msg}");
+        assert!(matches!(e, ConfigError::Duplicate { .. }), "{msg}");
         assert!(msg.contains("enabled") && msg.contains("line 2"), "{msg}");
+    }
+
+    #[test]
+    fn regress_22_duplicate_key_message_has_no_parser_internals() {
+        let e = parse_config("max_pool_percent: 20\nenabled: true\nmax_pool_percent: 30\n")
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 3: key 'max_pool_percent' is given twice: keep one of the two lines"
+        );
+    }
+
+    #[test]
+    fn regress_22_syntax_error_is_one_line_with_its_line_number() {
+        let e = parse_config("enabled: true\ncompressor: [lzo\n").unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("line "), "{msg}");
+        assert!(!msg.contains('\n') && !msg.contains("<input>"), "{msg}");
+        let e = parse_config("- enabled\n").unwrap_err();
+        let msg = e.to_string();
+        assert!(!msg.contains('\n') && !msg.contains("<input>"), "{msg}");
+    }
+
+    #[test]
+    fn regress_22_values_are_echoed_as_written_and_read_like_set() {
+        // kstrtouint reads a leading 0 as octal, as `zswapctl set` does
+        let c = parse_config("max_pool_percent: 010\n").unwrap();
+        assert_eq!(c.get(ParamName::MaxPoolPercent), Some(&ParamValue::Uint(8)));
+        let c = parse_config("max_pool_percent: 012\n").unwrap();
+        assert_eq!(
+            c.get(ParamName::MaxPoolPercent),
+            Some(&ParamValue::Uint(10))
+        );
+        let e = parse_config("max_pool_percent: 25.0\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("line 1: 'max_pool_percent: 25.0': "),
+            "{e}"
+        );
     }
 
     #[test]

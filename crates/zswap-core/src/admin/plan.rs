@@ -11,6 +11,7 @@ use crate::params::{ParamName, ParamValue, ValueError};
 
 /// The values a user wants, each with the configuration line it came from (if any).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
 pub struct DesiredConfig {
     values: BTreeMap<ParamName, ParamValue>,
     #[serde(skip)]
@@ -160,6 +161,19 @@ pub struct ParamChange {
     pub to: ParamValue,
 }
 
+/// Serialises `(name, value)` pairs as `[{"name": …, "value": …}]`.
+pub(crate) fn named_values<S: serde::Serializer>(
+    pairs: &[(ParamName, ParamValue)],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Named<'a> {
+        name: &'a ParamName,
+        value: &'a ParamValue,
+    }
+    s.collect_seq(pairs.iter().map(|(name, value)| Named { name, value }))
+}
+
 /// What applying a configuration will do, in write order: `zpool`, `compressor`, the
 /// limits and switches, `enabled` last (so zswap never starts with a setting that is about
 /// to change).
@@ -167,9 +181,12 @@ pub struct ParamChange {
 pub struct Plan {
     /// The writes, in order.
     pub changes: Vec<ParamChange>,
-    /// Parameters asked for that already have the wanted value.
+    /// Parameters asked for that already have the wanted value (in JSON, objects with
+    /// `name` and `value`, like the changes).
+    #[serde(serialize_with = "named_values")]
     pub unchanged: Vec<(ParamName, ParamValue)>,
     /// The compressor zswap must be running with when it ends up enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expect_compressor: Option<String>,
 }
 

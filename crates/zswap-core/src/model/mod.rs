@@ -23,22 +23,32 @@ pub const REJECT_REASONS: [(&str, &str); 5] = [
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ZswapModel {
     /// Allocator memory of the pool: debugfs `pool_total_size`, else meminfo `Zswap`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pool_bytes: Option<u64>,
     /// Entries stored: debugfs `stored_pages`, else meminfo `Zswapped` / page size.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stored_pages: Option<u64>,
     /// Uncompressed size of what is stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stored_bytes: Option<u64>,
     /// `stored_bytes / pool_bytes`; `None` while the pool is empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub compression_ratio: Option<f64>,
     /// The pool limit: `totalram_pages * max_pool_percent / 100` pages, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pool_limit_bytes: Option<u64>,
     /// Below this the pool accepts stores again after hitting the limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub accept_threshold_bytes: Option<u64>,
     /// `pool_bytes / pool_limit_bytes`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pool_usage_ratio: Option<f64>,
     /// Rejects by reason (only the reasons this kernel counts).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub rejects: BTreeMap<&'static str, u64>,
-    /// Per-second rates of the counters that moved between the two samples.
+    /// Per-second rates of the counters that moved between the two samples; left out of
+    /// JSON when there was no earlier sample (a single reading has no rates).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub rates_per_sec: BTreeMap<String, f64>,
 }
 

@@ -109,10 +109,25 @@ pub(crate) async fn serve(collect_cfg: CollectConfig, opts: ServerOptions) -> Re
         ));
         tasks.spawn(accept_loop(listener, state.clone()));
     }
-    while let Some(r) = tasks.join_next().await {
-        r.context("listener task")?;
+    // SIGTERM (systemd stop, docker stop) and SIGINT end the exporter cleanly: exit 0.
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot catch SIGTERM")?;
+    loop {
+        tokio::select! {
+            r = tasks.join_next() => match r {
+                Some(r) => r.context("listener task")?,
+                None => return Ok(()),
+            },
+            _ = term.recv() => {
+                log::info("stopping on SIGTERM");
+                return Ok(());
+            }
+            _ = tokio::signal::ctrl_c() => {
+                log::info("stopping on SIGINT");
+                return Ok(());
+            }
+        }
     }
-    Ok(())
 }
 
 /// Binds `addr`; the IPv6 wildcard falls back to the IPv4 one on hosts without IPv6.

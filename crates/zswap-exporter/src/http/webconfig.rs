@@ -68,12 +68,30 @@ pub(crate) fn load(path: &Path) -> Result<WebConfig> {
     parse(&text, base).with_context(|| format!("invalid web config '{}'", path.display()))
 }
 
+/// The YAML parser's error as one line ("line N: what"), without its source snippet and
+/// its `<input>` file name: the caller names the file, and the exporter logs one line.
+fn yaml_error(e: &serde_saphyr::Error) -> String {
+    let what = serde_saphyr::MessageFormatter::format_message(
+        &serde_saphyr::UserMessageFormatter,
+        e.without_snippet(),
+    );
+    let what = what
+        .lines()
+        .next()
+        .unwrap_or("not valid YAML")
+        .trim_end_matches('.');
+    match e.location().map(|l| l.line()).filter(|l| *l > 0) {
+        Some(line) => format!("line {line}: {what}"),
+        None => what.to_owned(),
+    }
+}
+
 /// Parses a web configuration; relative file names are taken from `base`.
 pub(crate) fn parse(text: &str, base: &Path) -> Result<WebConfig> {
     let file: WebConfigFile = if text.trim().is_empty() {
         WebConfigFile::default()
     } else {
-        serde_saphyr::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?
+        serde_saphyr::from_str(text).map_err(|e| anyhow::anyhow!(yaml_error(&e)))?
     };
     let mut cfg = WebConfig::default();
     if let Some(tls) = file.tls_server_config {
@@ -369,6 +387,18 @@ mod tests {
     fn unknown_keys_are_refused() {
         let err = parse("tls_server_config:\n  certfile: x\n", Path::new("/")).unwrap_err();
         assert!(format!("{err:#}").contains("certfile"), "{err:#}");
+    }
+
+    #[test]
+    fn regress_22_yaml_errors_are_one_line_without_parser_internals() {
+        let text = "basic_auth_users:\n  alice: x\nbasic_auth_users:\n  bob: y\n";
+        let msg = format!("{:#}", parse(text, Path::new("/")).unwrap_err());
+        assert!(msg.starts_with("line 3: "), "{msg}");
+        assert!(msg.contains("basic_auth_users"), "{msg}");
+        assert!(
+            !msg.contains('\n') && !msg.contains("<input>") && !msg.contains("Options"),
+            "{msg}"
+        );
     }
 
     #[test]

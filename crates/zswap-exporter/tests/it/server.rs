@@ -159,6 +159,26 @@ fn cgroup_filter_and_cap() {
 }
 
 #[test]
+fn regress_22_cgroup_filter_without_leading_slash_matches() {
+    let f = common::tree_6_18();
+    let t = common::once(f.path(), &["--collector.cgroup.filter", "work"]);
+    assert!(t.contains("cgroup=\"/workload\""), "{t}");
+    assert!(!t.contains("cgroup=\"/capped\""));
+}
+
+#[test]
+fn regress_22_once_logs_a_probe_failure_once() {
+    let f = common::tree_6_18();
+    let out = Command::new(common::BIN)
+        .args(["--once", "--collector.ebpf", "--path.rootfs"])
+        .arg(f.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("ebpf").count(), 1, "{err}");
+}
+
+#[test]
 fn textfile_is_written_atomically() {
     let f = common::tree_6_18();
     let out = tempfile::tempdir().unwrap();
@@ -317,4 +337,18 @@ fn invalid_web_config_is_refused_at_start() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bcrypt"));
+}
+
+#[test]
+fn regress_22_sigterm_is_a_clean_shutdown_with_exit_0() {
+    let f = zswap_testkit::FixtureRoot::era("6.18.2");
+    let mut e = start_on(&f, &[]);
+    let _ = e.scrape();
+    let st = Command::new("kill")
+        .args(["-TERM", &e.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let status = e.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
 }

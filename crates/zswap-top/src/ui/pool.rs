@@ -93,7 +93,7 @@ pub(crate) fn draw_figures(f: &mut Frame<'_>, area: Rect, app: &App, t: Theme) {
     let dbg = s.debugfs.as_ref().and_then(|d| d.stats.as_ref());
     let mut spans = vec![Span::styled(" ratio ", t.label())];
     spans.push(match m.compression_ratio {
-        Some(r) => Span::styled(format!("{r:.2}x"), t.value()),
+        Some(r) => Span::styled(zswap_core::human_ratio(r), t.value()),
         None => Span::styled("- (pool empty)", t.label()),
     });
     spans.push(Span::styled("  stored ", t.label()));

@@ -5,11 +5,11 @@ use std::io::Write;
 
 use anyhow::Result;
 use serde::Serialize;
-use zswap_core::SysRoot;
 use zswap_core::admin::{
     ApplyError, ApplyReport, KernelCaps, ParamChange, ParamsLock, Plan, PlanError, ReadBack,
     Refusal, RollbackStep, apply_plan,
 };
+use zswap_core::{ParamName, SysRoot};
 
 use crate::cli::LockArgs;
 use crate::exit::{Exit, coded};
@@ -147,7 +147,12 @@ pub(crate) fn execute(
                 for (name, v) in &report.unchanged {
                     writeln!(out, "keep   {:<30} '{v}' (unchanged)", name.as_str())?;
                 }
-                if let Some(c) = &report.compressor_in_use {
+                // only news when this run enabled zswap or changed its compressor
+                let touched = report
+                    .applied
+                    .iter()
+                    .any(|c| matches!(c.name, ParamName::Enabled | ParamName::Compressor));
+                if let Some(c) = report.compressor_in_use.as_ref().filter(|_| touched) {
                     writeln!(out, "zswap is enabled and uses compressor '{c}'")?;
                 }
             }
@@ -155,7 +160,9 @@ pub(crate) fn execute(
         }
         Err(e) => {
             report_failure(plan, &e, json, out)?;
-            let exit = if e.failure.is_permission() && e.applied.is_empty() {
+            // the errno table: a refusal for privilege is 3 even when earlier writes of the
+            // plan were made and undone
+            let exit = if e.failure.is_permission() {
                 Exit::Permission
             } else {
                 Exit::Runtime

@@ -15,6 +15,7 @@ use zswap_analyze::{
     PidSource, detect_era, is_elf, modelled_algorithms,
 };
 use zswap_core::SysRoot;
+use zswap_core::admin::{CompressorState, KernelCaps, ModuleProbe};
 use zswap_core::compress::{Algorithm, KernelEra, PageCompressor};
 
 use crate::cli::{AnalyzeArgs, InputFormat};
@@ -171,12 +172,22 @@ fn warn_skipped(a: &Analysis) {
 /// comes from `--kernel`, else from the trace header's kernel release.
 fn analyze_trace(path: &Path, args: &AnalyzeArgs) -> Result<(Analysis, String)> {
     let (header, records) = crate::cmd::tracefile::read(path)?;
-    if let Some(a) = args.compressor.first() {
+    // The sizes are those of the recorded compressor: asking for that one is fine.
+    let recorded = header.compressor.as_deref();
+    if let Some(a) = args
+        .compressor
+        .iter()
+        .find(|a| Some(a.kernel_name()) != recorded)
+    {
+        let was = recorded.map_or_else(
+            || "the compressor it was recorded with (its header does not name it)".to_owned(),
+            |r| format!("'{r}', the compressor it was recorded with"),
+        );
         return Err(coded(
             Exit::Usage,
             anyhow::anyhow!(
-                "trace '{}' holds the sizes of the compressor it was recorded with, not of \
-                 '{a}'; drop --compressor to analyse it",
+                "trace '{}' holds the sizes of {was}, not of '{a}'; drop --compressor to \
+                 analyse it",
                 path.display()
             ),
         ));
@@ -204,13 +215,94 @@ fn analyze_trace(path: &Path, args: &AnalyzeArgs) -> Result<(Analysis, String)> 
     Ok((analysis, evidence))
 }
 
+/// Input combinations clap cannot express: `--address` needs `--pid` (an address means
+/// nothing in a file), and '-' is no file (the engine needs the size up front and reads
+/// pages in parallel, so standard input is not supported).
+fn refuse_bad_inputs(args: &AnalyzeArgs) -> Result<()> {
+    if args.address.is_some() && args.pid.is_none() {
+        return Err(coded(
+            Exit::Usage,
+            anyhow::anyhow!(
+                "--address selects memory of a process and needs --pid PID; for a file, \
+                 drop --address"
+            ),
+        ));
+    }
+    if args.pid.is_none() && args.input.as_deref() == Some(Path::new("-")) {
+        return Err(coded(
+            Exit::Usage,
+            anyhow::anyhow!(
+                "input '-' (standard input) is not supported: write the pages to a file and \
+                 give its path"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A process analysis that found no page: a table of dashes would look like a result.
+fn refuse_empty_pid(args: &AnalyzeArgs, a: &Analysis) -> Result<()> {
+    let Some(pid) = args.pid.filter(|_| a.input.pages == 0) else {
+        return Ok(());
+    };
+    let range = args
+        .address
+        .map_or_else(String::new, |r| format!(" in '{r}'"));
+    Err(coded(
+        Exit::Usage,
+        anyhow::anyhow!(
+            "pid '{pid}' has no anonymous pages in memory{range} ({} not in RAM): check the \
+             range against /proc/{pid}/maps, or pick a process that holds memory",
+            a.input.pages_not_present
+        ),
+    ))
+}
+
+/// Limits the advice to compressors this kernel can use (registered in `/proc/crypto`, or
+/// a module it would load, as `zswapctl set compressor` checks): advice that `set` then
+/// refuses helps nobody. When the kernel's list cannot be read the advice says so.
+fn advise_for_this_kernel(root: &SysRoot, probe: &dyn ModuleProbe, a: &mut Analysis) {
+    if a.recommendation.is_none() {
+        return;
+    }
+    let caps = KernelCaps::discover(root).ok().flatten();
+    let Some(caps) = caps else {
+        if let Some(r) = &mut a.recommendation {
+            r.reason.push_str(
+                "; which compressors this kernel has could not be read, so all were considered",
+            );
+        }
+        return;
+    };
+    let (usable, missing): (Vec<_>, Vec<_>) =
+        a.compressors.iter().cloned().partition(|c| {
+            caps.compressor_state(&c.compressor, probe) != CompressorState::Unavailable
+        });
+    a.recommendation = zswap_analyze::recommend(&usable);
+    if let Some(r) = &mut a.recommendation {
+        let better: Vec<String> = missing
+            .iter()
+            .filter(|m| usable.iter().all(|u| m.pool_bytes < u.pool_bytes))
+            .map(|m| format!("'{}'", m.compressor))
+            .collect();
+        if !better.is_empty() {
+            r.reason.push_str(&format!(
+                "; {} would give a smaller pool but this kernel does not have it",
+                better.join(", ")
+            ));
+        }
+    }
+}
+
 /// Runs `zswapctl analyze`.
 pub(crate) fn run(
     root: &SysRoot,
     args: &AnalyzeArgs,
+    probe: &dyn ModuleProbe,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
+    refuse_bad_inputs(args)?;
     if let Some(path) = args.input.as_deref().filter(|_| args.pid.is_none()) {
         let format = match args.format {
             InputFormat::Auto => sniff(path).map_err(exit_for)?,
@@ -244,7 +336,9 @@ pub(crate) fn run(
     if let Some(p) = &progress {
         p.finish();
     }
-    let analysis = analysis.map_err(exit_for)?;
+    let mut analysis = analysis.map_err(exit_for)?;
+    refuse_empty_pid(args, &analysis)?;
+    advise_for_this_kernel(root, probe, &mut analysis);
     warn_skipped(&analysis);
     emit(&analysis, &evidence, args, json, out)
 }
@@ -305,12 +399,13 @@ fn print_table(out: &mut dyn Write, a: &Analysis, evidence: &str) -> Result<()> 
     let i = &a.input;
     writeln!(
         out,
-        "{} pages from {} '{}' under Linux {} rules ({evidence}), {} threads",
+        "{} pages from {} '{}' under Linux {} rules ({evidence}), {} thread{}",
         human::count(i.pages),
         i.kind,
         i.name,
         a.kernel,
-        a.threads
+        a.threads,
+        if a.threads == 1 { "" } else { "s" }
     )?;
     if i.pages_not_present > 0 {
         writeln!(
@@ -338,7 +433,7 @@ fn print_table(out: &mut dyn Write, a: &Analysis, evidence: &str) -> Result<()> 
     for c in &a.compressors {
         writeln!(
             out,
-            "{:<9} {:>9} {:>8} {:>8} {:>8} {:>10} {:>10} {:>10} {:>6} {:>6} {:>8} {:>4}%",
+            "{:<9} {:>9} {:>8} {:>8} {:>8} {:>10} {:>10} {:>10} {:>6} {:>6} {:>8} {:>5}",
             c.compressor,
             c.pages,
             c.zero_pages,
@@ -350,7 +445,8 @@ fn print_table(out: &mut dyn Write, a: &Analysis, evidence: &str) -> Result<()> 
             opt(c.ratio, 2),
             opt(c.pool_ratio, 2),
             opt(c.ns_per_page.map(|n| n / 1000.0), 2),
-            opt(c.fragmentation.map(|f| f * 100.0), 0),
+            c.fragmentation
+                .map_or_else(|| "-".to_owned(), |f| format!("{:.0}%", f * 100.0)),
         )?;
         if let Some(z) = c.zbud_pool_bytes {
             writeln!(

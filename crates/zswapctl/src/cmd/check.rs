@@ -66,11 +66,7 @@ pub(crate) fn run(
         },
         Ok(None) => None,
         Err(e) => {
-            findings.push(note(
-                "state-unreadable",
-                format!("{e:#}"),
-                "run as root".into(),
-            ));
+            findings.push(note("state-unreadable", format!("{e:#}"), state_fix(&e)));
             None
         }
     };
@@ -81,8 +77,12 @@ pub(crate) fn run(
             p.message.clone(),
             if p.permission {
                 "run as root".into()
+            } else if root.is_host() {
+                "the figures from this file are left out of the check".into()
             } else {
-                "see the message".into()
+                "the figures from this file are left out; check that the tree given to --root \
+                 is complete"
+                    .into()
             },
         ));
     }
@@ -103,6 +103,14 @@ pub(crate) fn run(
                     &caps,
                     probe,
                 )),
+                Ok(None) if args.config.is_some() => findings.push(Finding {
+                    severity: Severity::Error,
+                    code: "config-missing",
+                    message: format!("the configuration '{}' does not exist", path.display()),
+                    fix: "give the path of the file 'zswapctl persist' wrote (--config), or \
+                          write one with 'zswapctl persist'"
+                        .into(),
+                }),
                 Ok(None) => {}
                 Err(e) => findings.push(note(
                     "config-unreadable",
@@ -118,13 +126,28 @@ pub(crate) fn run(
             let saved = serde_json::to_string_pretty(&snap)
                 .map_err(anyhow::Error::from)
                 .and_then(|t| files::write_atomic(&state, &t));
-            if let Err(e) = saved {
-                findings.push(note(
+            match saved {
+                Ok(()) => {
+                    if let Some(f) = findings.iter_mut().find(|f| f.code == "first-look") {
+                        f.message.push_str(&format!(
+                            "; this check's counters are saved in '{}'",
+                            state.display()
+                        ));
+                    }
+                }
+                Err(e) => findings.push(note(
                     "state-unsaved",
                     format!("could not save the counters for the next check: {e:#}"),
-                    "run as root, or pass --state FILE".into(),
-                ));
+                    state_fix(&e),
+                )),
             }
+        }
+    }
+    if !root.is_host() {
+        // advice on a tree must act on the tree, as this check did
+        let with_root = format!("zswapctl --root {} ", root.root().display());
+        for f in &mut findings {
+            f.fix = f.fix.replace("zswapctl ", &with_root);
         }
     }
     findings.sort_by_key(|f| f.severity);
@@ -165,8 +188,24 @@ pub(crate) fn run(
     Ok(())
 }
 
+/// What to do about a state file that cannot be read or written.
+fn state_fix(e: &anyhow::Error) -> String {
+    let denied = e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied)
+    });
+    if denied {
+        "run as root, or pass --state FILE".into()
+    } else {
+        "pass --state FILE with a file in an existing, writable directory".into()
+    }
+}
+
+/// `--config` names the file as seen at boot, like `persist --config`: an absolute path is
+/// taken below `--root`; a relative one from the current directory.
 fn config_path(root: &SysRoot, args: &CheckArgs) -> Option<PathBuf> {
     match &args.config {
+        Some(p) if p.is_absolute() => Some(root.map_abs(p)),
         Some(p) => Some(p.clone()),
         None => {
             let p = root.map_abs(Path::new(DEFAULT_CONFIG));

@@ -3,10 +3,10 @@
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::CommandFactory;
 
-use crate::cli::{Cli, CompletionsArgs};
+use crate::cli::{Cli, CompletionsArgs, ManArgs};
 
 /// Prints the completion script for a shell.
 pub(crate) fn completions(args: &CompletionsArgs, out: &mut dyn Write) -> Result<()> {
@@ -15,8 +15,15 @@ pub(crate) fn completions(args: &CompletionsArgs, out: &mut dyn Write) -> Result
     Ok(())
 }
 
-/// Prints the man page in roff.
-pub(crate) fn man(out: &mut dyn Write) -> Result<()> {
-    clap_mangen::Man::new(Cli::command()).render(out)?;
-    Ok(())
+/// Prints zswapctl(1) in roff, or writes it and a page per command (with its options) to
+/// `--out-dir` for packagers.
+pub(crate) fn man(args: &ManArgs, out: &mut dyn Write) -> Result<()> {
+    match &args.out_dir {
+        Some(dir) => clap_mangen::generate_to(Cli::command(), dir)
+            .with_context(|| format!("cannot write the man pages to '{}'", dir.display())),
+        None => {
+            clap_mangen::Man::new(Cli::command()).render(out)?;
+            Ok(())
+        }
+    }
 }

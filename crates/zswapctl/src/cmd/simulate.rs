@@ -82,8 +82,8 @@ pub(crate) fn run(
             Exit::Usage,
             anyhow::anyhow!(
                 "resident size '{}' must be smaller than the working set '{}', or nothing is swapped",
-                args.resident.unwrap_or(0),
-                working_set
+                human::size(args.resident.unwrap_or(0)),
+                human::size(working_set)
             ),
         ));
     }
@@ -158,8 +158,15 @@ pub(crate) fn table(
     extra: Option<(&str, Vec<String>)>,
 ) -> Result<()> {
     let (title, cells) = extra.unwrap_or(("", Vec::new()));
+    // the extra column is right-aligned to its widest cell, like the others
+    let w = cells
+        .iter()
+        .map(String::len)
+        .chain([title.len()])
+        .max()
+        .unwrap_or(0);
     let head = format!(
-        "{:>5} {:>5} {:>10} {:>10} {:>8} {:>8} {:>10} {:>10} {:>10} {:>10} {title}",
+        "{:>5} {:>5} {:>10} {:>10} {:>8} {:>8} {:>10} {:>10} {:>10} {:>10} {title:>w$}",
         "MAX%",
         "ACC%",
         "LIMIT-HIT",
@@ -174,7 +181,7 @@ pub(crate) fn table(
     writeln!(out, "{}", head.trim_end())?;
     for (i, r) in runs.iter().enumerate() {
         let row = format!(
-            "{:>5} {:>5} {:>10} {:>10} {:>8} {:>8} {:>10} {:>10} {:>10} {:>10} {}",
+            "{:>5} {:>5} {:>10} {:>10} {:>8} {:>8} {:>10} {:>10} {:>10} {:>10} {:>w$}",
             r.settings.max_pool_percent,
             r.settings.accept_threshold_percent,
             r.pool_limit_hit,

@@ -134,7 +134,7 @@ fn render(r: &StatusReport, exact: bool, out: &mut dyn Write) -> Result<()> {
         None => "unknown",
     };
     writeln!(out, "zswap {state} on {release}")?;
-    let mut kv = |k: &str, v: String| writeln!(out, "  {k:<18}{v}");
+    let mut kv = |k: &str, v: String| writeln!(out, "  {k:<17} {v}");
     if let Some(c) = params.compressor() {
         let avail = s
             .compressors
@@ -185,7 +185,7 @@ fn render(r: &StatusReport, exact: bool, out: &mut dyn Write) -> Result<()> {
         kv(k, format!("{v} (unknown to this version of zswapctl)"))?;
     }
     writeln!(out, "Pool")?;
-    let mut kv = |k: &str, v: String| writeln!(out, "  {k:<18}{v}");
+    let mut kv = |k: &str, v: String| writeln!(out, "  {k:<17} {v}");
     if let Some(pool) = d.pool_bytes {
         let usage = d.pool_usage_ratio.map_or(String::new(), |u| {
             format!(" ({:.1}% of the limit)", u * 100.0)
@@ -199,7 +199,7 @@ fn render(r: &StatusReport, exact: bool, out: &mut dyn Write) -> Result<()> {
         kv("stored pages", format!("{}{st}", human::count(pages)))?;
     }
     match d.compression_ratio {
-        Some(ratio) => kv("compression", format!("{ratio:.2}:1"))?,
+        Some(ratio) => kv("compression", human::ratio(ratio))?,
         None => kv("compression", "- (pool empty)".into())?,
     }
     let dbg = s.debugfs.as_ref().and_then(|x| x.stats.as_ref());

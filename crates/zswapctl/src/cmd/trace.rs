@@ -40,6 +40,13 @@ fn load(root: &SysRoot, args: &TraceArgs, events: bool) -> Result<Probe> {
             anyhow::anyhow!("trace needs the running kernel: drop '--root' and 'ZSWAP_ROOT'"),
         ));
     }
+    // Privilege first: without root nothing else can be tried, and a user should hear
+    // that (exit 3) before any reason that needs root to fix.
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    if euid != 0 {
+        return Err(coded(Exit::Permission, ProbeError::NotRoot { euid }));
+    }
     let opts = ProbeOptions {
         events,
         kprobes_only: args.kprobes,

@@ -355,6 +355,8 @@ fn unreadable_pid_says_it_needs_ptrace_rights() {
         stderr.contains("'1'") && stderr.contains("root or ptrace rights"),
         "{stderr}"
     );
+    // the OS error is said once (issue 22)
+    assert_eq!(stderr.matches("os error").count(), 1, "{stderr}");
 }
 
 #[test]
@@ -375,7 +377,8 @@ fn unreadable_file_is_refused() {
         &["analyze", "--kernel", "6.18", file.to_str().unwrap()],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    // permission denied is exit 3, as the README's exit statuses say (issue 22)
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(
         stderr.contains(file.to_str().unwrap()) && stderr.contains("ermission denied"),
         "{stderr}"
@@ -516,4 +519,202 @@ fn corrupt_trace_names_file_and_line() {
         ],
     );
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn regress_22_recommends_only_what_this_kernel_has() {
+    let tree = zswap_testkit::FixtureRoot::copy_of(
+        &zswap_testkit::fixtures_dir().join("linux-6.18-after-workload"),
+    );
+    let crypto = std::fs::read_to_string(tree.path().join("proc/crypto")).unwrap();
+    assert!(!crypto.contains(": zstd\n") && !crypto.contains(": lz4\n"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.bin");
+    write_pages(&file, &mixed_corpus(7, 200));
+    let out = zswapctl(
+        Some(tree.path()),
+        &["--json", "analyze", "--jobs", "1", file.to_str().unwrap()],
+    );
+    let v = json(&out);
+    let rec = v["recommendation"]["compressor"].as_str().unwrap();
+    assert!(
+        ["lzo", "lzo-rle", "deflate"].contains(&rec),
+        "'{rec}' is not in this kernel: {}",
+        v["recommendation"]
+    );
+    // every compressor is still measured and shown
+    assert!(v["compressors"].as_array().unwrap().len() >= 5, "{v}");
+}
+
+#[test]
+fn regress_22_readme_names_every_modelled_compressor_as_modelled() {
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README-analyze.md"),
+    )
+    .unwrap();
+    assert!(!readme.contains("not modelled"), "README-analyze.md");
+    let intro = readme.split("```").next().unwrap();
+    for a in zswap_analyze::modelled_algorithms() {
+        assert!(
+            intro.contains(a.kernel_name()),
+            "README-analyze.md's introduction omits '{}'",
+            a.kernel_name()
+        );
+    }
+}
+
+#[test]
+fn regress_22_a_directory_is_named_as_such_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().to_str().unwrap();
+    let out = zswapctl(None, &["analyze", "--kernel", "6.18", p]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is a directory"), "{stderr}");
+    assert!(!stderr.contains("permission"), "{stderr}");
+    assert!(stderr.matches("os error").count() <= 1, "{stderr}");
+}
+
+#[test]
+fn regress_22_trace_with_its_own_compressor_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lzo.trace");
+    let header = TRACE_HEADER.replace(r#""era":"folio","#, r#""era":"folio","compressor":"lzo","#);
+    let mut text = format!("{header}\n");
+    for b in [100u64, 2048] {
+        text += &trace_line("store", "ok", b);
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap();
+    let p = path.to_str().unwrap();
+    let v = json(&zswapctl(
+        None,
+        &["--json", "analyze", "--compressor", "lzo", p],
+    ));
+    assert_eq!(v["input"]["pages"], 2, "{v}");
+    let out = zswapctl(None, &["analyze", "--compressor", "zstd", p]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("'lzo'") && stderr.contains("'zstd'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn regress_22_corrupt_trace_gives_one_line_number_and_no_source_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.jsonl");
+    std::fs::write(&path, format!("{TRACE_HEADER}\n{{\"t_ns\": oops}}\n")).unwrap();
+    let p = path.to_str().unwrap();
+    for args in [&["analyze", p][..], &["simulate", "--trace", p]] {
+        let out = zswapctl(None, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.matches("line ").count(), 1, "{stderr}");
+        assert!(stderr.contains("line 2"), "{stderr}");
+        assert!(!stderr.contains("crates/"), "{stderr}");
+    }
+}
+
+#[test]
+fn regress_22_missing_trace_for_simulate_is_called_a_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing.trace");
+    let p = path.to_str().unwrap();
+    let out = zswapctl(None, &["simulate", "--trace", p]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("trace '{p}' does not exist")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("raw pages"), "{stderr}");
+}
+
+#[test]
+fn regress_22_input_format_help_mentions_traces() {
+    let out = zswapctl(None, &["analyze", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("zswap-trace header means a trace"), "{help}");
+}
+
+#[test]
+fn regress_22_address_without_pid_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.bin");
+    write_pages(&file, &mixed_corpus(3, 2));
+    let p = file.to_str().unwrap();
+    assert_refused(
+        &["analyze", "--kernel", "6.18", "--address", "1000-2000", p],
+        2,
+        &["--address", "--pid"],
+    );
+}
+
+#[test]
+fn regress_22_stdin_is_said_to_be_unsupported() {
+    assert_refused(
+        &["analyze", "--kernel", "6.18", "-"],
+        2,
+        &["'-'", "standard input", "not supported"],
+    );
+}
+
+#[test]
+fn regress_22_usage_line_names_pid() {
+    let out = zswapctl(None, &["analyze", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    let usage = help.split("Usage:").nth(1).unwrap();
+    let usage = usage.split("\n\n").next().unwrap();
+    assert!(usage.contains("--pid"), "{usage}");
+}
+
+#[test]
+fn regress_22_unmapped_address_range_is_refused() {
+    let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+    let pid = child.id().to_string();
+    let out = zswapctl(
+        None,
+        &[
+            "analyze",
+            "--kernel",
+            "6.18",
+            "--pid",
+            &pid,
+            "--address",
+            "1000-2000",
+        ],
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("'{pid}'")) && stderr.contains("1000-2000"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn regress_22_one_thread_is_singular() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.bin");
+    write_pages(&file, &mixed_corpus(3, 2));
+    let out = zswapctl(
+        None,
+        &[
+            "analyze",
+            "--kernel",
+            "6.18",
+            "--jobs",
+            "1",
+            "--compressor",
+            "lzo",
+            file.to_str().unwrap(),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(", 1 thread\n"), "{stdout}");
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use zswap_testkit::host::{is_root, require};
 
-use crate::util::zswapctl;
+use crate::util::{zswapctl, zswapctl_as_nobody};
 
 #[test]
 fn trace_summary_fails_cleanly_or_runs() {
@@ -37,7 +37,8 @@ fn trace_summary_fails_cleanly_or_runs() {
 
 #[test]
 fn trace_refuses_a_captured_tree() {
-    let out = zswapctl(Some(Path::new("/nonexistent")), &["trace"]);
+    let tree = tempfile::tempdir().unwrap();
+    let out = zswapctl(Some(tree.path()), &["trace"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("trace needs the running kernel"));
 }
@@ -48,4 +49,26 @@ fn self_cost_goes_with_summary() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--summary"), "{stderr}");
+}
+
+#[test]
+fn regress_22_unprivileged_trace_exits_3_and_names_privilege() {
+    let setpriv = std::process::Command::new("setpriv")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !require(
+        "root and setpriv (to drop privileges)",
+        is_root() && setpriv,
+    ) {
+        return;
+    }
+    let out = zswapctl_as_nobody(None, &["trace", "--duration", "1"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("root"), "{stderr}");
+    assert!(
+        !stderr.contains("rust-src") && !stderr.contains("toolchain"),
+        "{stderr}"
+    );
 }

@@ -14,6 +14,8 @@ mod fixtures;
 mod host_admin;
 mod host_status;
 mod host_trace;
+mod json_shapes;
+mod messages;
 mod params_lock;
 mod persist_check;
 mod probe_build;

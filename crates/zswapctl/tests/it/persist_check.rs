@@ -272,6 +272,16 @@ fn check_compressor_pool_limit_cgroups_and_debugfs() {
     );
     assert!(finding(&j, "cgroup-zswap-max-zero").is_some(), "{j}");
     assert!(finding(&j, "cgroup-writeback-off").is_some(), "{j}");
+    // the fix names the real file below the known cgroup2 mount (issue 22)
+    let fix = finding(&j, "cgroup-zswap-max-zero").unwrap()["fix"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let file = f.path().join("sys/fs/cgroup/batch/memory.zswap.max");
+    assert!(
+        fix.contains(&format!("echo max > {}", file.display())),
+        "{fix}"
+    );
     let d = finding(&j, "debugfs-unavailable").unwrap();
     assert_eq!(d["severity"], "info");
     assert!(finding(&j, "no-swap").is_none());

@@ -202,6 +202,19 @@ fn a_recorded_trace_replays_and_a_small_limit_shows_its_cost() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("AGREE"), "{text}");
+    // the agreement cells end where their heading ends, 100.0% included (issue 22)
+    for extra in [&["--max-pool-percent", "2"][..], &[]] {
+        let mut args = vec!["simulate", "--trace", t];
+        args.extend_from_slice(extra);
+        let text = String::from_utf8_lossy(&zswapctl(None, &args).stdout).into_owned();
+        let head = text.lines().find(|l| l.contains("AGREE")).unwrap();
+        let row = text
+            .lines()
+            .skip_while(|l| !l.contains("AGREE"))
+            .nth(1)
+            .unwrap();
+        assert_eq!(head.len(), row.len(), "{head}\n{row}");
+    }
     assert!(text.contains("3000 stores (0 refused)"), "{text}");
 }
 
