@@ -94,7 +94,13 @@ impl FixtureRoot {
     /// lz4, and `mm_stat` as given (its 9 fields separated by spaces).
     pub fn zram(&self, n: u32, disksize: u64, algorithm: &str, mm_stat: &str) -> &Self {
         let algs = ["lzo", "lzo-rle", "lz4"]
-            .map(|a| if a == algorithm { format!("[{a}]") } else { a.to_owned() })
+            .map(|a| {
+                if a == algorithm {
+                    format!("[{a}]")
+                } else {
+                    a.to_owned()
+                }
+            })
             .join(" ");
         let dev = format!("sys/block/zram{n}");
         self.file(&format!("{dev}/disksize"), &format!("{disksize}\n"))

@@ -320,7 +320,9 @@ pub fn read_device(
 pub fn swap_of(name: &str, swaps: &[SwapDevice]) -> Option<ZramSwap> {
     swaps
         .iter()
-        .find(|s| s.kind == "partition" && Path::new(&s.filename).file_name() == Some(name.as_ref()))
+        .find(|s| {
+            s.kind == "partition" && Path::new(&s.filename).file_name() == Some(name.as_ref())
+        })
         .map(|s| ZramSwap {
             priority: s.priority,
             used_bytes: s.used_bytes,

@@ -98,7 +98,10 @@ fn active_swap_carries_its_priority() {
     );
     let r = read_zram(&SysRoot::at(f.path())).unwrap();
     assert_eq!(
-        r.devices.iter().map(|d| d.device.as_str()).collect::<Vec<_>>(),
+        r.devices
+            .iter()
+            .map(|d| d.device.as_str())
+            .collect::<Vec<_>>(),
         ["zram0", "zram2"]
     );
     assert_eq!(r.devices[0].swap.unwrap().priority, 100);

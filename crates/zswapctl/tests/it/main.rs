@@ -19,3 +19,4 @@ mod simulate;
 mod top_json;
 mod top_tmux;
 mod util;
+mod zram_status;
