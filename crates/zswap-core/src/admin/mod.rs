@@ -17,7 +17,8 @@ pub use caps::{
     CompressorState, KernelCaps, ModuleProbe, ModulesAliasProbe, NoModules, compressor_hint,
 };
 pub use check::{
-    CounterSnapshot, Finding, Severity, check_cmdline, check_config, check_sample, counter_snapshot,
+    CounterSnapshot, Finding, Severity, check_cmdline, check_config, check_sample, check_zram,
+    counter_snapshot,
 };
 pub use config::{ConfigError, parse_config, render_config};
 pub use plan::{DesiredConfig, ParamChange, Plan, PlanError, Refusal, absent_param, desired_one};

@@ -19,4 +19,5 @@ mod simulate;
 mod top_json;
 mod top_tmux;
 mod util;
+mod zram_check;
 mod zram_status;
