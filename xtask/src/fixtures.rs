@@ -75,7 +75,11 @@ pub(crate) fn capture(from: &Path, to: &Path) -> Result<Vec<PathBuf>> {
     wanted.extend(PROC_FILES.iter().map(|f| root.proc(f)));
     for name in root.list_dir(&root.sys("block"))?.unwrap_or_default() {
         if name.starts_with("zram") {
-            wanted.extend(ZRAM_FILES.iter().map(|f| root.sys(format!("block/{name}/{f}"))));
+            wanted.extend(
+                ZRAM_FILES
+                    .iter()
+                    .map(|f| root.sys(format!("block/{name}/{f}"))),
+            );
         }
     }
     let mounts = root.read_opt(&root.proc("mounts"))?.unwrap_or_default();
