@@ -11,6 +11,7 @@
 //!   with `memory.zswap.current`, its `memory.zswap.*`, `memory.stat`, `memory.max` and
 //!   `memory.current`
 //! - `sys/kernel/mm/transparent_hugepage/hugepages-*/stats/zswpout`
+//! - for each `sys/block/zramN`: the attributes `zswap_core::zram` reads (`docs/zram.md`)
 //!
 //! Files are copied as read (sysfs and procfs report fake sizes, so each is read to EOF).
 
@@ -26,6 +27,19 @@ const PROC_FILES: [&str; 6] = [
     "crypto",
     "mounts",
     "sys/kernel/osrelease",
+];
+/// The zram device attributes `zswap_core::zram` reads.
+const ZRAM_FILES: [&str; 10] = [
+    "disksize",
+    "initstate",
+    "comp_algorithm",
+    "recomp_algorithm",
+    "mm_stat",
+    "io_stat",
+    "bd_stat",
+    "backing_dev",
+    "writeback_limit",
+    "writeback_limit_enable",
 ];
 const CGROUP_FILES: [&str; 3] = ["memory.stat", "memory.max", "memory.current"];
 /// How deep below a cgroup2 mount to look for groups with zswap files.
@@ -59,6 +73,15 @@ pub(crate) fn capture(from: &Path, to: &Path) -> Result<Vec<PathBuf>> {
         }
     }
     wanted.extend(PROC_FILES.iter().map(|f| root.proc(f)));
+    for name in root.list_dir(&root.sys("block"))?.unwrap_or_default() {
+        if name.starts_with("zram") {
+            wanted.extend(
+                ZRAM_FILES
+                    .iter()
+                    .map(|f| root.sys(format!("block/{name}/{f}"))),
+            );
+        }
+    }
     let mounts = root.read_opt(&root.proc("mounts"))?.unwrap_or_default();
     for mnt in cgroup2_mounts(&mounts) {
         let dir = root.map_abs(Path::new(&mnt));
@@ -152,6 +175,9 @@ mod tests {
         put(s, "sys/kernel/debug/frontswap/loads", "7\n");
         put(s, "sys/fs/cgroup/cgroup.controllers", "cpu memory\n");
         put(s, "proc/vmstat", "zswpout 3\n");
+        put(s, "sys/block/zram0/mm_stat", "1 2 3 0 5 6 7 8 9\n");
+        put(s, "sys/block/zram0/reset", "");
+        put(s, "sys/block/vda/size", "8\n");
         put(s, "proc/mounts", "cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n");
         put(s, "proc/sys/kernel/osrelease", "6.12.1\n");
         put(s, "sys/fs/cgroup/memory.stat", "anon 1\n");
@@ -178,6 +204,7 @@ mod tests {
                 "proc/mounts",
                 "proc/sys/kernel/osrelease",
                 "proc/vmstat",
+                "sys/block/zram0/mm_stat",
                 "sys/fs/cgroup/cgroup.controllers",
                 "sys/fs/cgroup/memory.stat",
                 "sys/fs/cgroup/wl/memory.stat",

@@ -50,6 +50,10 @@ pub struct CompressorReport {
     pub compressed_bytes: u64,
     /// zsmalloc pool in bytes with every stored page allocated at once.
     pub pool_bytes: u64,
+    /// What a zram device would use for the same pages written once to a fresh device
+    /// (its `mm_stat` `mem_used_total`): same-filled pages take nothing, the rest is
+    /// compressed with this compressor into the same zsmalloc classes (`docs/zram.md`).
+    pub zram_mem_used_bytes: u64,
     /// zbud pool in bytes for the same pages (6.1, whose default allocator is zbud).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zbud_pool_bytes: Option<u64>,
@@ -123,6 +127,7 @@ impl CompressorReport {
             rejected_pages: tally.rejected_pages,
             compressed_bytes: tally.compressed_bytes,
             pool_bytes,
+            zram_mem_used_bytes: tally.zram_pages(table) * page,
             zbud_pool_bytes: zbud.map(|z| z.pages * page),
             zbud_rejected_pages: zbud.map(|z| z.rejected),
             ratio: ratio(tally.stored_pages * page, tally.compressed_bytes),

@@ -96,6 +96,11 @@ pub struct Tally {
     pub class_objects: Vec<u64>,
     /// Σ of object lengths per distinct zsmalloc class.
     pub class_bytes: Vec<u64>,
+    /// Objects per distinct zsmalloc class had the pages been written to a zram device
+    /// (`docs/zram.md`): zram keeps same-filled pages (zero included) without an object,
+    /// and stores a page that fails to compress, or compresses to the huge class, as one
+    /// 4096-byte object.
+    pub zram_class_objects: Vec<u64>,
     /// Nanoseconds spent compressing, summed over threads.
     pub compress_ns: u64,
     /// Pages actually run through the compressor.
@@ -115,6 +120,7 @@ impl Tally {
             compressed_bytes: 0,
             class_objects: vec![0; classes],
             class_bytes: vec![0; classes],
+            zram_class_objects: vec![0; classes],
             compress_ns: 0,
             compressed_pages: 0,
         }
@@ -133,6 +139,14 @@ impl Tally {
             PageFill::Zero => self.zero_pages += 1,
             PageFill::SameFilled => self.same_filled_pages += 1,
             PageFill::Mixed => {}
+        }
+        if fill == PageFill::Mixed {
+            // every era compresses a page that is not same-filled, so `result` is there
+            let len = match result {
+                Some(Ok(len)) if len < PAGE_SIZE => len,
+                _ => PAGE_SIZE,
+            };
+            self.zram_class_objects[table.class_pos_for(len as u32)] += 1;
         }
         if let Some(r) = result {
             self.compressed_pages += 1;
@@ -171,19 +185,36 @@ impl Tally {
         for (a, b) in self.class_bytes.iter_mut().zip(&other.class_bytes) {
             *a += b;
         }
+        for (a, b) in self
+            .zram_class_objects
+            .iter_mut()
+            .zip(&other.zram_class_objects)
+        {
+            *a += b;
+        }
     }
 
     /// zsmalloc pages if every stored object were allocated at once, with no frees: zsmalloc
     /// only opens a new zspage of a class when every zspage of it is full (kernel notes §4.4),
     /// so each class holds `ceil(objects / objs_per_zspage)` zspages.
     pub fn zsmalloc_pages(&self, table: &ClassTable) -> u64 {
-        table
-            .classes()
-            .iter()
-            .zip(&self.class_objects)
-            .map(|(c, &n)| n.div_ceil(u64::from(c.objs_per_zspage)) * u64::from(c.pages_per_zspage))
-            .sum()
+        pages_of(table, &self.class_objects)
     }
+
+    /// The same for the objects a zram device would hold: its `mm_stat` `mem_used_total`
+    /// in pages, after writing these pages once to a fresh device.
+    pub fn zram_pages(&self, table: &ClassTable) -> u64 {
+        pages_of(table, &self.zram_class_objects)
+    }
+}
+
+fn pages_of(table: &ClassTable, objects: &[u64]) -> u64 {
+    table
+        .classes()
+        .iter()
+        .zip(objects)
+        .map(|(c, &n)| n.div_ceil(u64::from(c.objs_per_zspage)) * u64::from(c.pages_per_zspage))
+        .sum()
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub mod sim;
 pub mod stats;
 mod sysroot;
 mod units;
+pub mod zram;
 
 pub use compress::{
     Algorithm, CompressError, CompressFailure, DecompressError, PageCompressor, ParseAlgorithmError,

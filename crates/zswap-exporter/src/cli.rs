@@ -121,6 +121,14 @@ pub(crate) struct Cli {
     #[arg(long = "no-collector.cgroup", overrides_with = "cgroup_on")]
     no_cgroup: bool,
 
+    /// Enable the zram collector (every zram device's mm_stat, io_stat, bd_stat, disk size and
+    /// swap priority). Default on.
+    #[arg(long = "collector.zram", overrides_with = "no_zram")]
+    zram_on: bool,
+    /// Disable the zram collector.
+    #[arg(long = "no-collector.zram", overrides_with = "zram_on")]
+    no_zram: bool,
+
     /// Enable the ebpf collector: load crates/zswap-probe's eBPF programs at start and export
     /// their latency and size histograms (root, and a kernel that allows BPF tracing of
     /// zswap). Default off.
@@ -189,6 +197,7 @@ impl Cli {
             (CollectorName::Meminfo, self.meminfo_on, self.no_meminfo),
             (CollectorName::Vmstat, self.vmstat_on, self.no_vmstat),
             (CollectorName::Cgroup, self.cgroup_on, self.no_cgroup),
+            (CollectorName::Zram, self.zram_on, self.no_zram),
         ];
         toggles
             .into_iter()

@@ -37,17 +37,20 @@ pub(crate) enum CollectorName {
     Cgroup,
     /// The eBPF probe's histograms and counts (root; off by default).
     Ebpf,
+    /// zram devices: `/sys/block/zramN/*` and `/proc/swaps` (`crate::zram`).
+    Zram,
 }
 
 impl CollectorName {
     /// Every collector, in output order.
-    pub(crate) const ALL: [CollectorName; 6] = [
+    pub(crate) const ALL: [CollectorName; 7] = [
         CollectorName::Sysfs,
         CollectorName::Debugfs,
         CollectorName::Meminfo,
         CollectorName::Vmstat,
         CollectorName::Cgroup,
         CollectorName::Ebpf,
+        CollectorName::Zram,
     ];
 
     /// The name in flags and labels.
@@ -59,6 +62,7 @@ impl CollectorName {
             CollectorName::Vmstat => "vmstat",
             CollectorName::Cgroup => "cgroup",
             CollectorName::Ebpf => "ebpf",
+            CollectorName::Zram => "zram",
         }
     }
 }
@@ -127,6 +131,8 @@ pub(crate) struct Scrape {
     pub(crate) ebpf: Option<ProbeSnapshot>,
     /// The cgroup paths of the probe's cgroup ids.
     pub(crate) ebpf_cgroups: Option<CgroupLabels>,
+    /// zram devices.
+    pub(crate) zram: Option<zswap_core::zram::ZramReading>,
     /// One entry per collector that ran.
     pub(crate) outcomes: Vec<Outcome>,
 }
@@ -172,6 +178,7 @@ pub(crate) fn collect(cfg: &CollectConfig) -> Scrape {
                 .err(),
             CollectorName::Cgroup => collect_cgroups(cfg, &mut s),
             CollectorName::Ebpf => collect_ebpf(cfg, &mut s),
+            CollectorName::Zram => crate::zram::collect(&cfg.root, &mut s),
         };
         s.outcomes.push(Outcome {
             name,

@@ -8,6 +8,7 @@ mod ebpf;
 mod http;
 mod log;
 mod metrics;
+mod zram;
 
 use std::io::Write;
 use std::path::Path;

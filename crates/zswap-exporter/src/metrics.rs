@@ -153,6 +153,7 @@ pub(crate) fn families(s: &Scrape, version: &'static str) -> Families {
     derived(&mut out, s);
     cgroups(&mut out, s);
     crate::ebpf::families(&mut out, s);
+    crate::zram::families(&mut out, s);
     exporter(&mut out, s, version);
     out
 }

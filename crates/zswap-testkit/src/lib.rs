@@ -89,6 +89,31 @@ impl FixtureRoot {
         self.file(&format!("proc/{rel}"), content)
     }
 
+    /// Writes the attributes of a set-up zram device `zramN` as a 6.18 kernel without
+    /// writeback prints them: `disksize` bytes, `algorithm` selected among lzo, lzo-rle and
+    /// lz4, and `mm_stat` as given (its 9 fields separated by spaces).
+    pub fn zram(&self, n: u32, disksize: u64, algorithm: &str, mm_stat: &str) -> &Self {
+        let algs = ["lzo", "lzo-rle", "lz4"]
+            .map(|a| {
+                if a == algorithm {
+                    format!("[{a}]")
+                } else {
+                    a.to_owned()
+                }
+            })
+            .join(" ");
+        let dev = format!("sys/block/zram{n}");
+        self.file(&format!("{dev}/disksize"), &format!("{disksize}\n"))
+            .file(
+                &format!("{dev}/initstate"),
+                if disksize > 0 { "1\n" } else { "0\n" },
+            )
+            .file(&format!("{dev}/comp_algorithm"), &format!("{algs} \n"))
+            .file(&format!("{dev}/mm_stat"), &format!("{mm_stat}\n"))
+            .file(&format!("{dev}/io_stat"), "       0        0 0        0\n")
+            .dir("sys/class/zram-control")
+    }
+
     /// Reads a file of the tree back, as a test would after a write.
     pub fn read(&self, rel: &str) -> String {
         fs::read_to_string(self.path().join(rel.trim_start_matches('/')))

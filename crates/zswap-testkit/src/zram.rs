@@ -26,6 +26,8 @@ pub fn available() -> bool {
 #[derive(Debug)]
 pub struct ZramDevice {
     id: u32,
+    /// Created by `hot_add` (removed on drop) rather than claimed (only reset on drop).
+    added: bool,
 }
 
 /// What zram did with one page.
@@ -49,7 +51,18 @@ impl ZramDevice {
                 text.trim()
             ))
         })?;
-        Ok(ZramDevice { id })
+        Ok(ZramDevice { id, added: true })
+    }
+
+    /// Device `id` when it exists and is not set up (`disksize` 0, so nothing uses it), else
+    /// a new one from `hot_add`. A claimed device is reset, not removed, on drop. Callers
+    /// hold the host lock, so no other test sets it up meanwhile.
+    pub fn unused_or_add(id: u32) -> std::io::Result<ZramDevice> {
+        let size = fs::read_to_string(format!("/sys/block/zram{id}/disksize"));
+        match size.as_deref().map(str::trim) {
+            Ok("0") => Ok(ZramDevice { id, added: false }),
+            _ => ZramDevice::add(),
+        }
     }
 
     /// The device number N of `/dev/zramN`.
@@ -160,8 +173,18 @@ impl ZramDevice {
 
 impl Drop for ZramDevice {
     fn drop(&mut self) {
-        let _ = fs::write(self.attr("reset"), "1");
-        let _ = fs::write(format!("{ZRAM_CONTROL}/hot_remove"), self.id.to_string());
+        // reset fails with EBUSY while a writer's close is still being processed: retry
+        for _ in 0..50 {
+            match fs::write(self.attr("reset"), "1") {
+                Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                _ => break,
+            }
+        }
+        if self.added {
+            let _ = fs::write(format!("{ZRAM_CONTROL}/hot_remove"), self.id.to_string());
+        }
     }
 }
 

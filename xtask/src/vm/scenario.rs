@@ -161,6 +161,14 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         cmdline: &[],
         ..ZSWAP_GUEST
     },
+    // zswapctl status/check and zswap-exporter against the kernel's zram (issue 18).
+    Scenario {
+        name: "zram",
+        script: include_str!("scenarios/zram.sh"),
+        binaries: &[ZSWAPCTL, EXPORTER],
+        modules: COMPRESS_MODULES,
+        ..ZSWAP_GUEST
+    },
     // The pool-limit hysteresis of the kernel against `zswapctl simulate`'s model for the
     // same synthetic workload (max_pool_percent 1, accept_threshold_percent 50).
     Scenario {

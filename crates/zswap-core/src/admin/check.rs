@@ -17,6 +17,9 @@ use crate::stats::cgroup::Limit;
 use crate::stats::crypto::{algorithm_names, is_available};
 use crate::stats::debugfs::DebugfsStatus;
 
+mod zram;
+pub use zram::check_zram;
+
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]

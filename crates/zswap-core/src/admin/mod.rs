@@ -18,7 +18,8 @@ pub use caps::{
     CompressorState, KernelCaps, ModuleProbe, ModulesAliasProbe, NoModules, compressor_hint,
 };
 pub use check::{
-    CounterSnapshot, Finding, Severity, check_cmdline, check_config, check_sample, counter_snapshot,
+    CounterSnapshot, Finding, Severity, check_cmdline, check_config, check_sample, check_zram,
+    counter_snapshot,
 };
 pub use config::{ConfigError, parse_config, render_config};
 pub use lock::{

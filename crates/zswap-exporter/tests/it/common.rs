@@ -221,6 +221,23 @@ pub(crate) fn tree_6_18() -> FixtureRoot {
     for (n, v) in DEBUGFS_6_18 {
         f.debugfs(n, v);
     }
+    // zram: a swap device with writeback built and limited, and one not set up
+    f.proc(
+        "swaps",
+        "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/zram0 partition 4194300 81920 100\n",
+    );
+    f.zram(
+        0,
+        4_294_967_296,
+        "lz4",
+        "83886080 20971520 23068672 268435456 25165824 512 12 40 75",
+    )
+    .file("sys/block/zram0/backing_dev", "/dev/vdb\n")
+    .file("sys/block/zram0/bd_stat", "      10        4       25\n")
+    .file("sys/block/zram0/writeback_limit_enable", "1\n")
+    .file("sys/block/zram0/writeback_limit", "2560\n")
+    .file("sys/block/zram0/io_stat", "       0        3 0      900\n");
+    f.zram(1, 0, "lzo-rle", "0 0 0 0 0 0 0 0 0");
     f.proc(
         "mounts",
         "sysfs /sys sysfs rw 0 0\nproc /proc proc rw 0 0\n\

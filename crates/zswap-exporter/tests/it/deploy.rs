@@ -18,19 +18,21 @@ fn deploy(rel: &str) -> std::path::PathBuf {
 fn metric_names(expr: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let b = expr.as_bytes();
-    let mut i = 0;
-    while let Some(pos) = expr[i..].find("zswap_") {
-        let start = i + pos;
-        let boundary =
-            start == 0 || !(b[start - 1].is_ascii_alphanumeric() || b[start - 1] == b'_');
-        let mut end = start;
-        while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
-            end += 1;
+    for prefix in ["zswap_", "zram_"] {
+        let mut i = 0;
+        while let Some(pos) = expr[i..].find(prefix) {
+            let start = i + pos;
+            let boundary =
+                start == 0 || !(b[start - 1].is_ascii_alphanumeric() || b[start - 1] == b'_');
+            let mut end = start;
+            while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
+                end += 1;
+            }
+            if boundary {
+                out.insert(expr[start..end].to_owned());
+            }
+            i = end;
         }
-        if boundary {
-            out.insert(expr[start..end].to_owned());
-        }
-        i = end;
     }
     out
 }
@@ -84,6 +86,9 @@ fn alert_rules_use_only_exported_metrics() {
         "zswap_rejects_total",
         "zswap_pages_written_back_total",
         "zswap_decompress_failures_total",
+        "zram_memory_used_bytes",
+        "zram_memory_limit_bytes",
+        "zram_failed_writes_total",
     ] {
         assert!(used.contains(want), "no alert uses {want}");
     }

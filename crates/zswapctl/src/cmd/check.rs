@@ -71,6 +71,10 @@ pub(crate) fn run(
         }
     };
     findings.extend(check_sample(&sample, previous.as_ref(), probe));
+    // zram next to zswap (docs/zram.md); an unreadable /sys/block only loses these findings
+    if let Ok(z) = zswap_core::zram::read_zram(root) {
+        findings.extend(zswap_core::admin::check_zram(&sample, &z.devices));
+    }
     for p in &sample.problems {
         findings.push(note(
             "unreadable",

@@ -7,6 +7,7 @@ use serde::Serialize;
 use zswap_core::stats::cgroup::{CgroupFilter, CgroupZswap, Limit};
 use zswap_core::stats::crypto::algorithm_names;
 use zswap_core::stats::debugfs::{COUNTERS, DebugfsStatus};
+use zswap_core::zram::{ZramDevice, read_zram};
 use zswap_core::{CollectOptions, ParamName, SysRoot, ZswapModel, ZswapSample, collect_sample};
 
 use crate::cli::StatusArgs;
@@ -30,6 +31,8 @@ pub(crate) struct StatusReport {
     pub(crate) derived: ZswapModel,
     /// What could not be read, and why.
     pub(crate) missing: Vec<Missing>,
+    /// zram devices (`docs/zram.md`); empty when there are none, and `missing` says why.
+    pub(crate) zram: Vec<ZramDevice>,
 }
 
 /// Reads everything and explains what is missing.
@@ -39,11 +42,30 @@ pub(crate) fn report(root: &SysRoot, with_cgroups: bool) -> StatusReport {
     };
     let sample = collect_sample(root, &opts);
     let derived = ZswapModel::new(&sample, None);
-    let missing = explain_missing(&sample, with_cgroups);
+    let mut missing = explain_missing(&sample, with_cgroups);
+    let zram = match read_zram(root) {
+        Ok(r) => {
+            if let Some(reason) = r.none_reason {
+                missing.push(Missing {
+                    what: "zram".into(),
+                    reason,
+                });
+            }
+            r.devices
+        }
+        Err(e) => {
+            missing.push(Missing {
+                what: "zram".into(),
+                reason: e.to_string(),
+            });
+            Vec::new()
+        }
+    };
     StatusReport {
         sample,
         derived,
         missing,
+        zram,
     }
 }
 
@@ -126,6 +148,7 @@ fn render(r: &StatusReport, exact: bool, out: &mut dyn Write) -> Result<()> {
         .map_or("unknown kernel".to_owned(), |k| format!("Linux {k}"));
     let Some(params) = &s.params else {
         writeln!(out, "zswap: not available on {release}")?;
+        render_zram(&r.zram, exact, out)?;
         return render_missing(r, out);
     };
     let state = match params.enabled() {
@@ -262,6 +285,7 @@ fn render(r: &StatusReport, exact: bool, out: &mut dyn Write) -> Result<()> {
     if let Some(cgs) = &s.cgroups {
         render_cgroups(&cgs.cgroups, cgs.truncated, exact, out)?;
     }
+    render_zram(&r.zram, exact, out)?;
     render_missing(r, out)
 }
 
@@ -304,6 +328,98 @@ fn render_cgroups(
     }
     if truncated {
         writeln!(out, "  (more cgroups not shown)")?;
+    }
+    Ok(())
+}
+
+/// One "zram" section per device: what it holds, what it costs, and what is absent.
+fn render_zram(devices: &[ZramDevice], exact: bool, out: &mut dyn Write) -> Result<()> {
+    let sz = |b: u64| human::bytes(b, exact);
+    for d in devices {
+        let alg = d
+            .comp_algorithm
+            .as_ref()
+            .map_or("-".to_owned(), |c| c.selected.clone());
+        let state = match (d.initialized, &d.swap) {
+            (_, Some(sw)) => format!("swap, priority {}", sw.priority),
+            (Some(true), None) => "set up, not swap".to_owned(),
+            (Some(false), None) => "not set up".to_owned(),
+            (None, None) => "state unknown".to_owned(),
+        };
+        writeln!(out, "zram {} ({state})", d.device)?;
+        let mut kv = |k: &str, v: String| writeln!(out, "  {k:<18}{v}");
+        kv("algorithm", alg)?;
+        if let Some(r) = d.recomp_algorithms.as_ref().filter(|r| !r.is_empty()) {
+            let list: Vec<String> = r
+                .iter()
+                .map(|a| format!("{} (priority {})", a.selected, a.priority))
+                .collect();
+            kv("recompression", list.join(", "))?;
+        }
+        if let Some(b) = d.disksize_bytes {
+            kv("disk size", sz(b))?;
+        }
+        if let Some(m) = d.mm_stat {
+            kv(
+                "stored",
+                format!("{} uncompressed", sz(m.orig_data_size_bytes)),
+            )?;
+            kv("compressed", sz(m.compr_data_size_bytes))?;
+            let limit = match m.mem_limit {
+                Limit::Max => "no limit".to_owned(),
+                Limit::Bytes(b) => format!(
+                    "limit {} ({:.1}% used)",
+                    sz(b),
+                    m.mem_used_total_bytes as f64 * 100.0 / b as f64
+                ),
+            };
+            kv(
+                "memory used",
+                format!(
+                    "{}, {limit}, peak {}",
+                    sz(m.mem_used_total_bytes),
+                    sz(m.mem_used_max_bytes)
+                ),
+            )?;
+            match d.compression_ratio() {
+                Some(ratio) => kv("compression", format!("{ratio:.2}:1"))?,
+                None => kv("compression", "- (nothing compressed stored)".into())?,
+            }
+            kv(
+                "same-filled",
+                format!("{} pages", human::count(m.same_pages)),
+            )?;
+            if let Some(h) = m.huge_pages {
+                let since = m.huge_pages_since.map_or(String::new(), |s| {
+                    format!(" ({} since set-up)", human::count(s))
+                });
+                kv("huge", format!("{} pages{since}", human::count(h)))?;
+            }
+        }
+        if let Some(io) = d.io_stat {
+            kv(
+                "failed I/O",
+                format!(
+                    "{} writes, {} reads",
+                    human::count(io.failed_writes),
+                    human::count(io.failed_reads)
+                ),
+            )?;
+        }
+        if d.writeback_built {
+            let target = d.backing_dev.as_deref().unwrap_or("none");
+            let moved = d.bd_stat.map_or(String::new(), |b| {
+                format!(
+                    ", {} on it, {} written",
+                    sz(b.bd_count_bytes),
+                    sz(b.bd_writes_bytes)
+                )
+            });
+            kv("writeback", format!("backing device {target}{moved}"))?;
+        }
+        for a in &d.absent {
+            kv(a.what, format!("- ({})", a.reason))?;
+        }
     }
     Ok(())
 }

@@ -110,3 +110,49 @@ fn analyze_json_equals_zram_for_lzo_lzo_rle_lz4() {
         );
     }
 }
+
+/// `zram_mem_used_bytes` counts what zram really does with same-filled pages (no memory),
+/// so on a corpus with zero and same-filled pages it still equals `mem_used_total`, for each
+/// compressor zram offers here.
+#[test]
+fn analyze_zram_figure_equals_mem_used_total_with_same_filled_pages() {
+    if !require(
+        "root and zram (/sys/class/zram-control)",
+        is_root() && Path::new(ZRAM_CONTROL).join("hot_add").exists(),
+    ) {
+        return;
+    }
+    let corpus: Vec<u8> = zswap_testkit::pages::mixed_corpus(1806, 3000).concat();
+    assert!(
+        corpus.chunks_exact(PAGE_SIZE).any(same_filled),
+        "the corpus should hold same-filled pages"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("corpus.bin");
+    File::create(&file).unwrap().write_all(&corpus).unwrap();
+    let mut args = vec!["--json", "analyze", "--kernel", "6.18"];
+    for c in ["lzo", "lzo-rle", "lz4"] {
+        args.extend(["--compressor", c]);
+    }
+    args.push(file.to_str().unwrap());
+    let v = json(&zswapctl(None, &args));
+
+    let _lock = HostLock::acquire();
+    let dev = ZramDevice::add().unwrap();
+    for c in v["compressors"].as_array().unwrap() {
+        let name = c["compressor"].as_str().unwrap();
+        dev.configure(name, corpus.len() / PAGE_SIZE).unwrap();
+        dev.write_pages(&corpus).unwrap();
+        let mm = dev.mm_stat().unwrap();
+        println!(
+            "{name}: zram mem_used_total {} same {}; analyze zram {} zswap pool {}",
+            mm[2], mm[5], c["zram_mem_used_bytes"], c["pool_bytes"]
+        );
+        assert!(mm[5] > 0, "{name}: zram saw no same-filled page");
+        assert_eq!(
+            c["zram_mem_used_bytes"].as_u64().unwrap(),
+            mm[2],
+            "{name}: zram_mem_used_bytes vs mm_stat mem_used_total"
+        );
+    }
+}

@@ -23,3 +23,5 @@ mod simulate;
 mod top_json;
 mod top_tmux;
 mod util;
+mod zram_check;
+mod zram_status;
