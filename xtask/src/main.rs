@@ -262,8 +262,10 @@ fn deploytest(venv: Option<PathBuf>) -> Result<bool> {
         Some(v) => v,
         None => default_cache_dir()?.with_file_name("ansible-venv"),
     };
+    let workspace = workspace_root();
     deploy::run(&deploy::DeployOptions {
-        workspace: workspace_root(),
+        target_dir: target_dir(&workspace),
+        workspace,
         venv,
         cargo: cargo(),
     })
