@@ -17,6 +17,9 @@ apt_packages=(
   prometheus-node-exporter
   openssl
   curl
+  # cargo xtask oracle: compiles the kernel's lib/ C cut from Debian's linux-source packages
+  gcc
+  xz-utils
 )
 
 missing=()

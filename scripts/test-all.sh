@@ -28,6 +28,8 @@ step() {
 step fmt cargo fmt --all --check
 step clippy cargo clippy --workspace --all-targets --locked -- -D warnings
 step test cargo test --workspace --locked
+# the model's compressors and zsmalloc classes against the kernel's own C (xtask/README.md)
+step oracle cargo xtask oracle
 # the QEMU kernel matrix (xtask/README.md): Debian 6.1, 6.12 and 7.x guests
 step vmtest cargo xtask vmtest
 # the Ansible roles: lint, converge on this machine, idempotence, verify; restores the host

@@ -35,6 +35,8 @@ pub(crate) struct DeployOptions {
     pub(crate) venv: PathBuf,
     /// The cargo to build with.
     pub(crate) cargo: String,
+    /// Where that build puts its output (`$CARGO_TARGET_DIR` or the workspace's `target`).
+    pub(crate) target_dir: PathBuf,
 }
 
 /// One result line.
@@ -183,7 +185,7 @@ fn good_settings() -> String {
 
 /// Runs the converge playbook; returns how many tasks changed.
 fn converge(o: &DeployOptions, settings: &str, label: &str) -> Result<u64> {
-    let release = o.workspace.join("target/release");
+    let release = o.target_dir.join("release");
     let extra = format!(
         "{{\"zswap_settings\": {settings}, \"zswap_zswapctl_src\": \"{}\", \
          \"zswap_exporter_src\": \"{}\", \"zswap_swapfile_path\": \"{SWAPFILE}\", \
@@ -297,25 +299,27 @@ fn verify(o: &DeployOptions) -> Result<()> {
     if !fs::read_to_string("/proc/swaps")?.contains(SWAPFILE) {
         bail!("the swap file {SWAPFILE} is not active");
     }
-    // A wrong setting for this kernel is refused, naming the kernel, and changes nothing.
+    // A wrong setting for this kernel is refused, naming why, and changes nothing: on a
+    // kernel without zpool (6.18+) a zpool setting, refused naming the kernel; on one with
+    // zpool an out-of-range percentage, refused naming the value.
     let before = read_trim(Path::new(PARAMS).join("max_pool_percent"))?;
-    match converge(
-        o,
-        "{\"zpool\": \"zsmalloc\", \"max_pool_percent\": 30}",
-        "refusal",
-    ) {
-        Ok(_) if !Path::new(PARAMS).join("zpool").exists() => {
-            bail!("a zpool setting on a kernel without zpool was not refused")
+    let (wrong, named) = if Path::new(PARAMS).join("zpool").exists() {
+        (
+            "{\"max_pool_percent\": 101}".to_string(),
+            "'101'".to_string(),
+        )
+    } else {
+        (
+            "{\"zpool\": \"zsmalloc\", \"max_pool_percent\": 30}".to_string(),
+            format!("Linux {}", read_trim("/proc/sys/kernel/osrelease")?),
+        )
+    };
+    match converge(o, &wrong, "refusal") {
+        Ok(_) => bail!("the wrong setting {wrong} was not refused"),
+        Err(e) if !format!("{e:#}").contains(&named) => {
+            bail!("the refusal of {wrong} does not name {named}: {e:#}")
         }
-        Err(e)
-            if !format!("{e:#}").contains(&format!(
-                "Linux {}",
-                read_trim("/proc/sys/kernel/osrelease")?
-            )) =>
-        {
-            bail!("the refusal does not name the kernel: {e:#}")
-        }
-        _ => {}
+        Err(_) => {}
     }
     if read_trim(Path::new(PARAMS).join("max_pool_percent"))? != before {
         bail!("a refused converge changed max_pool_percent");

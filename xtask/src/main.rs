@@ -5,11 +5,14 @@
 //!   kernel before and after a workload, into fixture trees.
 //! - `bench-exporter`: scrape latency and peak RSS, zswap-exporter vs node_exporter.
 //! - `zram-oracle`: zswap-core's compressed lengths against the running kernel's, via zram.
+//! - `oracle`: zswap-core's compressors and zsmalloc classes against the kernel's own C from
+//!   Debian's `linux-source` packages, compiled in userspace.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: printing is its job
 
 mod bench_exporter;
 mod deploy;
 mod fixtures;
+mod kernel_oracle;
 mod vm;
 mod zram_oracle;
 
@@ -89,6 +92,11 @@ enum Cmd {
     /// Compare zswap-core's compressed page lengths with the running kernel's through zram,
     /// for every compressor its zram offers (root; also run in guests by scenario `compress`).
     ZramOracle(zram_oracle::OracleArgs),
+    /// Compare zswap-core's compressors (lzo, lzo-rle, lz4, lz4hc, 842) byte for byte and its
+    /// zsmalloc class table with the kernel's own C from Debian's linux-source packages
+    /// (6.1, 6.12, 7.x), compiled here with gcc; prints one
+    /// `PASS|FAIL <compressor> <linux-source version> <pages>` line per comparison.
+    Oracle(kernel_oracle::OracleArgs),
     /// Lint deploy/ with ansible-lint, converge the roles against this machine twice (the
     /// second must change nothing) and verify the result; restores the machine afterwards.
     /// Prints `PASS deploy <step>` or `FAIL deploy <step> <reason>` lines.
@@ -254,8 +262,10 @@ fn deploytest(venv: Option<PathBuf>) -> Result<bool> {
         Some(v) => v,
         None => default_cache_dir()?.with_file_name("ansible-venv"),
     };
+    let workspace = workspace_root();
     deploy::run(&deploy::DeployOptions {
-        workspace: workspace_root(),
+        target_dir: target_dir(&workspace),
+        workspace,
         venv,
         cargo: cargo(),
     })
@@ -267,6 +277,14 @@ fn run(cli: Cli) -> Result<bool> {
         Cmd::Vmtest { guest, scenarios } => vmtest(&guest, &scenarios),
         Cmd::BenchExporter { clients, scrapes } => bench_exporter(clients, scrapes),
         Cmd::ZramOracle(args) => zram_oracle::run(&args),
+        Cmd::Oracle(args) => {
+            let vmtest_cache = default_cache_dir()?;
+            kernel_oracle::run(
+                &args,
+                vmtest_cache.with_file_name("linux-source"),
+                &vmtest_cache.join("apt"),
+            )
+        }
         Cmd::CaptureFixtures {
             from,
             to,

@@ -7,7 +7,7 @@
 //! `cpio`, `modules`), boot (`qemu`) and read the verdict from the console (`console`), per
 //! scenario (`scenario`).
 
-mod apt;
+pub(crate) mod apt;
 mod console;
 mod cpio;
 mod guest_bins;

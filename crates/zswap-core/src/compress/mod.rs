@@ -7,9 +7,9 @@
 //!
 //! | algorithm | implementation | how it is shown to equal the kernel |
 //! |---|---|---|
-//! | lzo, lzo-rle, lz4 | ours (safe Rust, from the formats and the kernel's match finders) | per-page lengths through zram: this host (`tests/zram_oracle.rs`) and 6.1/6.12/7.2 guests (`cargo xtask vmtest --scenario compress`); exact bytes against the reference C code (`tests/exact.rs`) |
-//! | lz4hc | ours | lengths through zram in 6.1/6.12/7.2 guests; exact bytes against LZ4 1.7.3 |
-//! | 842 | ours | exact bytes against the kernel's `lib/842` compiled in userspace; no kernel here offers it through zram |
+//! | lzo, lzo-rle, lz4 | ours (safe Rust, from the formats and the kernel's match finders) | per-page lengths through zram: this host (`tests/zram_oracle.rs`) and 6.1/6.12/7.2 guests (`cargo xtask vmtest --scenario compress`); exact bytes against the kernel's `lib/` C of Debian's 6.1, 6.12 and 7.x sources (`cargo xtask oracle`) |
+//! | lz4hc | ours | lengths through zram in 6.1/6.12/7.2 guests; exact bytes by `cargo xtask oracle` |
+//! | 842 | ours | exact bytes against the kernel's `lib/842` by `cargo xtask oracle`; no Debian kernel offers it through zram |
 //! | zstd | libzstd 1.5.7 (`zstd` crate) with the kernel's parameter recipe | 6.18+: equals level 3, as measured against the kernel (compressor notes); 6.1 (libzstd 1.4.10) differs by a few bytes on about half the pages; 6.12 not measured |
 //! | deflate | system zlib through flate2, raw, level 6, windowBits 11 | lengths through zram in 6.12/7.2 guests; a self-check refuses another flate2 backend |
 //!

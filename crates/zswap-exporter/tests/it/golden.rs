@@ -80,19 +80,38 @@ fn golden_6_12_never_enabled() {
 /// golden file must match it.
 #[test]
 fn golden_committed_fixtures() {
-    let dir = common::workspace().join("tests/fixtures");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return;
-    };
-    for e in entries {
-        let e = e.unwrap();
+    let mut checked = 0;
+    for e in committed_fixtures() {
         let name = e.file_name().to_string_lossy().into_owned();
         if golden_dir().join(format!("{name}.prom")).exists()
             || std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1")
         {
             check_golden(&name, &once(&e.path(), &[]));
+            checked += 1;
         }
     }
+    assert!(checked > 0, "no committed fixture has a golden file");
+}
+
+/// The committed fixture trees; they are part of the repository, so an unreadable or empty
+/// directory is a failure, not a reason to check nothing.
+fn committed_fixtures() -> Vec<std::fs::DirEntry> {
+    let dir = common::workspace().join("tests/fixtures");
+    let entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot read the committed fixtures '{}': {e}",
+                dir.display()
+            )
+        })
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        !entries.is_empty(),
+        "'{}' holds no fixture tree",
+        dir.display()
+    );
+    entries
 }
 
 /// For every committed fixture, with or without a golden file: a metric is present if and
@@ -100,12 +119,8 @@ fn golden_committed_fixtures() {
 /// are the files' values.
 #[test]
 fn fixtures_metrics_match_their_files() {
-    let dir = common::workspace().join("tests/fixtures");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return;
-    };
-    for e in entries {
-        let root = e.unwrap().path();
+    for e in committed_fixtures() {
+        let root = e.path();
         check_tree_matches_files(&root, &once(&root, &[]));
     }
 }

@@ -240,12 +240,17 @@ fn core_file_equals_its_segments_as_raw_pages() {
     assert_eq!(vc["input"]["kind"], "core");
     assert_eq!(vc["input"]["pages"], 48);
     assert_eq!(vc["input"]["pages_not_present"], 3);
-    for (c, r) in vc["compressors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .zip(vr["compressors"].as_array().unwrap())
-    {
+    let (cs, rs) = (
+        vc["compressors"].as_array().unwrap(),
+        vr["compressors"].as_array().unwrap(),
+    );
+    assert!(!cs.is_empty());
+    assert_eq!(
+        cs.len(),
+        rs.len(),
+        "core and raw input compared different compressors"
+    );
+    for (c, r) in cs.iter().zip(rs) {
         assert_eq!(figures(c), figures(r));
     }
 }

@@ -79,7 +79,14 @@ fn analyze_json_equals_zram_for_lzo_lzo_rle_lz4() {
 
     let _lock = HostLock::acquire();
     let dev = ZramDevice::add().unwrap();
-    for c in v["compressors"].as_array().unwrap() {
+    let compressors = v["compressors"].as_array().unwrap();
+    let names: Vec<_> = compressors.iter().map(|c| &c["compressor"]).collect();
+    assert_eq!(
+        names,
+        ["lzo", "lzo-rle", "lz4"],
+        "analyze compared other compressors"
+    );
+    for c in compressors {
         let name = c["compressor"].as_str().unwrap();
         dev.configure(name, corpus.len() / PAGE_SIZE).unwrap();
         dev.write_pages(&corpus).unwrap();

@@ -1,5 +1,5 @@
-//! Exactness: golden lengths, the 6.18 zstd recipe, byte digests against the reference C
-//! code, and the lzo capacity rules.
+//! Exactness: golden lengths, the 6.18 zstd recipe and the lzo capacity rules. Exact bytes
+//! against the kernel's own C are `cargo xtask oracle`'s (xtask/src/kernel_oracle.rs).
 
 use super::super::*;
 use zswap_testkit::pages::{PageKind, mixed_corpus, page};
@@ -7,8 +7,8 @@ use zswap_testkit::pages::{PageKind, mixed_corpus, page};
 /// Compressed lengths of `mixed_corpus(0x601d, 8)` (text, heap, sparse, repeats, text with
 /// noise, random, zero, filled): regression vectors. tests/zram_oracle.rs checks the lzo,
 /// lzo-rle and lz4 implementations against the running kernel; for deflate and zstd these
-/// guard against a dependency changing its output; lz4hc and 842 have no kernel oracle on this
-/// host (neither is built in).
+/// guard against a dependency changing its output; lz4hc and 842 are checked byte for byte against
+/// the kernel's C by `cargo xtask oracle`.
 /// (0 = the compressor fails on the page.)
 #[rustfmt::skip]
 const GOLDEN: [(Algorithm, KernelEra, [usize; 8]); 10] = [
@@ -89,28 +89,6 @@ fn lzo_rle_header_and_zero_run() {
     assert!(rle_len < lzo_len, "rle {rle_len} lzo {lzo_len}");
 }
 
-fn fnv1a(h: u64, data: &[u8]) -> u64 {
-    data.iter().fold(h, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(1_099_511_628_211)
-    })
-}
-
-/// FNV-1a digest of the output of `alg` over `pages`: per page the line "<length> <FNV-1a of
-/// the bytes as 16 hex digits>" ("0" when the compressor fails), digested together.
-fn digest(alg: Algorithm, era: KernelEra, pages: &[[u8; PAGE_SIZE]]) -> u64 {
-    let mut c = PageCompressor::new(alg, era).unwrap();
-    let mut out = Vec::new();
-    let mut digest = 1_469_598_103_934_665_603u64;
-    for p in pages {
-        let line = match c.compress(p, &mut out) {
-            Ok(n) => format!("{n} {:016x}\n", fnv1a(1_469_598_103_934_665_603, &out)),
-            Err(_) => "0\n".to_owned(),
-        };
-        digest = fnv1a(digest, line.as_bytes());
-    }
-    digest
-}
-
 /// Random pages with one compressible stretch of up to 160 bytes: compressed sizes cluster
 /// around the 4096-byte capacity, where the failure rules decide.
 fn near_capacity_pages(n: u64) -> Vec<[u8; PAGE_SIZE]> {
@@ -128,31 +106,6 @@ fn near_capacity_pages(n: u64) -> Vec<[u8; PAGE_SIZE]> {
             p
         })
         .collect()
-}
-
-/// Exact output bytes equal the reference C code's, compiled in userspace (not by this
-/// crate), on `mixed_corpus(99, 600)` and on 400 near-capacity pages: the kernel's
-/// `lib/lzo/lzo1x_compress.c` as `lzo1x_1_compress_safe`/`lzorle1x_1_compress_safe` with 4096
-/// bytes of output (the 6.18 path), LZ4 v1.7.3 (`LZ4_compress_default`, `LZ4_compress_HC`
-/// level 9 into 4096 bytes; the kernel's lib/lz4 is that release) and the kernel's
-/// `lib/842/842_compress.c`, with small userspace shims for kernel helpers.
-#[test]
-fn output_bytes_equal_the_reference_c_code() {
-    let mixed = mixed_corpus(99, 600);
-    let near = near_capacity_pages(400);
-    #[rustfmt::skip]
-    let cases = [
-        (Algorithm::Lzo, &mixed, 0x4d6f_afd6_f2d5_27a7u64),
-        (Algorithm::LzoRle, &mixed, 0x2fb6_33ed_9a65_1dba),
-        (Algorithm::Lzo, &near, 0x4b9a_c749_a374_d5cc),
-        (Algorithm::LzoRle, &near, 0x4a48_b59f_10b0_9e19),
-        (Algorithm::Lz4, &mixed, 0x3395_2eea_90df_0f20),
-        (Algorithm::Lz4hc, &mixed, 0xaf37_31bd_b209_7ba0),
-        (Algorithm::Sw842, &mixed, 0xb60e_bfea_b340_b397),
-    ];
-    for (alg, pages, want) in cases {
-        assert_eq!(digest(alg, KernelEra::V6_18, pages), want, "{alg}");
-    }
 }
 
 /// In 6.18 lzo is bounded; older eras compress fully and then check the length. Whenever
