@@ -10,6 +10,7 @@
 mod bench_exporter;
 mod deploy;
 mod fixtures;
+mod units;
 mod vm;
 mod zram_oracle;
 

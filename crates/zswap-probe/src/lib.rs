@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 mod btf;
+mod caps;
 mod error;
 mod events;
 mod kallsyms;
