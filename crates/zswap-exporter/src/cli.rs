@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use clap::Parser;
@@ -16,10 +17,20 @@ use crate::log::Level;
 /// port above them.
 const DEFAULT_LISTEN: &str = ":10119";
 
+/// `--version`: the crate's version, then whether the eBPF probe (`--collector.ebpf`) is built
+/// in and, if not, why and how to fix it (issue #21).
+static VERSION: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{}\n{}",
+        env!("CARGO_PKG_VERSION"),
+        zswap_probe::PROBE_VERSION_LINE
+    )
+});
+
 /// Prometheus exporter for Linux zswap: parameters, debugfs counters, /proc/meminfo,
 /// /proc/vmstat and cgroup v2 figures, read fresh on every scrape.
 #[derive(Debug, Parser)]
-#[command(name = "zswap-exporter", version, about, long_about = None)]
+#[command(name = "zswap-exporter", version = VERSION.as_str(), about, long_about = None)]
 pub(crate) struct Cli {
     /// Address to listen on, `HOST:PORT` or `:PORT` (all interfaces); repeat for several.
     #[arg(long = "web.listen-address", value_name = "ADDR", default_value = DEFAULT_LISTEN)]

@@ -13,11 +13,12 @@
 //! # Ok::<(), zswap_probe::ProbeError>(())
 //! ```
 //!
-//! A build without the eBPF toolchain still compiles; [`Probe::load`] then returns
-//! [`ProbeError::NotBuilt`] naming the install script.
+//! A build without the eBPF toolchain still compiles; [`PROBE_BUILD`] says so and why,
+//! and [`Probe::load`] then returns [`ProbeError::NotBuilt`] naming the install script.
 #![deny(missing_docs)]
 
 mod btf;
+mod built;
 mod caps;
 mod error;
 mod events;
@@ -28,6 +29,7 @@ mod snapshot;
 mod trace;
 
 pub use btf::{Btf, BtfError, FuncSig, ReturnType};
+pub use built::{INSTALL_SCRIPT, PROBE_BUILD, PROBE_VERSION_LINE, ProbeBuild};
 pub use error::{ProbeError, Result};
 pub use events::{EventStream, ProbeEvent, SwapSlot};
 pub use kallsyms::KernelSymbols;

@@ -113,13 +113,16 @@ fn object() -> Result<&'static [u8]> {
 #[cfg(not(zswap_probe_built))]
 fn object() -> Result<&'static [u8]> {
     Err(ProbeError::NotBuilt {
-        reason: env!("ZSWAP_PROBE_NOT_BUILT").to_owned(),
+        reason: crate::PROBE_BUILD
+            .not_built_reason()
+            .unwrap_or_default()
+            .to_owned(),
     })
 }
 
-/// True if and only if this build embeds the eBPF object.
+/// True if and only if this build embeds the eBPF object (see [`crate::PROBE_BUILD`]).
 pub fn probe_built() -> bool {
-    object().is_ok()
+    crate::PROBE_BUILD.is_built()
 }
 
 /// The errno at the bottom of an error chain, if any.

@@ -2,14 +2,25 @@
 //! from it.
 
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
 use clap::{Args, Parser, Subcommand};
+
+/// `--version`: the crate's version, then whether the eBPF probe (`zswapctl trace`) is built
+/// in and, if not, why and how to fix it (issue #21).
+static VERSION: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{}\n{}",
+        env!("CARGO_PKG_VERSION"),
+        zswap_probe::PROBE_VERSION_LINE
+    )
+});
 
 /// Administer, observe and reason about Linux zswap.
 #[derive(Debug, Parser)]
 #[command(
     name = "zswapctl",
-    version,
+    version = VERSION.as_str(),
     about,
     after_help = "Exit status: 0 success, 1 runtime failure, 2 usage or invalid input (nothing \
                   changed), 3 permission denied (run as root), 4 check found problems. With --json, \

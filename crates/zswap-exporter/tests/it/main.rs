@@ -8,6 +8,7 @@ mod common;
 mod deploy;
 mod golden;
 mod live;
+mod probe_build;
 mod prometheus;
 mod robustness;
 mod server;

@@ -15,6 +15,7 @@ mod host_admin;
 mod host_status;
 mod host_trace;
 mod persist_check;
+mod probe_build;
 mod simulate;
 mod top_json;
 mod top_tmux;
