@@ -13,6 +13,7 @@ mod bench_exporter;
 mod deploy;
 mod fixtures;
 mod kernel_oracle;
+mod units;
 mod vm;
 mod zram_oracle;
 

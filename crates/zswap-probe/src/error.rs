@@ -21,13 +21,17 @@ pub enum ProbeError {
         /// Why the build script skipped it.
         reason: String,
     },
-    /// Not running as root.
+    /// The effective capability set lacks what loading the probe takes.
     #[error(
-        "loading the probe needs root (CAP_BPF and CAP_PERFMON), running as uid '{euid}': run as root"
+        "loading the probe needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), and uid '{euid}' \
+         lacks '{missing}' in its effective set: run as root, or grant them (systemd: \
+         AmbientCapabilities=CAP_BPF CAP_PERFMON)"
     )]
-    NotRoot {
-        /// The effective uid.
+    MissingCapabilities {
+        /// The effective uid (for the message only: the decision is made on capabilities).
         euid: u32,
+        /// The missing capabilities, comma-separated.
+        missing: String,
     },
     /// The kernel's BTF could not be read.
     #[error(

@@ -19,6 +19,7 @@
 
 mod btf;
 mod built;
+mod caps;
 mod error;
 mod events;
 mod kallsyms;

@@ -271,16 +271,26 @@ impl Probe {
     /// Loads the probe into the running kernel and attaches it to zswap.
     pub fn load(opts: &ProbeOptions) -> Result<Probe> {
         let object = object()?;
-        // SAFETY: geteuid has no preconditions.
-        let euid = unsafe { libc::geteuid() };
-        if euid != 0 {
-            return Err(ProbeError::NotRoot { euid });
+        let effective = crate::caps::effective().unwrap_or(0);
+        let missing = crate::caps::missing(effective);
+        if !missing.is_empty() {
+            // SAFETY: geteuid has no preconditions.
+            let euid = unsafe { libc::geteuid() };
+            return Err(ProbeError::MissingCapabilities {
+                euid,
+                missing: missing.join(", "),
+            });
         }
         let root = &opts.sysroot;
         let btf = read_btf(root)?;
         let kallsyms = root.proc("kallsyms");
         let syms = match root.read_opt(&kallsyms) {
             Ok(text) => KernelSymbols::parse(text.as_deref().unwrap_or("")),
+            // systemd's ProtectKernelTunables= puts an inaccessible file over /proc/kallsyms:
+            // the plan then rests on BTF alone (fentry), and only a kprobe fallback is lost.
+            Err(e) if matches!(e.errno(), Some(libc::EACCES | libc::EPERM)) => {
+                KernelSymbols::default()
+            }
             Err(source) => {
                 return Err(ProbeError::Kallsyms {
                     path: kallsyms,

@@ -154,4 +154,31 @@ mod tests {
         assert!(u.contains("Type=oneshot"));
         assert!(!u.contains("\nProtectKernelTunables"));
     }
+
+    /// Drops the leading comment lines, which say who wrote the unit.
+    fn body(unit: &str) -> String {
+        unit.lines()
+            .skip_while(|l| l.starts_with('#'))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    }
+
+    #[test]
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "a repository file, not a kernel file"
+    )]
+    fn packaged_unit_is_what_persist_writes() {
+        let repo = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../deploy/systemd/zswap-apply.service"
+        );
+        let packaged = std::fs::read_to_string(repo).unwrap();
+        let written = systemd_unit(Path::new("/usr/bin/zswapctl"), Path::new(DEFAULT_CONFIG));
+        assert_eq!(
+            body(&packaged),
+            body(&written),
+            "{repo} differs from persist's unit"
+        );
+    }
 }

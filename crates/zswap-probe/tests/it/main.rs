@@ -49,41 +49,127 @@ fn load_on_this_host_fails_cleanly_or_works() {
     }
 }
 
+/// `CAP_PERFMON` and `CAP_BPF` (`include/uapi/linux/capability.h`).
+const CAP_PERFMON: u32 = 38;
+const CAP_BPF: u32 = 39;
+
+/// Sets this thread's effective capability set to `eff` (`capset(2)`, version 3), keeping
+/// the permitted set; returns false if the kernel refused.
+fn set_effective(eff: u64) -> bool {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: libc::c_int,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy, Default)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    let mut header = Header {
+        version: 0x2008_0522,
+        pid: 0,
+    };
+    let mut data = [Data::default(); 2];
+    // SAFETY: version 3 reads and writes two Data structs, which `data` holds.
+    unsafe {
+        if libc::syscall(
+            libc::SYS_capget,
+            &mut header as *mut Header,
+            data.as_mut_ptr(),
+        ) != 0
+        {
+            return false;
+        }
+        data[0].effective = eff as u32;
+        data[1].effective = (eff >> 32) as u32;
+        libc::syscall(libc::SYS_capset, &mut header as *mut Header, data.as_ptr()) == 0
+    }
+}
+
+/// Runs `setup` then `Probe::load` in a forked child and returns what `judge` says of the
+/// result (exit 2 if `setup` failed). The child never returns into the test harness.
+fn in_child(setup: fn() -> bool, judge: fn(&zswap_probe::Result<Probe>) -> bool) -> i32 {
+    // SAFETY: fork in a test; the child only changes its own credentials, runs the loader and
+    // leaves with _exit.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        let code = if !setup() {
+            2
+        } else if judge(&Probe::load(&ProbeOptions::default())) {
+            0
+        } else {
+            1
+        };
+        // SAFETY: leave the child without running the parent's destructors.
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    // SAFETY: waiting for our own child.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert!(libc::WIFEXITED(status), "child did not exit");
+    libc::WEXITSTATUS(status)
+}
+
+fn lacks_caps(r: &zswap_probe::Result<Probe>) -> bool {
+    matches!(r, Err(ProbeError::MissingCapabilities { .. }))
+}
+
 #[test]
-fn not_root_is_reported_before_touching_the_kernel() {
+fn unprivileged_uid_is_refused_before_touching_the_kernel() {
     if !host::require("the eBPF probe built into this binary", probe_built()) {
         return;
     }
-    if host::is_root() {
-        // Run the check as an unprivileged child: drop to uid 65534 in a forked process.
-        // SAFETY: fork in a test; the child only calls async-signal-safe setuid/_exit and the
-        // loader, then exits without returning to the test harness.
-        let pid = unsafe { libc::fork() };
-        assert!(pid >= 0, "fork failed");
-        if pid == 0 {
-            // SAFETY: see above.
-            let code = unsafe {
-                if libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
-                    2
-                } else {
-                    match Probe::load(&ProbeOptions::default()) {
-                        Err(ProbeError::NotRoot { euid: 65534 }) => 0,
-                        _ => 1,
-                    }
-                }
-            };
-            // SAFETY: leave the child without running the parent's destructors.
-            unsafe { libc::_exit(code) };
-        }
-        let mut status = 0;
-        // SAFETY: waiting for our own child.
-        unsafe { libc::waitpid(pid, &mut status, 0) };
-        assert!(libc::WIFEXITED(status), "child did not exit");
-        assert_eq!(libc::WEXITSTATUS(status), 0, "child did not see NotRoot");
-    } else {
-        assert!(matches!(
-            Probe::load(&ProbeOptions::default()),
-            Err(ProbeError::NotRoot { .. })
-        ));
+    if !host::is_root() {
+        assert!(lacks_caps(&Probe::load(&ProbeOptions::default())));
+        return;
     }
+    let setup = || {
+        // SAFETY: plain credential calls in the forked child.
+        unsafe { libc::setgid(65534) == 0 && libc::setuid(65534) == 0 }
+    };
+    assert_eq!(in_child(setup, lacks_caps), 0, "uid 65534 was not refused");
+}
+
+#[test]
+fn root_without_bpf_capabilities_is_refused() {
+    if !host::require("root", host::is_root())
+        || !host::require("the eBPF probe built into this binary", probe_built())
+    {
+        return;
+    }
+    assert_eq!(
+        in_child(|| set_effective(0), lacks_caps),
+        0,
+        "uid 0 with an empty effective set was not refused"
+    );
+}
+
+#[test]
+fn other_uid_with_bpf_and_perfmon_passes_the_permission_check() {
+    if !host::require("root", host::is_root())
+        || !host::require("the eBPF probe built into this binary", probe_built())
+    {
+        return;
+    }
+    // What systemd does for `User=` plus `AmbientCapabilities=CAP_BPF CAP_PERFMON`: keep
+    // the permitted set across setuid, then raise the two in the effective set. The load
+    // may still fail later (this host refuses BPF), but not for want of permission.
+    let setup = || {
+        // SAFETY: plain credential calls in the forked child.
+        let changed = unsafe {
+            libc::prctl(libc::PR_SET_KEEPCAPS, 1, 0, 0, 0) == 0
+                && libc::setgid(65534) == 0
+                && libc::setuid(65534) == 0
+        };
+        changed && set_effective((1u64 << CAP_BPF) | (1u64 << CAP_PERFMON))
+    };
+    assert_eq!(
+        in_child(setup, |r| !lacks_caps(r)),
+        0,
+        "uid 65534 holding CAP_BPF and CAP_PERFMON was refused"
+    );
 }

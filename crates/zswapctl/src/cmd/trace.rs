@@ -54,7 +54,7 @@ fn load(root: &SysRoot, args: &TraceArgs, events: bool) -> Result<Probe> {
         ..ProbeOptions::default()
     };
     Probe::load(&opts).map_err(|e| {
-        let exit = if matches!(e, ProbeError::NotRoot { .. }) {
+        let exit = if matches!(e, ProbeError::MissingCapabilities { .. }) {
             Exit::Permission
         } else {
             Exit::Runtime
