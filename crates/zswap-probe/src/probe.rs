@@ -270,7 +270,8 @@ fn read_btf(root: &SysRoot) -> Result<Option<Btf>> {
 impl Probe {
     /// Loads the probe into the running kernel and attaches it to zswap.
     pub fn load(opts: &ProbeOptions) -> Result<Probe> {
-        let object = object()?;
+        // Privilege first: a user without it should hear that before any reason (such as a
+        // probe-less build) that only a privileged user could act on.
         let effective = crate::caps::effective().unwrap_or(0);
         let missing = crate::caps::missing(effective);
         if !missing.is_empty() {
@@ -281,6 +282,7 @@ impl Probe {
                 missing: missing.join(", "),
             });
         }
+        let object = object()?;
         let root = &opts.sysroot;
         let btf = read_btf(root)?;
         let kallsyms = root.proc("kallsyms");

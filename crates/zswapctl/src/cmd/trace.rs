@@ -40,13 +40,8 @@ fn load(root: &SysRoot, args: &TraceArgs, events: bool) -> Result<Probe> {
             anyhow::anyhow!("trace needs the running kernel: drop '--root' and 'ZSWAP_ROOT'"),
         ));
     }
-    // Privilege first: without root nothing else can be tried, and a user should hear
-    // that (exit 3) before any reason that needs root to fix.
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let euid = unsafe { libc::geteuid() };
-    if euid != 0 {
-        return Err(coded(Exit::Permission, ProbeError::NotRoot { euid }));
-    }
+    // Probe::load checks privilege (capabilities) before anything else, so a user without
+    // it hears that (exit 3) before any reason that needs privilege to fix.
     let opts = ProbeOptions {
         events,
         kprobes_only: args.kprobes,
