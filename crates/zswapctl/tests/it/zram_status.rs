@@ -55,7 +55,7 @@ fn text_has_one_section_per_device() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("zram zram0 (swap, priority 100)"), "{text}");
     assert!(text.contains("memory used"), "{text}");
-    assert!(text.contains("12582912"), "{text}");
+    assert!(text.contains("12,582,912 B"), "{text}");
     // 41943040 - 64 same pages = 41680896 bytes in 10485760: 3.98:1
     assert!(text.contains("3.98:1"), "{text}");
     assert!(text.contains("zram zram1 (not set up)"), "{text}");
