@@ -11,6 +11,7 @@
 
 mod bench_exporter;
 mod deploy;
+mod dist;
 mod fixtures;
 mod kernel_oracle;
 mod units;
@@ -55,6 +56,10 @@ struct GuestArgs {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
+    /// Build the release artefacts into target/dist/: the static musl tarball with man pages,
+    /// completions and systemd units, the Debian package, and SHA256SUMS. Needs the eBPF
+    /// toolchain (scripts/install-ebpf-toolchain.sh), tar and dpkg-deb.
+    Dist,
     /// Boot Debian kernels in QEMU (TCG) and run scenarios in them; prints one
     /// `PASS <kernel> <scenario>` or `FAIL <kernel> <scenario> <reason>` line per pair.
     Vmtest {
@@ -107,6 +112,16 @@ enum Cmd {
         #[arg(long, value_name = "DIR")]
         venv: Option<PathBuf>,
     },
+}
+
+fn dist() -> Result<bool> {
+    let workspace = workspace_root();
+    let made = dist::dist(&workspace, &target_dir(&workspace), &cargo())?;
+    #[allow(clippy::print_stdout)] // the artefacts' paths are the command's output
+    for path in made {
+        println!("{}", path.display());
+    }
+    Ok(true)
 }
 
 fn workspace_root() -> PathBuf {
@@ -274,6 +289,7 @@ fn deploytest(venv: Option<PathBuf>) -> Result<bool> {
 
 fn run(cli: Cli) -> Result<bool> {
     match cli.cmd {
+        Cmd::Dist => dist(),
         Cmd::Deploytest { venv } => deploytest(venv),
         Cmd::Vmtest { guest, scenarios } => vmtest(&guest, &scenarios),
         Cmd::BenchExporter { clients, scrapes } => bench_exporter(clients, scrapes),

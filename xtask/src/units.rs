@@ -2,10 +2,6 @@
 //! persist` (`zswap-apply.service`) and the Ansible role (`zswap-exporter.service`) share.
 
 /// Unit files shipped in the artefacts, relative to `deploy/systemd/`.
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "dist uses it from the next commit")
-)]
 pub(crate) const UNITS: [&str; 4] = [
     "zswap-exporter.service",
     "zswap-apply.service",

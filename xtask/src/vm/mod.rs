@@ -10,14 +10,14 @@
 pub(crate) mod apt;
 mod console;
 mod cpio;
-mod guest_bins;
+pub(crate) mod guest_bins;
 mod hysteresis_check;
 mod initramfs;
 mod kernel;
 mod model_check;
 mod modules;
 mod overhead_check;
-mod prereq;
+pub(crate) mod prereq;
 mod qemu;
 pub(crate) mod scenario;
 
