@@ -75,8 +75,8 @@ fn seen_and_left(out: &serde_json::Value) -> (State, State) {
         left.insert(text(&c["name"]), text(&c["to"]));
     }
     for u in plan["unchanged"].as_array().unwrap() {
-        seen.insert(text(&u[0]), text(&u[1]));
-        left.insert(text(&u[0]), text(&u[1]));
+        seen.insert(text(&u["name"]), text(&u["value"]));
+        left.insert(text(&u["name"]), text(&u["value"]));
     }
     let applied: Vec<_> = out["report"]["applied"].as_array().unwrap().to_vec();
     assert_eq!(
