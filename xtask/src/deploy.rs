@@ -339,7 +339,26 @@ fn exporter_answers() -> Result<()> {
         .lines()
         .find_map(|l| l.strip_prefix("ExecStart="))
         .context("no ExecStart in the exporter unit")?;
-    let mut words = exec.split_whitespace();
+    // systemd replaces a lone `$NAME` word by the words of that variable from the unit's
+    // EnvironmentFile, and drops it when the variable is unset or empty.
+    let env = fs::read_to_string("/etc/default/zswap-exporter").unwrap_or_default();
+    let expanded: Vec<String> = exec
+        .split_whitespace()
+        .flat_map(|w| match w.strip_prefix('$') {
+            Some(name) => env
+                .lines()
+                .find_map(|l| l.trim().strip_prefix(name)?.strip_prefix('='))
+                .map(|v| {
+                    v.trim_matches('"')
+                        .split_whitespace()
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            None => vec![w.to_owned()],
+        })
+        .collect();
+    let mut words = expanded.iter();
     let program = words.next().context("empty ExecStart")?;
     let mut child = Command::new("setpriv")
         .args([
