@@ -218,24 +218,24 @@ fn a_killed_writer_does_not_hold_up_the_next_one() {
         .spawn()
         .unwrap();
     let pid = writer.id();
-    // until it holds the lock, a no-wait writer may get it; once it does, it is named
+    // wait for its record, so that the no-wait writer below can only meet a held lock (were it
+    // to take the lock first, it would block on the FIFO itself)
+    let lock = f.path().join("run/zswap-tools/zswap-params.lock");
     let t = Instant::now();
-    loop {
-        let (code, _, err) = texts(&zswapctl(
-            Some(f.path()),
-            &["set", "accept_threshold_percent", "77", "--no-wait"],
-        ));
-        if code == 1 {
-            assert!(err.contains(&format!("pid '{pid}'")), "{err}");
-            assert!(err.contains("not waiting (--no-wait)"), "{err}");
-            break;
-        }
+    while !std::fs::read_to_string(&lock).is_ok_and(|r| r.contains(&format!("pid={pid}\n"))) {
         assert!(
             t.elapsed() < Duration::from_secs(20),
-            "the writer never took the lock: {err}"
+            "the writer never took the lock"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    let (code, _, err) = texts(&zswapctl(
+        Some(f.path()),
+        &["set", "accept_threshold_percent", "77", "--no-wait"],
+    ));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&format!("pid '{pid}'")), "{err}");
+    assert!(err.contains("not waiting (--no-wait)"), "{err}");
     // SAFETY: SIGKILL to our own child.
     assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGKILL) }, 0);
     writer.wait().unwrap();
