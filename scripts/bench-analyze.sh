@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Speed of `zswapctl analyze --compressor lz4` against the kernel's own zram ingest of the same
-# 256 MiB of pages with lz4, side by side in one run (issue 5), plus the raw compressor alone
+# 256 MiB of pages with lz4, side by side in one run, plus the raw compressor alone
 # on the same pages (the model's overhead over raw compression).
 #
 #   sudo scripts/bench-analyze.sh [MIB] [ROUNDS]   (defaults 256 and 5; needs root and zram)

@@ -10,7 +10,7 @@ set -euo pipefail
 log() { printf 'install-ebpf-toolchain: %s\n' "$*" >&2; }
 
 # crates/zswap-probe/build.rs watches this stamp: touching it when the toolchain is complete
-# makes the next cargo build of any target embed the probe (issue #21).
+# makes the next cargo build of any target embed the probe.
 stamp="${XDG_CACHE_HOME:-$HOME/.cache}/zswap-tools/ebpf-toolchain.stamp"
 touch_stamp() { mkdir -p "$(dirname "$stamp")" && touch "$stamp"; }
 

@@ -26,6 +26,7 @@ step() {
 }
 
 step fmt cargo fmt --all --check
+step citations scripts/check-citations.sh   # comments cite only docs in the repository
 step clippy cargo clippy --workspace --all-targets --locked -- -D warnings
 step test cargo test --workspace --locked
 # the model's compressors and zsmalloc classes against the kernel's own C (xtask/README.md)

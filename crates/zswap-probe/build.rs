@@ -7,7 +7,7 @@
 //! but fails to build the programs fails the build.
 //!
 //! The script reruns when the toolchain's presence may have changed, so a build made before
-//! `scripts/install-ebpf-toolchain.sh` picks the probe up on the next build (issue #21),
+//! `scripts/install-ebpf-toolchain.sh` picks the probe up on the next build,
 //! for every target (the musl guests of `cargo xtask vmtest` too): it watches the resolved
 //! `bpf-linker` (or, while there is none, every directory on `PATH`, where an install adds
 //! one), the nightly toolchain's component list (rust-src), and a stamp the install script

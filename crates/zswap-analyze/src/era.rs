@@ -1,6 +1,6 @@
 //! Which era's rules the running (or captured) kernel follows, from what its zswap exposes:
 //! `same_filled_pages_enabled` exists only in the 6.1 profile, `zpool` only up to 6.17
-//! (kernel notes §1); otherwise the release decides.
+//! (docs/kernel-notes.md §1.1); otherwise the release decides.
 
 use zswap_core::compress::KernelEra;
 use zswap_core::{SysRoot, read_release};

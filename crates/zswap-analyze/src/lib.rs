@@ -2,7 +2,7 @@
 //! own pages, read from a file of raw pages, a live process or an ELF core file.
 //!
 //! For every page it applies zswap's per-era rules (zero and same-filled pages, incompressible
-//! pages, kernel notes §3.3-§3.6, `Documentation/admin-guide/mm/zswap.rst`) with the
+//! pages, docs/kernel-notes.md §3.6, `Documentation/admin-guide/mm/zswap.rst`) with the
 //! kernel-exact compressors of [`zswap_core::compress`], and sizes the zsmalloc pool with the
 //! era's class table from [`zswap_core::sim`] (zbud too for 6.1). The result per compressor
 //! is a [`CompressorReport`]; [`recommend`] weighs pool size against speed.

@@ -155,7 +155,7 @@ pub const SPEED_BUDGET: f64 = 0.10;
 /// A compressor's speed class in the kernel: 1 fast (lz4, lzo, lzo-rle), 2 medium (zstd),
 /// 3 slow (deflate, lz4hc, 842). The advice uses these classes, not the time measured in
 /// this run, so that the same pages get the same advice on every run: a measured time
-/// moves with the machine's load (issue 22).
+/// moves with the machine's load.
 fn speed_class(name: &str) -> u8 {
     match name {
         "lz4" | "lzo" | "lzo-rle" => 1,
@@ -325,7 +325,8 @@ mod tests {
             );
         }
         let r = CompressorReport::new("lz4", KernelEra::V6_18, &table, &t, None);
-        // Kernel notes §4.5: 15 objects of 2048 bytes fill one 8-page zspage of class 2176.
+        // docs/kernel-notes.md §4.5: 15 objects of 2048 bytes fill one 8-page zspage of
+        // class 2176.
         assert_eq!(r.pool_bytes, 8 * 4096);
         assert_eq!(r.histogram.len(), 1);
         assert_eq!(r.histogram[0].class_size, 2176);

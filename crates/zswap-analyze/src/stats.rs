@@ -1,6 +1,6 @@
 //! What zswap would do with each page, and the order-independent tallies per compressor.
 //!
-//! The per-page rules follow `mm/zswap.c` per era (kernel notes §3.3-§3.6): a page whose 512
+//! The per-page rules follow `mm/zswap.c` per era (docs/kernel-notes.md §3.6): a page whose 512
 //! machine words are all equal is a same-filled entry of length 0 in 6.1; from 6.12 a zero page
 //! goes to the swap zeromap and never reaches zswap, and any other page is compressed. A page
 //! that does not compress below 4096 bytes is stored raw in 6.18+, kept in the huge class in
@@ -195,8 +195,8 @@ impl Tally {
     }
 
     /// zsmalloc pages if every stored object were allocated at once, with no frees: zsmalloc
-    /// only opens a new zspage of a class when every zspage of it is full (kernel notes §4.4),
-    /// so each class holds `ceil(objects / objs_per_zspage)` zspages.
+    /// only opens a new zspage of a class when every zspage of it is full
+    /// (docs/kernel-notes.md §4.4), so each class holds `ceil(objects / objs_per_zspage)` zspages.
     pub fn zsmalloc_pages(&self, table: &ClassTable) -> u64 {
         pages_of(table, &self.class_objects)
     }

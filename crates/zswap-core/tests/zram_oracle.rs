@@ -17,7 +17,7 @@ use zswap_testkit::host::{HostLock, is_root, require};
 use zswap_testkit::pages::mixed_corpus;
 use zswap_testkit::zram::{self, ZramDevice};
 
-/// zram's huge-object threshold on this kernel (kernel notes §4, measured here).
+/// zram's huge-object threshold on this kernel (docs/kernel-notes.md §4.3, §7; measured here).
 const HUGE_THRESHOLD: usize = 3625;
 
 fn our_lengths(algorithm: Algorithm, pages: &[[u8; PAGE_SIZE]]) -> Vec<Option<usize>> {

@@ -18,7 +18,7 @@ use crate::log::Level;
 const DEFAULT_LISTEN: &str = ":10119";
 
 /// `--version`: the crate's version, then whether the eBPF probe (`--collector.ebpf`) is built
-/// in and, if not, why and how to fix it (issue #21).
+/// in and, if not, why and how to fix it.
 static VERSION: LazyLock<String> = LazyLock::new(|| {
     format!(
         "{}\n{}",

@@ -1,6 +1,6 @@
 //! Prints what this build of zswap-probe says about its eBPF object: the `--version` line of
 //! the binaries, then what `Probe::load` answers when the object is missing. Used by the
-//! rebuild test (`tests/it/rebuild.rs`, issue #21), which builds only this small program.
+//! rebuild test (`tests/it/rebuild.rs`), which builds only this small program.
 #![allow(clippy::print_stdout, reason = "the output is the example's purpose")]
 
 fn main() {

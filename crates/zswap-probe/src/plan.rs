@@ -1,8 +1,8 @@
 //! Which kernel functions to hook on the running kernel, and how their results read.
 //!
-//! kernel-zswap.md §6: 6.1 has `zswap_frontswap_{store,load,invalidate_page}` (int returns);
-//! 6.6+ has `zswap_{store,load,invalidate}`, `zswap_load` returning `bool` up to 6.17 and
-//! `int` (0 / -ENOENT / -EIO / -EINVAL) from 6.18. `obj_cgroup_charge_zswap(objcg, size)` is
+//! docs/kernel-notes.md §6: 6.1 has `zswap_frontswap_{store,load,invalidate_page}` (int
+//! returns); 6.6+ has `zswap_{store,load,invalidate}`, `zswap_load` returning `bool` in 6.12
+//! and `int` (0 / -ENOENT / -EIO / -EINVAL) in 6.18. `obj_cgroup_charge_zswap(objcg, size)` is
 //! called once per stored object in every era and gives the compressed size and the owning
 //! memory cgroup. `zswap_writeback_entry` is static and may be inlined: hooked only if present.
 //! Every decision here is read from BTF and kallsyms, never from the version number, except

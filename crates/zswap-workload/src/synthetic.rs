@@ -1,4 +1,4 @@
-//! The synthetic swapping workload of `zswapctl simulate` (issue 5), defined once so that the
+//! The synthetic swapping workload of `zswapctl simulate`, defined once so that the
 //! reference model (`zswap_analyze::simulate`) and a real kernel (`zswap-workload
 //! --synthetic`, in a QEMU guest) see the same pages in the same order.
 //!

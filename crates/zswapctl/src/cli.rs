@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use clap::{Args, Parser, Subcommand};
 
 /// `--version`: the crate's version, then whether the eBPF probe (`zswapctl trace`) is built
-/// in and, if not, why and how to fix it (issue #21).
+/// in and, if not, why and how to fix it.
 static VERSION: LazyLock<String> = LazyLock::new(|| {
     format!(
         "{}\n{}",

@@ -3,7 +3,7 @@
 //!
 //! Everything here is `#[repr(C)]` and `Copy`, with explicit padding and `u8`/`u32` flags
 //! instead of `bool`, so that both sides agree on every byte. The kernel functions probed are
-//! listed in the project's kernel notes (`kernel-zswap.md` §6); see also
+//! listed in docs/kernel-notes.md §6; see also
 //! `Documentation/admin-guide/mm/zswap.rst`.
 #![no_std]
 #![deny(missing_docs)]
@@ -355,7 +355,8 @@ mod tests {
 
     #[test]
     fn size_bucket_matches_zsmalloc_lookup() {
-        // kernel-zswap.md §4.5: 100 -> 5, 1200 -> 74, 2048 -> 127, 3700 -> 230, 4096 -> 254.
+        // docs/kernel-notes.md §4.3, §4.5:
+        // 100 -> 5, 1200 -> 74, 2048 -> 127, 3700 -> 230, 4096 -> 254.
         assert_eq!(size_bucket(100), 5);
         assert_eq!(size_bucket(1200), 74);
         assert_eq!(size_bucket(2048), 127);

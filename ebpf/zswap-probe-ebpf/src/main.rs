@@ -1,6 +1,6 @@
 //! eBPF programs of the zswap probe.
 //!
-//! Attach points (kernel-zswap.md §6): the store and load functions of each era
+//! Attach points (docs/kernel-notes.md §6): the store and load functions of each era
 //! (`zswap_frontswap_store/load` on 6.1, `zswap_store/load` on 6.6+), `obj_cgroup_charge_zswap`
 //! for the compressed size and the owning memory cgroup, the invalidate function, and
 //! `zswap_writeback_entry` where it is a symbol. Each function has an fentry/fexit pair and a

@@ -1,5 +1,5 @@
 //! Host side of the `probe-overhead` scenario: turns the guest's per-run times into the
-//! added time of the probe (issue 7: under 2 % for a swap-heavy workload, under 200 ns per
+//! added time of the probe (the goal: under 2 % for a swap-heavy workload, under 200 ns per
 //! event), prints the table, and fails when the goal is missed or the runs cannot resolve it.
 //!
 //! The per-event goal is in nanoseconds of a real CPU, which a guest under `-icount` cannot

@@ -1,4 +1,4 @@
-//! The host-wide lock every writer of zswap parameters holds (issue #23), so that two
+//! The host-wide lock every writer of zswap parameters holds (docs/params-lock.md), so that two
 //! writers at once (the boot unit and an Ansible run, two operators) never leave a mix of
 //! their configurations: a writer takes it before it reads the kernel's values to plan,
 //! and keeps it until the last read-back (and rollback) is done. Readers never take it.

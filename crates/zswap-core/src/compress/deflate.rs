@@ -3,7 +3,7 @@
 //! stream state reset for every page.
 //!
 //! The kernel's zlib is an old fork of zlib whose output equals the real zlib's for these
-//! parameters (measured on 82 of 82 pages, project compressor notes), so this uses flate2 on
+//! parameters (measured on 82 of 82 pages, docs/kernel-notes.md §5.3), so this uses flate2 on
 //! the system zlib. flate2's other backends (miniz, zlib-rs, zlib-ng) give different bytes,
 //! and cargo feature unification can switch the backend silently: [`Deflate::new`] therefore
 //! checks a fixed page against the kernel's length and refuses to run on a mismatch.
@@ -60,7 +60,7 @@ impl Deflate {
             comp: Compress::new_with_window_bits(Compression::new(6), false, WINDOW_BITS),
             decomp: Decompress::new_with_window_bits(false, WINDOW_BITS),
             // 6.1/6.12: Z_FINISH without Z_STREAM_END is -EINVAL; 6.18's native acomp walk
-            // reports a full destination as -ENOSPC (kernel notes §3.6).
+            // reports a full destination as -ENOSPC (docs/kernel-notes.md §3.6).
             failure: if era >= KernelEra::V6_18 {
                 CompressFailure::NoSpace
             } else {

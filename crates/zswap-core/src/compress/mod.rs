@@ -3,18 +3,19 @@
 //!
 //! Covers the kernel's `crypto/{lzo,lzo-rle,lz4,lz4hc,zstd,deflate,842}.c` and the libraries
 //! under `lib/lzo`, `lib/lz4`, `lib/zstd`, `lib/zlib_deflate` and `lib/842`; see
-//! `Documentation/admin-guide/mm/zswap.rst` and the project's compressor notes.
+//! `Documentation/admin-guide/mm/zswap.rst` and docs/kernel-notes.md §5.
 //!
 //! | algorithm | implementation | how it is shown to equal the kernel |
 //! |---|---|---|
 //! | lzo, lzo-rle, lz4 | ours (safe Rust, from the formats and the kernel's match finders) | per-page lengths through zram: this host (`tests/zram_oracle.rs`) and 6.1/6.12/7.2 guests (`cargo xtask vmtest --scenario compress`); exact bytes against the kernel's `lib/` C of Debian's 6.1, 6.12 and 7.x sources (`cargo xtask oracle`) |
 //! | lz4hc | ours | lengths through zram in 6.1/6.12/7.2 guests; exact bytes by `cargo xtask oracle` |
 //! | 842 | ours | exact bytes against the kernel's `lib/842` by `cargo xtask oracle`; no Debian kernel offers it through zram |
-//! | zstd | libzstd 1.5.7 (`zstd` crate) with the kernel's parameter recipe | 6.18+: equals level 3, as measured against the kernel (compressor notes); 6.1 (libzstd 1.4.10) differs by a few bytes on about half the pages; 6.12 not measured |
+//! | zstd | libzstd 1.5.7 (`zstd` crate) with the kernel's parameter recipe | 6.18+: equals level 3, as measured against the kernel (docs/kernel-notes.md §5.3); 6.1 (libzstd 1.4.10) differs by a few bytes on about half the pages; 6.12 not measured |
 //! | deflate | system zlib through flate2, raw, level 6, windowBits 11 | lengths through zram in 6.12/7.2 guests; a self-check refuses another flate2 backend |
 //!
-//! Which error a page that does not fit gets (kernel notes §3.6) depends on the algorithm and
-//! era and decides zswap's `reject_compress_poor` versus `reject_compress_fail` counter.
+//! Which error a page that does not fit gets (docs/kernel-notes.md §3.6) depends on the
+//! algorithm and era and decides zswap's `reject_compress_poor` versus `reject_compress_fail`
+//! counter.
 //!
 //! This module is pure: no I/O, no clock. A [`PageCompressor`] keeps its work memory between
 //! pages, so compressing a page allocates nothing once `out` has grown to its working size.
@@ -226,7 +227,7 @@ impl fmt::Debug for PageCompressor {
 
 impl PageCompressor {
     /// A compressor for `algorithm` with the parameters of kernel `era` (and the stable
-    /// facts of the release the era's notes were read from, [`StableFacts::of_era`]).
+    /// facts of the release docs/kernel-notes.md §0.3 was read from, [`StableFacts::of_era`]).
     pub fn new(algorithm: Algorithm, era: KernelEra) -> Result<Self, CompressError> {
         PageCompressor::with_facts(algorithm, era, StableFacts::of_era(era))
     }
@@ -267,7 +268,7 @@ impl PageCompressor {
     /// Compresses one page into `out` (cleared first) as the kernel does for zswap, with an
     /// output capacity of 4096 bytes. Returns the compressed length, equal to `out.len()`.
     /// On failure `out` is empty and the error is the one the kernel reports for this
-    /// algorithm and era (kernel notes §3.6).
+    /// algorithm and era (docs/kernel-notes.md §3.6).
     pub fn compress(
         &mut self,
         page: &[u8; PAGE_SIZE],

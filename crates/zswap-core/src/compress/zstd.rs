@@ -1,11 +1,12 @@
 //! zstd as the kernel's `crypto/zstd.c` drives `lib/zstd`: level 3 set through explicit
 //! parameters, pledged source size 4096, content size in the frame header, no checksum.
 //!
-//! Era parameters (kernel notes §5): 6.18+ uses `zstd_get_params(3, 256 KiB)` = windowLog 18,
-//! chainLog 16, hashLog 16, searchLog 1, minMatch 4, targetLength 0, dfast (libzstd 1.5.7,
-//! which is also the library the `zstd` crate bundles); 6.1 and 6.12 use the "unknown size"
-//! row: windowLog 21, hashLog 17, minMatch 5. Those kernels carry libzstd 1.4.10 and 1.5.2;
-//! this model runs their parameters on 1.5.7, so their lengths are not proven byte-exact.
+//! Era parameters (docs/kernel-notes.md §5.1): 6.18+ uses `zstd_get_params(3, 256 KiB)` =
+//! windowLog 18, chainLog 16, hashLog 16, searchLog 1, minMatch 4, targetLength 0, dfast
+//! (libzstd 1.5.7, which is also the library the `zstd` crate bundles); 6.1 and 6.12 use the
+//! "unknown size" row: windowLog 21, hashLog 17, minMatch 5. Those kernels carry libzstd 1.4.10
+//! and 1.5.2; this model runs their parameters on 1.5.7, so their lengths are not proven
+//! byte-exact.
 
 use ::zstd::zstd_safe::{CCtx, CParameter, DCtx, ResetDirective, Strategy};
 

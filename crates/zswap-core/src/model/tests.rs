@@ -32,7 +32,7 @@ fn ratio_and_limits_follow_kernel_arithmetic() {
     let m = ZswapModel::new(&sample(0, 300, 409_600, 0), None);
     assert_eq!(m.stored_bytes, Some(300 * 4096));
     assert_eq!(m.compression_ratio, Some(3.0));
-    // spec §3.2: 4 GiB, P=20 → 209 715 pages; A=90 → 188 743 pages
+    // docs/kernel-notes.md §3.2: 4 GiB, P=20 → 209 715 pages; A=90 → 188 743 pages
     assert_eq!(m.pool_limit_bytes, Some(209_715 * 4096));
     assert_eq!(m.accept_threshold_bytes, Some(188_743 * 4096));
     assert_eq!(m.rejects.get("compress_poor"), Some(&2));

@@ -79,7 +79,7 @@ impl PageCodec for RleCodec {
 }
 
 /// Test provider: every kernel compressor name maps to an [`RleCodec`] that fails the way
-/// that algorithm reports a too-large output in that era (kernel notes §3.6): lzo/lzo-rle
+/// that algorithm reports a too-large output in that era (docs/kernel-notes.md §3.6): lzo/lzo-rle
 /// -ENOSPC before 6.18 and -EINVAL after; deflate -EINVAL before 6.18 and -ENOSPC after;
 /// 842 -ENOSPC; lz4, lz4hc, zstd -EINVAL. `unavailable` names are refused.
 #[derive(Debug, Clone, Default)]
@@ -88,7 +88,8 @@ pub struct RleProvider {
     pub unavailable: Vec<String>,
 }
 
-/// The error a kernel compressor reports for a page that does not fit, per era (§3.6).
+/// The error a kernel compressor reports for a page that does not fit, per era
+/// (docs/kernel-notes.md §3.6).
 pub fn overflow_error(name: &str, era: KernelEra) -> Option<CodecError> {
     let late = era == KernelEra::V6_18;
     Some(match name {

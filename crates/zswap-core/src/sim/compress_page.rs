@@ -1,4 +1,5 @@
-//! `zswap_compress` per era: compression, the incompressible-page rules (§3.6), the 6.1 zbud
+//! `zswap_compress` per era: compression, the incompressible-page rules
+//! (docs/kernel-notes.md §3.6), the 6.1 zbud
 //! header, and the allocation, with the reject counters they feed.
 
 use super::PAGE_SIZE;

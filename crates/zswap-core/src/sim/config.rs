@@ -24,7 +24,7 @@ impl fmt::Display for ZpoolKind {
     }
 }
 
-/// `/sys/module/zswap/parameters/*` values (kernel notes §1). Parameters an era lacks are
+/// `/sys/module/zswap/parameters/*` values (docs/kernel-notes.md §1). Parameters an era lacks are
 /// ignored by that era.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Params {
@@ -219,7 +219,7 @@ impl SimConfigBuilder {
     }
 
     /// Whether memory cgroups use the v2 (default) hierarchy; on v1 there is no
-    /// `memory.zswap.max` and no charging (kernel notes §2.4).
+    /// `memory.zswap.max` and no charging (docs/kernel-notes.md §2.4).
     pub fn cgroup_v2(mut self, v2: bool) -> Self {
         self.cfg.cgroup_v2 = v2;
         self

@@ -1,5 +1,5 @@
-//! Counter snapshots named after the kernel files (kernel notes §2). A field is None when the
-//! era has no such file or key.
+//! Counter snapshots named after the kernel files (docs/kernel-notes.md §2). A field is None
+//! when the era has no such file or key.
 
 /// `/sys/kernel/debug/zswap/*`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! Kernel era profiles: which zswap/zsmalloc behaviour a simulated kernel follows.
 //!
-//! The profiles follow the project's kernel notes (`kernel-zswap.md` §0.1): 6.1 (frontswap,
+//! The profiles follow docs/kernel-notes.md §0.1 and §0.2: 6.1 (frontswap,
 //! zpool with zbud default), 6.12 (zpool with zsmalloc default, global LRU, zeromap) and 6.18
 //! (zsmalloc only, large folios, incompressible pages stored raw). 6.19 and 7.x follow the
 //! 6.18 profile for everything the model covers.
@@ -83,7 +83,7 @@ impl KernelEra {
 
 /// Facts that differ between stable releases inside one era profile.
 ///
-/// [`StableFacts::of_era`] gives the facts of the release the kernel notes were read from
+/// [`StableFacts::of_era`] gives the facts of the release docs/kernel-notes.md §0.3 was read from
 /// (6.1 and 6.12.19 for the older eras); [`StableFacts::for_release`] picks them from a full
 /// `major.minor.patch` release, as a guest or host kernel reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

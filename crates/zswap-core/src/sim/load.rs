@@ -1,4 +1,4 @@
-//! Load, invalidate and entry freeing (kernel notes §3.7, §3.8).
+//! Load, invalidate and entry freeing (docs/kernel-notes.md §3.7, §3.8).
 
 use super::PAGE_SIZE;
 use super::era::KernelEra;

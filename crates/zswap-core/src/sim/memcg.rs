@@ -1,4 +1,4 @@
-//! Memory cgroups as zswap uses them (`mm/memcontrol.c`, kernel notes §2.4): hierarchical
+//! Memory cgroups as zswap uses them (`mm/memcontrol.c`, docs/kernel-notes.md §2.4): hierarchical
 //! `zswap`/`zswapped` state, events, `memory.zswap.max` and `memory.zswap.writeback`.
 
 use super::PAGE_SIZE;

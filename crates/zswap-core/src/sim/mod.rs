@@ -2,8 +2,8 @@
 //!
 //! Follows `mm/zswap.c`, `mm/zsmalloc.c`, `mm/zbud.c` and the memcg parts of
 //! `mm/memcontrol.c` of Linux 6.1, 6.12 and 6.18 (the era is a profile, [`KernelEra`]), as
-//! summarised in `Documentation/admin-guide/mm/zswap.rst` and the project's kernel notes
-//! (`kernel-zswap.md`). No I/O, no clock, no randomness.
+//! summarised in `Documentation/admin-guide/mm/zswap.rst` and docs/kernel-notes.md. No I/O, no
+//! clock, no randomness.
 //!
 //! Not modelled: zsmalloc compaction, z3fold, NUMA (one node), swap-cache races (inject
 //! [`Fault::SwapCacheExists`] instead), memcg removal and reparenting.

@@ -1,5 +1,5 @@
 //! Parameter writes and pool management (`zswap_setup`, `__zswap_param_set`,
-//! `zswap_enabled_param_set`; kernel notes §1.3, §1.4, §3.10).
+//! `zswap_enabled_param_set`; docs/kernel-notes.md §1.3, §1.4, §3.10).
 
 use super::config::{Param, ZpoolKind};
 use super::pool::{Allocator, Pool};

@@ -1,4 +1,4 @@
-//! A zswap pool: compressor + allocator instance (kernel notes §3.1, §3.10).
+//! A zswap pool: compressor + allocator instance (docs/kernel-notes.md §3.1, §3.10).
 
 use std::collections::BTreeMap;
 use std::fmt;

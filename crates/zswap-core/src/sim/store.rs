@@ -1,5 +1,6 @@
-//! Store paths: 6.1 `zswap_frontswap_store`, 6.12 and 6.18 `zswap_store` (kernel notes
-//! §3.2-§3.6), with the swap layer's zero-page diversion (6.12+) and frontswap's duplicate
+//! Store paths: 6.1 `zswap_frontswap_store`, 6.12 and 6.18 `zswap_store`
+//! (docs/kernel-notes.md §3.2-§3.6), with the swap layer's zero-page diversion (6.12+) and
+//! frontswap's duplicate
 //! handling (6.1) in front of them.
 
 use super::PAGE_SIZE;

@@ -1,4 +1,4 @@
-//! Writeback (kernel notes §3.9): 6.1 zbud LRU eviction through the pool's shrink work;
+//! Writeback (docs/kernel-notes.md §3.9): 6.1 zbud LRU eviction through the pool's shrink work;
 //! 6.12+ the global LRU with second chance, the shrink worker's round-robin over memcgs, the
 //! synchronous memcg-limit shrink and the `mm-zswap` shrinker.
 

@@ -1,4 +1,4 @@
-//! zbud, the default zswap allocator of 6.1 (`mm/zbud.c`, kernel notes §4.6).
+//! zbud, the default zswap allocator of 6.1 (`mm/zbud.c`, docs/kernel-notes.md §4.6).
 //!
 //! Pages of 64-byte chunks with a 64-byte header; at most two objects (the "first" buddy at
 //! the start, the "last" buddy at the end); unbuddied lists indexed by free chunks searched first

@@ -1,6 +1,7 @@
 //! zsmalloc as zswap (and zram) see it: size classes, zspages and `pages_allocated`.
 //!
-//! Covers `mm/zsmalloc.c` of 6.1, 6.12 and 6.18 (kernel notes §4): the class table built once
+//! Covers `mm/zsmalloc.c` of 6.1, 6.12 and 6.18 (docs/kernel-notes.md §4): the class table
+//! built once
 //! per pool (6.1 max-used-percentage chain rule with 4 pages, 6.3+ min-waste rule with chain 8),
 //! class merging, the huge class, zspage choice by fullness group and LIFO object free lists.
 //! Compaction (`zs_compact`, run by zsmalloc's own shrinker) is not modelled.

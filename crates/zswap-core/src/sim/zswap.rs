@@ -1,5 +1,5 @@
 //! The zswap front end: state, parameters, pools and counter snapshots (`mm/zswap.c`,
-//! kernel notes §1, §2, §3.1, §3.10). Store, load and writeback live in sibling files.
+//! docs/kernel-notes.md §1, §2, §3.1, §3.10). Store, load and writeback live in sibling files.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 

@@ -1,4 +1,4 @@
-//! Issue #21: `--version` says whether the eBPF probe is built in, and a probe-less build
+//! `--version` says whether the eBPF probe is built in, and a probe-less build
 //! asked for `--collector.ebpf` says why and which script installs the toolchain. Which
 //! branch runs depends on the build: `AYA_BUILD_SKIP=1 cargo test -p zswap-exporter --test it
 //! probe_build` checks the probe-less wording.

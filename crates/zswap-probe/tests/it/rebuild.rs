@@ -1,4 +1,4 @@
-//! Issue #21: a build made before the eBPF toolchain was installed must embed the probe on
+//! A build made before the eBPF toolchain was installed must embed the probe on
 //! the next build once the toolchain is there, without `cargo clean` and with `PATH`
 //! unchanged. The toolchain's presence is stood in for by a directory on `PATH` that gains a
 //! link to the real `bpf-linker` between two builds (as `cargo install bpf-linker` adds it to

@@ -14,7 +14,7 @@ use zswap_core::{ParamName, SysRoot};
 use crate::cli::LockArgs;
 use crate::exit::{Exit, coded};
 
-/// Takes the writers' lock (issue #23) before the kernel's values are read for the plan;
+/// Takes the writers' lock (docs/params-lock.md) before the kernel's values are read for the plan;
 /// `None` for a dry run, which writes nothing. The caller holds the guard until it has
 /// reported, so planning, writes, read-back and rollback all happen under it.
 pub(crate) fn lock(root: &SysRoot, args: &LockArgs, dry_run: bool) -> Result<Option<ParamsLock>> {

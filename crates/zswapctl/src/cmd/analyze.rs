@@ -1,5 +1,5 @@
 //! `zswapctl analyze`: how the pages of a file, a process or a core file would fare in zswap
-//! with each compressor (issue 5). The engine is `zswap-analyze`; this file picks the input,
+//! with each compressor, to choose one. The engine is `zswap-analyze`; this file picks the input,
 //! the era and the compressors, shows progress and prints.
 
 use std::fs::File;

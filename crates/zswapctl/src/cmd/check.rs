@@ -90,7 +90,7 @@ pub(crate) fn run(
             },
         ));
     }
-    // a writer stuck while holding the parameter lock blocks every other one (issue #23)
+    // a writer stuck while holding the parameter lock blocks every other one
     if let Ok(holder) = lock_holder(root) {
         findings.extend(check_lock(holder.as_ref(), &lock_path(root), now_ms()));
     }

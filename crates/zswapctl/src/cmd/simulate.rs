@@ -1,6 +1,6 @@
 //! `zswapctl simulate`: a synthetic swapping workload, or a recorded swap trace
 //! (`--trace`, see `simulate_trace`), through the reference model under one or several
-//! (`max_pool_percent`, `accept_threshold_percent`) settings (issue 5).
+//! (`max_pool_percent`, `accept_threshold_percent`) settings, to compare them before setting one.
 
 use std::fs::File;
 use std::io::Write;

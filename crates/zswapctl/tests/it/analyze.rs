@@ -360,7 +360,7 @@ fn unreadable_pid_says_it_needs_ptrace_rights() {
         stderr.contains("'1'") && stderr.contains("root or ptrace rights"),
         "{stderr}"
     );
-    // the OS error is said once (issue 22)
+    // the OS error is said once
     assert_eq!(stderr.matches("os error").count(), 1, "{stderr}");
 }
 
@@ -382,7 +382,7 @@ fn unreadable_file_is_refused() {
         &["analyze", "--kernel", "6.18", file.to_str().unwrap()],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    // permission denied is exit 3, as the README's exit statuses say (issue 22)
+    // permission denied is exit 3, as the README's exit statuses say
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(
         stderr.contains(file.to_str().unwrap()) && stderr.contains("ermission denied"),

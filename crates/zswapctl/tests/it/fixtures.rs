@@ -153,7 +153,7 @@ fn after_workload_tree_derives_ratio_from_its_counters() {
     let ratio = j["derived"]["compression_ratio"].as_f64().unwrap();
     assert!((ratio - stored * 4096.0 / pool).abs() < 1e-9);
     let text = String::from_utf8(zswapctl(Some(&tree), &["status", "--bytes"]).stdout).unwrap();
-    // exact bytes, grouped like every count (issue 22)
+    // exact bytes, grouped like every count
     let grouped = zswap_core::exact_bytes(pool as u64);
     assert!(grouped.contains(','), "{grouped}");
     assert!(text.contains(&grouped), "{text}");

@@ -1,4 +1,4 @@
-//! `--json` shapes on every fixture tree (issue 22): absent figures are left out (no
+//! `--json` shapes on every fixture tree: absent figures are left out (no
 //! `null`), no always-empty objects, change and unchanged entries alike, no `values.values`.
 
 use std::path::Path;

@@ -1,4 +1,4 @@
-//! What a user reads (issue 22): messages that agree with each other and with the machine,
+//! What a user reads: messages that agree with each other and with the machine,
 //! advice that can be followed as written, and exit statuses as documented.
 
 use std::path::Path;

@@ -1,4 +1,4 @@
-//! Issue #23: concurrent writers of the zswap parameters never leave a mix of their
+//! Concurrent writers of the zswap parameters never leave a mix of their
 //! configurations, and every run's report is true to what it did. Rounds of 2 and of 8
 //! `zswapctl apply --json` runs start at once, each with its own file; afterwards:
 //! - the parameters equal exactly one run's file;

@@ -272,7 +272,7 @@ fn check_compressor_pool_limit_cgroups_and_debugfs() {
     );
     assert!(finding(&j, "cgroup-zswap-max-zero").is_some(), "{j}");
     assert!(finding(&j, "cgroup-writeback-off").is_some(), "{j}");
-    // the fix names the real file below the known cgroup2 mount (issue 22)
+    // the fix names the real file below the known cgroup2 mount
     let fix = finding(&j, "cgroup-zswap-max-zero").unwrap()["fix"]
         .as_str()
         .unwrap()

@@ -1,4 +1,4 @@
-//! Issue #21: whether this build carries the eBPF probe is said by `--version`, and a
+//! Whether this build carries the eBPF probe is said by `--version`, and a
 //! probe-less build's `trace` says why and which script installs the toolchain. The answer
 //! comes from `zswap_probe::PROBE_BUILD`, the same crate build the binary links. Which branch
 //! runs depends on the build: `AYA_BUILD_SKIP=1 cargo test -p zswapctl --test it probe_build`

@@ -202,7 +202,7 @@ fn a_recorded_trace_replays_and_a_small_limit_shows_its_cost() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("AGREE"), "{text}");
-    // the agreement cells end where their heading ends, 100.0% included (issue 22)
+    // the agreement cells end where their heading ends, 100.0% included
     for extra in [&["--max-pool-percent", "2"][..], &[]] {
         let mut args = vec!["simulate", "--trace", t];
         args.extend_from_slice(extra);

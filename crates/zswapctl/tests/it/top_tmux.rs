@@ -253,7 +253,7 @@ fn rate_below_the_floor_is_a_usage_error() {
 fn top_without_a_terminal_says_what_to_use_instead() {
     let tree = zswap_testkit::fixtures_dir().join("linux-6.18-fresh");
     let out = crate::util::zswapctl(Some(&tree), &["top"]);
-    // a usage problem, nothing failed at run time (issue 22)
+    // a usage problem, nothing failed at run time
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

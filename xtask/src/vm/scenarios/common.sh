@@ -4,7 +4,7 @@
 # with the expanded command, so a failure shows the values it compared. On failure, the last
 # lines of CMD's own stderr and, with --log, of FILE (the stderr of a tool running in the
 # background that the check waits on) follow as SAID lines: the host puts them into the FAIL
-# reason, so the tool's own error message reaches the summary (issue #21).
+# reason, so the tool's own error message reaches the summary.
 check() {
     _log=
     if [ "$1" = --log ]; then

@@ -39,7 +39,7 @@ fn golden_lengths() {
 }
 
 /// The 6.18 zstd recipe (explicit parameters, pledged size) equals plain level 3 in
-/// libzstd 1.5.7, as measured against the kernel (compressor notes).
+/// libzstd 1.5.7, as measured against the kernel (docs/kernel-notes.md §5.3).
 #[test]
 fn zstd_618_recipe_equals_level_3() {
     let mut c = PageCompressor::new(Algorithm::Zstd, KernelEra::V6_18).unwrap();

@@ -391,7 +391,7 @@ fn e2_lzo_overflow_counter_follows_the_stable_release() {
             assert_eq!(d.reject_compress_fail, Some(fail), "{comp} 6.12.{patch}");
         }
     }
-    // without a release, the era's notes (6.12.19): unbounded
+    // without a release, the era's facts (6.12.19, docs/kernel-notes.md §0.3): unbounded
     let mut z = sim_with(SimConfig::builder(KernelEra::V6_12).compressor("lzo"));
     assert_eq!(
         z.store(1, MemcgId::ROOT, &p),
