@@ -298,7 +298,7 @@ fn regress_22_trace_lines_match_the_schema() {
 }
 
 /// `--json top` readings of a tree: the first `n` lines.
-fn top_lines(tree: &Path, n: usize) -> Vec<Value> {
+pub(crate) fn top_lines(tree: &Path, n: usize) -> Vec<Value> {
     use std::io::BufRead;
     let mut child = crate::util::zswapctl_cmd(tree, &["--json", "top", "--rate", "250ms"])
         .stdin(std::process::Stdio::null())

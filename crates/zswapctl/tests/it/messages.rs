@@ -284,3 +284,17 @@ fn regress_22_numbers_read_the_same_everywhere() {
     let msg = tiny["message"].as_str().unwrap();
     assert!(msg.contains("MiB") && !msg.contains("bytes"), "{msg}");
 }
+
+#[test]
+fn regress_22_status_and_top_name_the_cgroup_mount_alike() {
+    // the tree's cgroup2 mount has no memory controller: both explain it with the mount as
+    // the kernel names it
+    let f = FixtureRoot::copy_of(&zswap_testkit::fixtures_dir().join("linux-6.18-after-workload"));
+    let (code, out, err) = texts(&zswapctl(Some(f.path()), &["status", "--cgroups"]));
+    assert_eq!(code, 0, "{err}");
+    let named = "at '/sys/fs/cgroup/unified' has no memory controller";
+    assert!(out.contains(named), "{out}");
+    let top = crate::json_shapes::top_lines(f.path(), 1).remove(0);
+    let why = top["cgroups"]["missing"].as_str().unwrap();
+    assert!(why.contains(named), "{why}");
+}
