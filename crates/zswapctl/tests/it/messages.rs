@@ -298,3 +298,31 @@ fn regress_22_status_and_top_name_the_cgroup_mount_alike() {
     let why = top["cgroups"]["missing"].as_str().unwrap();
     assert!(why.contains(named), "{why}");
 }
+
+#[test]
+fn regress_22_duplicate_key_is_one_line_naming_file_key_and_line_in_apply_and_check() {
+    let f = FixtureRoot::era("6.18.2");
+    let yaml = "max_pool_percent: 20\nenabled: true\nmax_pool_percent: 30\n";
+    f.file("etc/zswap/zswap.yaml", yaml);
+    let file = f.path().join("etc/zswap/zswap.yaml");
+    let (code, _, err) = texts(&zswapctl(
+        Some(f.path()),
+        &["apply", "-f", file.to_str().unwrap()],
+    ));
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let named = "line 3: key 'max_pool_percent' is given twice";
+    assert!(err.contains(named) && err.contains("zswap.yaml"), "{err}");
+    assert!(
+        !err.contains("DuplicateKeyPolicy") && !err.contains("<input>"),
+        "{err}"
+    );
+    let (_, j) = check_json(f.path(), &["--no-save"]);
+    let c = finding(&j, "config-invalid").unwrap();
+    let msg = c["message"].as_str().unwrap();
+    assert!(msg.contains(named) && msg.contains("zswap.yaml"), "{msg}");
+    assert!(
+        !msg.contains('\n') && !msg.contains("DuplicateKeyPolicy"),
+        "{msg}"
+    );
+}
