@@ -209,14 +209,25 @@ fn regress_22_readme_lists_every_check_code() {
     codes.sort();
     codes.dedup();
     assert!(codes.len() >= 20, "{codes:?}");
-    let readme = std::fs::read_to_string(ws.join("README.md")).unwrap();
+    // the first cells of the markdown tables of the docs (README.md will be slimmed and the
+    // check table may move to docs/): a code elsewhere in the prose does not count
+    let first_cells: String = zswap_testkit::docs::doc_files()
+        .iter()
+        .map(|f| std::fs::read_to_string(ws.join(f)).unwrap())
+        .flat_map(|t| {
+            t.lines()
+                .filter_map(|l| l.strip_prefix("| ")?.split(" |").next().map(str::to_owned))
+                .collect::<Vec<_>>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     let missing: Vec<&String> = codes
         .iter()
-        .filter(|c| !readme.contains(&format!("`{c}`")))
+        .filter(|c| !first_cells.contains(&format!("`{c}`")))
         .collect();
     assert!(
         missing.is_empty(),
-        "README.md's check table lacks {missing:?}"
+        "the check table (README.md or docs/) lacks {missing:?}"
     );
 }
 
