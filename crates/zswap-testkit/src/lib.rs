@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 use zswap_core::{KernelRelease, SysRoot};
 
+pub mod docs;
 pub mod host;
 pub mod pages;
 pub mod tmux;

@@ -6,6 +6,7 @@
 
 mod common;
 mod deploy;
+mod docs;
 mod golden;
 mod live;
 mod live_zram;

@@ -286,8 +286,9 @@ fn advise_for_this_kernel(root: &SysRoot, probe: &dyn ModuleProbe, a: &mut Analy
             .map(|m| format!("'{}'", m.compressor))
             .collect();
         if !better.is_empty() {
+            let them = if better.len() == 1 { "it" } else { "them" };
             r.reason.push_str(&format!(
-                "; {} would give a smaller pool but this kernel does not have it",
+                "; {} would give a smaller pool but this kernel does not have {them}",
                 better.join(", ")
             ));
         }

@@ -42,7 +42,7 @@ pub(crate) fn report(root: &SysRoot, with_cgroups: bool) -> StatusReport {
     };
     let sample = collect_sample(root, &opts);
     let derived = ZswapModel::new(&sample, None);
-    let mut missing = explain_missing(&sample, with_cgroups);
+    let mut missing = explain_missing(root, &sample, with_cgroups);
     let zram = match read_zram(root) {
         Ok(r) => {
             if let Some(reason) = r.none_reason {
@@ -69,7 +69,14 @@ pub(crate) fn report(root: &SysRoot, with_cgroups: bool) -> StatusReport {
     }
 }
 
-fn explain_missing(s: &ZswapSample, with_cgroups: bool) -> Vec<Missing> {
+/// `p` as the kernel names it (relative to `root`, from `/`), as `top` shows it (issue 22):
+/// a description names the mount, while a fix to run names the file below the tree.
+fn kernel_path(root: &SysRoot, p: &std::path::Path) -> std::path::PathBuf {
+    p.strip_prefix(root.root())
+        .map_or_else(|_| p.to_owned(), |rel| std::path::Path::new("/").join(rel))
+}
+
+fn explain_missing(root: &SysRoot, s: &ZswapSample, with_cgroups: bool) -> Vec<Missing> {
     let mut out = Vec::new();
     if s.params.is_none() && !s.problems.iter().any(|p| p.source == "params") {
         out.push(Missing {
@@ -99,7 +106,7 @@ fn explain_missing(s: &ZswapSample, with_cgroups: bool) -> Vec<Missing> {
                 reason: format!(
                     "the cgroup v2 hierarchy at '{}' has no memory controller (it is bound to \
                      cgroup v1 here); memory.zswap.* needs the v2 memory controller",
-                    m.path.display()
+                    kernel_path(root, &m.path).display()
                 ),
             }),
             Some(_) => {}

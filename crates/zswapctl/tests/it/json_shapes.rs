@@ -41,8 +41,8 @@ fn holes(v: &Value, at: &str, out: &mut Vec<String>) {
     }
 }
 
-/// Checks `v` against `crates/zswapctl/schema/<name>.schema.json`.
-fn validate(name: &str, v: &Value, what: &str) {
+/// Checks `v` against `crates/zswapctl/schema/<name>.schema.json`: why it does not match.
+fn check(name: &str, v: &Value) -> Result<(), String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("schema/{name}.schema.json"));
     let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let loc = format!("file:///{name}.schema.json");
@@ -50,8 +50,15 @@ fn validate(name: &str, v: &Value, what: &str) {
     compiler.add_resource(&loc, schema).unwrap();
     let mut schemas = boon::Schemas::new();
     let idx = compiler.compile(&loc, &mut schemas).unwrap();
-    if let Err(e) = schemas.validate(v, idx) {
-        panic!("{what}: does not match {}: {e:#}\n{v:#}", path.display());
+    schemas
+        .validate(v, idx)
+        .map_err(|e| format!("does not match {}: {e:#}", path.display()))
+}
+
+/// Checks `v` against `crates/zswapctl/schema/<name>.schema.json`.
+fn validate(name: &str, v: &Value, what: &str) {
+    if let Err(e) = check(name, v) {
+        panic!("{what}: {e}\n{v:#}");
     }
 }
 
@@ -145,8 +152,208 @@ fn regress_22_a_schema_refuses_a_wrong_shape() {
 
 #[test]
 fn regress_22_every_json_command_has_a_schema() {
-    for name in ["status", "get", "check", "apply", "persist", "analyze"] {
+    let names = [
+        "status", "get", "check", "apply", "persist", "analyze", "simulate", "top", "trace",
+    ];
+    for name in names {
         let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("schema/{name}.schema.json"));
         assert!(p.exists(), "{}", p.display());
     }
+}
+
+/// Two zram devices on a copy of `tree`: zram0 set up, lz4, active swap; zram1 not set up.
+fn with_zram(tree: &Path) -> FixtureRoot {
+    let f = FixtureRoot::copy_of(tree);
+    f.zram(
+        0,
+        4_294_967_296,
+        "lz4",
+        "41943040 10485760 12582912 0 13631488 64 0 5 9",
+    );
+    f.zram(1, 0, "lzo-rle", "0 0 0 0 0 0 0 0 0");
+    let swaps = std::fs::read_to_string(f.path().join("proc/swaps")).unwrap();
+    f.proc(
+        "swaps",
+        &format!("{swaps}/dev/zram0 partition 4194300 8192 100\n"),
+    );
+    f
+}
+
+#[test]
+fn regress_22_status_json_with_zram_matches_the_schema_on_every_tree() {
+    for (name, _) in trees() {
+        let f = with_zram(&fixtures_dir().join(&name));
+        for args in [vec!["status"], vec!["status", "--cgroups"]] {
+            let v = json_of(f.path(), &args);
+            assert_eq!(v["zram"][0]["device"], "zram0", "{name}: {v:#}");
+            assert_eq!(v["zram"][0]["swap"]["priority"], 100, "{name}: {v:#}");
+            validate("status", &v, &format!("{name} {args:?} with zram"));
+            let mut found = Vec::new();
+            holes(&v, "", &mut found);
+            assert!(found.is_empty(), "{name} {args:?}: {found:?}");
+        }
+    }
+}
+
+#[test]
+fn regress_22_simulate_json_matches_the_schema_on_every_tree() {
+    for (name, f) in trees() {
+        // the tree gives the kernel rules; a small RAM makes the 1 % limit bite
+        let args = [
+            "simulate",
+            "--ram",
+            "16M",
+            "--working-set",
+            "2M",
+            "--resident",
+            "1M",
+            "--accesses",
+            "3000",
+            "--max-pool-percent",
+            "1,20",
+            "--accept-threshold-percent",
+            "50,90",
+        ];
+        let v = json_of(f.path(), &args);
+        validate("simulate", &v, &format!("{name} {args:?}"));
+        assert!(
+            !v["runs"][0]["episodes"].as_array().unwrap().is_empty(),
+            "{name}: {v}"
+        );
+    }
+}
+
+#[test]
+fn regress_22_simulate_trace_json_matches_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    crate::simulate::write_trace(&trace, 600, true);
+    let t = trace.to_str().unwrap();
+    let out = zswapctl(
+        None,
+        &[
+            "--json",
+            "simulate",
+            "--trace",
+            t,
+            "--max-pool-percent",
+            "1,20",
+        ],
+    );
+    let v = crate::util::json(&out);
+    validate("simulate", &v, "simulate --trace");
+    assert_eq!(v["runs"].as_array().unwrap().len(), 2, "{v}");
+}
+
+#[test]
+fn regress_22_trace_lines_match_the_schema() {
+    use zswap_probe::{Op, Outcome, TRACE_FORMAT, TRACE_VERSION, TraceHeader, TraceRecord};
+    // written with the writer of `trace --record`; `trace --json` prints the same records
+    let header = TraceHeader {
+        format: TRACE_FORMAT.into(),
+        version: TRACE_VERSION,
+        kernel: "6.1.0-50-amd64".into(),
+        era: "frontswap".into(),
+        page_size: 4096,
+        clock: "monotonic".into(),
+        hooks: vec!["store:zswap_frontswap_store:fentry".into()],
+        compressor: None,
+        max_pool_percent: None,
+        accept_threshold_percent: None,
+        shrinker_enabled: None,
+        ram_pages: None,
+    };
+    let mut buf = Vec::new();
+    let mut w = zswap_probe::TraceWriter::new(&mut buf, &header).unwrap();
+    let ops = [Op::Store, Op::Load, Op::Invalidate, Op::Writeback];
+    for (i, (op, outcome)) in ops
+        .iter()
+        .flat_map(|op| Outcome::ALL.iter().map(move |o| (*op, *o)))
+        .enumerate()
+    {
+        let slot = i % 2 == 0;
+        w.record(&TraceRecord {
+            t_ns: i as u64,
+            op,
+            outcome,
+            cgroup: 1,
+            pid: 2,
+            comm: "c".into(),
+            latency_ns: 3,
+            bytes: 4,
+            pages: 1,
+            ret: -2,
+            swap_type: slot.then_some(0),
+            swap_offset: slot.then_some(i as u64),
+        })
+        .unwrap();
+    }
+    w.finish().unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1 + 4 * Outcome::ALL.len());
+    for l in lines {
+        validate("trace", &serde_json::from_str(l).unwrap(), l);
+    }
+}
+
+/// `--json top` readings of a tree: the first `n` lines.
+pub(crate) fn top_lines(tree: &Path, n: usize) -> Vec<Value> {
+    use std::io::BufRead;
+    let mut child = crate::util::zswapctl_cmd(tree, &["--json", "top", "--rate", "250ms"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut v = Vec::new();
+    for _ in 0..n {
+        let mut line = String::new();
+        assert!(out.read_line(&mut line).unwrap() > 0, "stdout ended early");
+        v.push(serde_json::from_str(&line).unwrap());
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    v
+}
+
+#[test]
+fn regress_22_top_json_matches_the_schema_on_every_tree() {
+    for (name, f) in trees() {
+        // the second reading has rates
+        for (i, v) in top_lines(f.path(), 2).iter().enumerate() {
+            validate("top", v, &format!("{name} top reading {}", i + 1));
+        }
+    }
+}
+
+#[test]
+fn regress_22_schemas_refuse_a_renamed_or_undeclared_key() {
+    let f = with_zram(&fixtures_dir().join("linux-6.18-after-workload"));
+    let good = json_of(f.path(), &["status"]);
+    validate("status", &good, "status with zram");
+    let mut renamed = good.clone();
+    let dev = renamed["zram"][0].as_object_mut().unwrap();
+    let d = dev.remove("device").unwrap();
+    dev.insert("dev".into(), d);
+    assert!(check("status", &renamed).is_err(), "zram 'device' renamed");
+    let mut extra = good.clone();
+    extra["zram_total"] = serde_json::json!(1);
+    assert!(
+        check("status", &extra).is_err(),
+        "an undeclared top-level key"
+    );
+    let mut mm = good;
+    let m = mm["zram"][0]["mm_stat"].as_object_mut().unwrap();
+    let x = m.remove("mem_used_total_bytes").unwrap();
+    m.insert("mem_used_total".into(), x);
+    assert!(check("status", &mm).is_err(), "mm_stat key renamed");
+
+    let top = top_lines(f.path(), 1).remove(0);
+    let mut t = top.clone();
+    let pool = t["pool"].as_object_mut().unwrap();
+    let b = pool.remove("bytes").unwrap();
+    pool.insert("pool_bytes".into(), b);
+    assert!(check("top", &t).is_err(), "top pool.bytes renamed");
 }

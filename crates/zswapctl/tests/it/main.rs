@@ -10,6 +10,7 @@ mod admin_trees;
 mod analyze;
 mod analyze_zram;
 mod cli_gen;
+mod docs;
 mod fixtures;
 mod host_admin;
 mod host_status;

@@ -99,7 +99,7 @@ fn bad_sizes_and_shapes_are_refused() {
 /// A trace as the probe writes it: `stores` pages stored into slots 0.., every third one
 /// loaded back (exclusive load, then its slot freed), on a 64 MiB 6.12 machine with the
 /// default limits. With `slots: false` the records carry no swap slot.
-fn write_trace(path: &std::path::Path, stores: u64, slots: bool) {
+pub(crate) fn write_trace(path: &std::path::Path, stores: u64, slots: bool) {
     use zswap_probe::{Op, Outcome, TRACE_FORMAT, TRACE_VERSION, TraceHeader, TraceRecord};
     let header = TraceHeader {
         format: TRACE_FORMAT.into(),
