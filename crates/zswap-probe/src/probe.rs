@@ -272,8 +272,8 @@ impl Probe {
     pub fn load(opts: &ProbeOptions) -> Result<Probe> {
         // Privilege first: a user without it should hear that before any reason (such as a
         // probe-less build) that only a privileged user could act on.
-        let effective = crate::caps::effective().unwrap_or(0);
-        let missing = crate::caps::missing(effective);
+        let effective = crate::caps::effective().unwrap_or_default();
+        let missing = crate::caps::missing(&effective);
         if !missing.is_empty() {
             // SAFETY: geteuid has no preconditions.
             let euid = unsafe { libc::geteuid() };

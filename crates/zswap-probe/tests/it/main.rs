@@ -9,6 +9,7 @@ mod rebuild;
 
 use std::path::Path;
 
+use caps::{CapSet, Capability};
 use zswap_probe::{Probe, ProbeError, ProbeOptions, probe_built};
 use zswap_testkit::host;
 
@@ -49,44 +50,10 @@ fn load_on_this_host_fails_cleanly_or_works() {
     }
 }
 
-/// `CAP_PERFMON` and `CAP_BPF` (`include/uapi/linux/capability.h`).
-const CAP_PERFMON: u32 = 38;
-const CAP_BPF: u32 = 39;
-
-/// Sets this thread's effective capability set to `eff` (`capset(2)`, version 3), keeping
-/// the permitted set; returns false if the kernel refused.
-fn set_effective(eff: u64) -> bool {
-    #[repr(C)]
-    struct Header {
-        version: u32,
-        pid: libc::c_int,
-    }
-    #[repr(C)]
-    #[derive(Clone, Copy, Default)]
-    struct Data {
-        effective: u32,
-        permitted: u32,
-        inheritable: u32,
-    }
-    let mut header = Header {
-        version: 0x2008_0522,
-        pid: 0,
-    };
-    let mut data = [Data::default(); 2];
-    // SAFETY: version 3 reads and writes two Data structs, which `data` holds.
-    unsafe {
-        if libc::syscall(
-            libc::SYS_capget,
-            &mut header as *mut Header,
-            data.as_mut_ptr(),
-        ) != 0
-        {
-            return false;
-        }
-        data[0].effective = eff as u32;
-        data[1].effective = (eff >> 32) as u32;
-        libc::syscall(libc::SYS_capset, &mut header as *mut Header, data.as_ptr()) == 0
-    }
+/// Sets this thread's effective capability set to `eff`, keeping the permitted set; returns
+/// false if the kernel refused.
+fn set_effective(eff: &[Capability]) -> bool {
+    caps::set(None, CapSet::Effective, &eff.iter().copied().collect()).is_ok()
 }
 
 /// Runs `setup` then `Probe::load` in a forked child and returns what `judge` says of the
@@ -142,7 +109,7 @@ fn root_without_bpf_capabilities_is_refused() {
         return;
     }
     assert_eq!(
-        in_child(|| set_effective(0), lacks_caps),
+        in_child(|| set_effective(&[]), lacks_caps),
         0,
         "uid 0 with an empty effective set was not refused"
     );
@@ -165,7 +132,7 @@ fn other_uid_with_bpf_and_perfmon_passes_the_permission_check() {
                 && libc::setgid(65534) == 0
                 && libc::setuid(65534) == 0
         };
-        changed && set_effective((1u64 << CAP_BPF) | (1u64 << CAP_PERFMON))
+        changed && set_effective(&[Capability::CAP_BPF, Capability::CAP_PERFMON])
     };
     assert_eq!(
         in_child(setup, |r| !lacks_caps(r)),
