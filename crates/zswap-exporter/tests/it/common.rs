@@ -161,19 +161,26 @@ pub(crate) fn sample_names(text: &str) -> std::collections::BTreeSet<String> {
         .collect()
 }
 
-/// Runs `zswap-exporter --once` over a tree and returns its output.
-pub(crate) fn once(root: &Path, extra: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .arg("--once")
-        .arg("--path.rootfs")
-        .arg(root)
-        .args(extra)
-        .output()
-        .unwrap();
+/// Runs `cmd` to the end and returns its output; fails the test, showing its standard error,
+/// if it did not succeed.
+pub(crate) fn succeed(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs `zswap-exporter --once` over a tree and returns its output.
+pub(crate) fn once(root: &Path, extra: &[&str]) -> String {
+    let out = succeed(
+        Command::new(BIN)
+            .arg("--once")
+            .arg("--path.rootfs")
+            .arg(root)
+            .args(extra),
     );
     String::from_utf8(out.stdout).unwrap()
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use zswap_core::SysRoot;
 use zswap_testkit::host::{HostLock, is_root, require};
 
-use crate::common::{self, Exporter, http_get, sample, wait_for};
+use crate::common::{self, Exporter, http_get, sample, succeed, wait_for};
 
 const PARAMS: &str = "/sys/module/zswap/parameters";
 const DEBUGFS: &str = "/sys/kernel/debug";
@@ -272,16 +272,11 @@ fn unprivileged_user_gets_everything_but_debugfs() {
         run("mount", &["-t", "debugfs", "none", DEBUGFS]);
         g.mounted_debugfs = true;
     }
-    let out = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-        .arg(common::BIN)
-        .arg("--once")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(common::BIN)
+            .arg("--once"),
     );
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
@@ -312,15 +307,11 @@ fn ebpf_collector_reports_whether_the_probe_loaded() {
     if !require("root", is_root()) {
         return;
     }
-    let out = Command::new(common::BIN)
-        .args(["--once", "--collector.ebpf", "--no-collector.cgroup"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeed(Command::new(common::BIN).args([
+        "--once",
+        "--collector.ebpf",
+        "--no-collector.cgroup",
+    ]));
     let text = String::from_utf8(out.stdout).unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     match sample(

@@ -14,7 +14,7 @@ use zswap_testkit::host::{HostLock, is_root, require};
 use zswap_testkit::pages::mixed_corpus;
 use zswap_testkit::zram::{ZramDevice, available};
 
-use crate::common::{BIN, sample, workspace};
+use crate::common::{BIN, sample, succeed, workspace};
 
 /// The zswapctl binary of this workspace, built now if needed (cargo test -p
 /// zswap-exporter alone does not build other packages' binaries).
@@ -46,15 +46,7 @@ fn status_exporter_and_mm_stat_agree_on_memory_used() {
     let before = dev.mm_stat().unwrap();
     assert!(before[2] > 0, "mm_stat {before:?}");
 
-    let out = Command::new(&ctl)
-        .args(["status", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeed(Command::new(&ctl).args(["status", "--json"]));
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let entry = j["zram"]
         .as_array()
@@ -64,15 +56,11 @@ fn status_exporter_and_mm_stat_agree_on_memory_used() {
         .unwrap_or_else(|| panic!("no '{name}' in {}", j["zram"]))
         .clone();
 
-    let out = Command::new(BIN)
-        .args(["--once", "--no-collector.debugfs", "--no-collector.cgroup"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeed(Command::new(BIN).args([
+        "--once",
+        "--no-collector.debugfs",
+        "--no-collector.cgroup",
+    ]));
     let text = String::from_utf8(out.stdout).unwrap();
     let after = dev.mm_stat().unwrap();
     assert_eq!(before, after, "the device moved while it was read");
