@@ -5,25 +5,7 @@ use std::path::Path;
 
 use zswap_testkit::FixtureRoot;
 
-use crate::util::{texts, zswapctl};
-
-fn check_json(root: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
-    let mut args = vec!["check", "--json"];
-    args.extend_from_slice(extra);
-    let out = zswapctl(Some(root), &args);
-    (
-        out.status.code().unwrap(),
-        serde_json::from_slice(&out.stdout).unwrap(),
-    )
-}
-
-fn finding<'a>(j: &'a serde_json::Value, code: &str) -> Option<&'a serde_json::Value> {
-    j["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == code)
-}
+use crate::util::{check_json, finding, texts, zswapctl};
 
 #[test]
 fn regress_22_check_says_saved_only_when_it_saved() {

@@ -8,7 +8,7 @@ use std::path::Path;
 use zswap_testkit::FixtureRoot;
 use zswap_testkit::host::require;
 
-use crate::util::{json, params_of, texts, zswapctl};
+use crate::util::{check_json, finding, json, params_of, texts, zswapctl};
 
 fn exists(root: &Path, rel: &str) -> bool {
     root.join(rel).symlink_metadata().is_ok()
@@ -174,24 +174,6 @@ fn persist_grub_warns_about_module_compressors() {
         out.contains("note: compressor 'zstd' comes from module 'zstd'"),
         "{out}"
     );
-}
-
-fn finding<'a>(j: &'a serde_json::Value, code: &str) -> Option<&'a serde_json::Value> {
-    j["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == code)
-}
-
-fn check_json(root: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
-    let mut args = vec!["check", "--json"];
-    args.extend_from_slice(extra);
-    let out = zswapctl(Some(root), &args);
-    (
-        out.status.code().unwrap(),
-        serde_json::from_slice(&out.stdout).unwrap(),
-    )
 }
 
 #[test]

@@ -77,3 +77,23 @@ pub(crate) fn texts(out: &Output) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// `zswapctl check --json` below `root` with `extra` arguments: its exit code and report.
+pub(crate) fn check_json(root: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
+    let mut args = vec!["check", "--json"];
+    args.extend_from_slice(extra);
+    let out = zswapctl(Some(root), &args);
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
+}
+
+/// The finding with `code` in a `check --json` report.
+pub(crate) fn finding<'a>(j: &'a serde_json::Value, code: &str) -> Option<&'a serde_json::Value> {
+    j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code)
+}
