@@ -6,6 +6,7 @@ use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use zswap_core::zram::read_zram;
 use zswap_core::{CollectOptions, SysRoot, collect_sample};
 
 use crate::event::Event;
@@ -46,6 +47,11 @@ impl Collector {
                     let started = Instant::now();
                     let sample = collect_sample(&root, &opts);
                     if tx.send(Event::Update(Box::new(sample))).is_err() {
+                        return;
+                    }
+                    // a kernel without zram, or an unreadable /sys/block, shows no panel
+                    let zram = read_zram(&root).map(|r| r.devices).unwrap_or_default();
+                    if tx.send(Event::Zram(zram)).is_err() {
                         return;
                     }
                     if let Some(p) = probe.as_mut() {
@@ -152,6 +158,8 @@ mod tests {
         let (tx, rx) = mpsc::channel();
         let c = every_250ms(&f, None, tx);
         next_update(&rx);
+        // the zram reading that completes this reading
+        next_zram(&rx);
         c.set_interval(Duration::from_secs(30));
         assert!(rx.recv_timeout(Duration::from_millis(600)).is_err());
     }
@@ -187,6 +195,27 @@ mod tests {
         assert_eq!(probes[1], ProbeStatus::NotLoaded("detached".into()));
     }
 
+    fn next_zram(rx: &mpsc::Receiver<Event>) -> Vec<String> {
+        loop {
+            if let Event::Zram(d) = rx.recv_timeout(Duration::from_secs(5)).unwrap() {
+                return d.into_iter().map(|d| d.device).collect();
+            }
+        }
+    }
+
+    #[test]
+    fn zram_devices_follow_each_sample() {
+        let f = FixtureRoot::new();
+        f.zram(0, 1 << 30, "lz4", "4096 1024 8192 0 8192 0 0 0 0");
+        let (tx, rx) = mpsc::channel();
+        let _c = every_250ms(&f, None, tx);
+        assert_eq!(next_zram(&rx), ["zram0"]);
+        let g = FixtureRoot::new();
+        let (tx, rx) = mpsc::channel();
+        let _d = every_250ms(&g, None, tx);
+        assert!(next_zram(&rx).is_empty());
+    }
+
     struct Panics;
 
     impl ProbeSource for Panics {
@@ -206,7 +235,7 @@ mod tests {
                     assert_eq!(what, "collector");
                     break;
                 }
-                Event::Update(_) => continue,
+                Event::Update(_) | Event::Zram(_) => continue,
                 other => panic!("unexpected {other:?}"),
             }
         }
