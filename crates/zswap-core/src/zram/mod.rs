@@ -51,37 +51,48 @@ pub struct ZramSwap {
     pub size_bytes: u64,
 }
 
-/// One zram device at one moment. Every figure is `None` when it is absent, and
+/// One zram device at one moment. Every figure is `None` (left out of JSON) when it is absent, and
 /// [`absent`](Self::absent) says why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ZramDevice {
     /// The device name, `zramN`.
     pub device: String,
     /// `initstate`: true if and only if the device is set up (a disk size was written).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub initialized: Option<bool>,
     /// `disksize`: the most uncompressed data the device can hold, in bytes; 0 when not set
     /// up.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disksize_bytes: Option<u64>,
     /// `comp_algorithm`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comp_algorithm: Option<CompAlgorithms>,
     /// `recomp_algorithm` (`CONFIG_ZRAM_MULTI_COMP`, 6.2+): configured secondary algorithms.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recomp_algorithms: Option<Vec<RecompAlgorithm>>,
     /// `mm_stat`, only for a device that is set up.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mm_stat: Option<MmStat>,
     /// `io_stat`, only for a device that is set up.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub io_stat: Option<IoStat>,
     /// `bd_stat` (`CONFIG_ZRAM_WRITEBACK`), only for a device that is set up.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bd_stat: Option<BdStat>,
     /// True if and only if the kernel has writeback (`backing_dev` exists).
     pub writeback_built: bool,
     /// `backing_dev`: the writeback target; `None` when none is set or writeback is not
     /// built (see [`writeback_built`](Self::writeback_built)).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub backing_dev: Option<String>,
     /// `writeback_limit_enable` (5.5+ with writeback).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub writeback_limit_enable: Option<bool>,
     /// `writeback_limit`, in bytes (the kernel counts 4 KiB units).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub writeback_limit_bytes: Option<u64>,
     /// Set when the device is active swap (`/proc/swaps`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub swap: Option<ZramSwap>,
     /// The figures left out, and why.
     pub absent: Vec<Absent>,

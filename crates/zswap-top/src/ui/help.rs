@@ -25,7 +25,7 @@ const PANELS: [&str; 5] = [
     "ratio: uncompressed size of the stored pages / pool size",
     "pages/s: zswpout = store, zswpin = load, zswpwb = writeback (/proc/vmstat)",
     "rejects need debugfs (root); cgroups need the cgroup v2 memory controller",
-    "zram (when a device exists): stored, compressed, memory used / limit, ratio",
+    "zram (when a device exists): stored, compressed, memory used/limit, ratio",
 ];
 
 /// The popup, centred over `area`.

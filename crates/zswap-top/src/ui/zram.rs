@@ -23,7 +23,7 @@ pub(crate) fn height(devices: &[ZramDevice], max: u16) -> u16 {
         .min(max)
 }
 
-/// One device's row: `zram0 lzo-rle  stored 1.0 GiB  compr 250 MiB  mem 260 MiB / 2.0 GiB
+/// One device's row: `zram0 lzo-rle  stored 1.0 GiB  compr 250 MiB  mem 260 MiB/2.0 GiB
 /// ratio 4.10`, or why it has no figures.
 pub(crate) fn row(d: &ZramDevice) -> Vec<(String, bool)> {
     let alg = d
@@ -49,7 +49,7 @@ pub(crate) fn row(d: &ZramDevice) -> Vec<(String, bool)> {
         (human_bytes(m.compr_data_size_bytes), true),
         ("  mem ".to_owned(), false),
         (
-            format!("{} / {limit}", human_bytes(m.mem_used_total_bytes)),
+            format!("{}/{limit}", human_bytes(m.mem_used_total_bytes)),
             true,
         ),
         ("  ratio ".to_owned(), false),

@@ -354,7 +354,7 @@ fn zram_panel_shows_each_device() {
         // ratio leaves the same-filled pages out: (1 GiB - 16 MiB) / 250 MiB
         assert!(
             text.contains(
-                "zram0 lzo-rle stored 1.0 GiB  compr 250 MiB  mem 256 MiB / 512 MiB  ratio 4.03"
+                "zram0 lzo-rle stored 1.0 GiB  compr 250 MiB  mem 256 MiB/512 MiB  ratio 4.03"
             ),
             "{w}x{h}\n{text}"
         );
@@ -365,7 +365,11 @@ fn zram_panel_shows_each_device() {
 
 #[test]
 fn no_zram_device_no_panel() {
-    let (name, dir) = reference_tree();
+    // the fresh trees were captured without a zram device
+    let (name, dir) = fixture_trees()
+        .into_iter()
+        .find(|(n, _)| n == "linux-6.18-fresh")
+        .expect("tests/fixtures/linux-6.18-fresh");
     let none = era_app(&name, &dir);
     // zram loaded but without a device: still no panel
     let f = FixtureRoot::copy_of(&dir);

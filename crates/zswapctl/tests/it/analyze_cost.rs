@@ -248,7 +248,7 @@ fn slab_objects(cache: &Path) -> u64 {
 /// `memory.force_empty`), for 3000 known pages and each compressor zswap has here. The pool
 /// (`pool_total_size`) and the entries (`stored_pages`) must equal `zswap_cost`'s, the
 /// entry size must equal the `zswap_entry` cache's object size, and the cache must grow by
-/// the entries (plus the zspage descriptors when they share the cache) within 1%: other
+/// the entries (plus the zspage descriptors when they share the cache) within 3%: other
 /// users of a merged cache allocate meanwhile. The xarray nodes come from the
 /// `radix_tree_node` cache, shared with the page cache, so they are predicted, not measured.
 #[test]
@@ -332,7 +332,7 @@ fn host_zswap_total_cost_agrees() {
         if pool != n(&cost["pool_bytes"])
             || entries != n(&cost["entries"])
             || object_size != n(&cost["entry_size_bytes"])
-            || off > 0.01
+            || off > 0.03
         {
             failures.push(format!(
                 "{name}: pool {pool}/{}, entries {entries}/{}, entry size {object_size}/{}, \
