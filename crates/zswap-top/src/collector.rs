@@ -27,7 +27,8 @@ pub(crate) struct Collector {
 }
 
 impl Collector {
-    /// Starts reading `root` every `interval`, sending [`Event::Update`] (and
+    /// Starts reading `root` every `interval`, sending [`Event::Zram`] then
+    /// [`Event::Update`] (and
     /// [`Event::Probe`] when `probe` is given) to `tx` until the receiver is gone or the
     /// collector is dropped.
     pub(crate) fn spawn(
@@ -46,12 +47,13 @@ impl Collector {
                 loop {
                     let started = Instant::now();
                     let sample = collect_sample(&root, &opts);
-                    if tx.send(Event::Update(Box::new(sample))).is_err() {
-                        return;
-                    }
                     // a kernel without zram, or an unreadable /sys/block, shows no panel
                     let zram = read_zram(&root).map(|r| r.devices).unwrap_or_default();
-                    if tx.send(Event::Zram(zram)).is_err() {
+                    // zram first: the sample completes a reading, so the dashboard draws
+                    // once per reading with both, and `--json` records see the devices
+                    if tx.send(Event::Zram(zram)).is_err()
+                        || tx.send(Event::Update(Box::new(sample))).is_err()
+                    {
                         return;
                     }
                     if let Some(p) = probe.as_mut() {
@@ -158,8 +160,6 @@ mod tests {
         let (tx, rx) = mpsc::channel();
         let c = every_250ms(&f, None, tx);
         next_update(&rx);
-        // the zram reading that completes this reading
-        next_zram(&rx);
         c.set_interval(Duration::from_secs(30));
         assert!(rx.recv_timeout(Duration::from_millis(600)).is_err());
     }
