@@ -17,6 +17,7 @@
 //! memory; see `engine` for the threading design.
 #![deny(missing_docs)]
 
+mod cost;
 mod engine;
 mod era;
 mod error;
@@ -27,6 +28,7 @@ mod source;
 pub mod stats;
 pub mod svg;
 
+pub use cost::{ZramCost, ZswapCost, xarray_nodes};
 pub use engine::{
     Analysis, AnalyzeOptions, CHUNK_PAGES, analyze, analyze_sizes, modelled_algorithms,
 };

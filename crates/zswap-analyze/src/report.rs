@@ -6,6 +6,7 @@ use zswap_core::compress::{KernelEra, PAGE_SIZE};
 use zswap_core::human_bytes;
 use zswap_core::sim::ClassTable;
 
+use crate::cost::{ZramCost, ZswapCost};
 use crate::stats::Tally;
 
 /// One zsmalloc class's share of the pool.
@@ -54,6 +55,11 @@ pub struct CompressorReport {
     /// (its `mm_stat` `mem_used_total`): same-filled pages take nothing, the rest is
     /// compressed with this compressor into the same zsmalloc classes (`docs/zram.md`).
     pub zram_mem_used_bytes: u64,
+    /// What the pages cost as zswap, entries and index included (zsmalloc pool).
+    pub zswap_cost: ZswapCost,
+    /// What they cost as zram, its slot table included; the device is just large enough
+    /// for the pages unless [`CompressorReport::set_zram_disksize`] says otherwise.
+    pub zram_cost: ZramCost,
     /// zbud pool in bytes for the same pages (6.1, whose default allocator is zbud).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zbud_pool_bytes: Option<u64>,
@@ -128,6 +134,8 @@ impl CompressorReport {
             compressed_bytes: tally.compressed_bytes,
             pool_bytes,
             zram_mem_used_bytes: tally.zram_pages(table) * page,
+            zswap_cost: ZswapCost::new(era, tally.stored_pages, pool_bytes),
+            zram_cost: ZramCost::new(era, tally.zram_pages(table) * page, tally.pages * page),
             zbud_pool_bytes: zbud.map(|z| z.pages * page),
             zbud_rejected_pages: zbud.map(|z| z.rejected),
             ratio: ratio(tally.stored_pages * page, tally.compressed_bytes),
@@ -136,6 +144,14 @@ impl CompressorReport {
             fragmentation: ratio(pool_bytes.saturating_sub(object_bytes), pool_bytes),
             histogram,
         }
+    }
+}
+
+impl CompressorReport {
+    /// Sizes the zram slot table for a device of `disksize_bytes` instead of one just large
+    /// enough for the pages.
+    pub fn set_zram_disksize(&mut self, disksize_bytes: u64) {
+        self.zram_cost = self.zram_cost.resized(disksize_bytes);
     }
 }
 

@@ -12,6 +12,7 @@ use zswap_core::{KernelRelease, SysRoot};
 pub mod docs;
 pub mod host;
 pub mod pages;
+pub mod swapout;
 pub mod tmux;
 pub mod zram;
 

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use zswap_core::zram::ZramDevice;
 use zswap_core::{ZswapModel, ZswapSample};
 
 use crate::args::{MAX_RATE, MIN_RATE};
@@ -92,6 +93,7 @@ pub struct App {
     latency_selected: usize,
     chart_window: usize,
     probe: ProbeStatus,
+    zram: Vec<ZramDevice>,
 }
 
 impl App {
@@ -117,7 +119,20 @@ impl App {
             latency_selected: 0,
             chart_window: CHART_WINDOWS[1],
             probe,
+            zram: Vec::new(),
         }
+    }
+
+    /// Takes the zram devices of the latest reading, unless paused.
+    pub fn update_zram(&mut self, devices: Vec<ZramDevice>) {
+        if !self.paused {
+            self.zram = devices;
+        }
+    }
+
+    /// The zram devices of the latest reading; empty when the kernel has none.
+    pub fn zram(&self) -> &[ZramDevice] {
+        &self.zram
     }
 
     /// Applies one event.
@@ -133,6 +148,10 @@ impl App {
                 if !self.paused {
                     self.probe = p;
                 }
+                Action::Continue
+            }
+            Event::Zram(devices) => {
+                self.update_zram(devices);
                 Action::Continue
             }
             Event::Quit | Event::Crashed(_) => {

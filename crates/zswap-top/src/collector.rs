@@ -6,6 +6,7 @@ use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use zswap_core::zram::read_zram;
 use zswap_core::{CollectOptions, SysRoot, collect_sample};
 
 use crate::event::Event;
@@ -26,7 +27,8 @@ pub(crate) struct Collector {
 }
 
 impl Collector {
-    /// Starts reading `root` every `interval`, sending [`Event::Update`] (and
+    /// Starts reading `root` every `interval`, sending [`Event::Zram`] then
+    /// [`Event::Update`] (and
     /// [`Event::Probe`] when `probe` is given) to `tx` until the receiver is gone or the
     /// collector is dropped.
     pub(crate) fn spawn(
@@ -45,7 +47,13 @@ impl Collector {
                 loop {
                     let started = Instant::now();
                     let sample = collect_sample(&root, &opts);
-                    if tx.send(Event::Update(Box::new(sample))).is_err() {
+                    // a kernel without zram, or an unreadable /sys/block, shows no panel
+                    let zram = read_zram(&root).map(|r| r.devices).unwrap_or_default();
+                    // zram first: the sample completes a reading, so the dashboard draws
+                    // once per reading with both, and `--json` records see the devices
+                    if tx.send(Event::Zram(zram)).is_err()
+                        || tx.send(Event::Update(Box::new(sample))).is_err()
+                    {
                         return;
                     }
                     if let Some(p) = probe.as_mut() {
@@ -187,6 +195,27 @@ mod tests {
         assert_eq!(probes[1], ProbeStatus::NotLoaded("detached".into()));
     }
 
+    fn next_zram(rx: &mpsc::Receiver<Event>) -> Vec<String> {
+        loop {
+            if let Event::Zram(d) = rx.recv_timeout(Duration::from_secs(5)).unwrap() {
+                return d.into_iter().map(|d| d.device).collect();
+            }
+        }
+    }
+
+    #[test]
+    fn zram_devices_follow_each_sample() {
+        let f = FixtureRoot::new();
+        f.zram(0, 1 << 30, "lz4", "4096 1024 8192 0 8192 0 0 0 0");
+        let (tx, rx) = mpsc::channel();
+        let _c = every_250ms(&f, None, tx);
+        assert_eq!(next_zram(&rx), ["zram0"]);
+        let g = FixtureRoot::new();
+        let (tx, rx) = mpsc::channel();
+        let _d = every_250ms(&g, None, tx);
+        assert!(next_zram(&rx).is_empty());
+    }
+
     struct Panics;
 
     impl ProbeSource for Panics {
@@ -206,7 +235,7 @@ mod tests {
                     assert_eq!(what, "collector");
                     break;
                 }
-                Event::Update(_) => continue,
+                Event::Update(_) | Event::Zram(_) => continue,
                 other => panic!("unexpected {other:?}"),
             }
         }

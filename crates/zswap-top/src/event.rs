@@ -3,6 +3,7 @@
 
 use crossterm::event::KeyEvent;
 use zswap_core::ZswapSample;
+use zswap_core::zram::ZramDevice;
 
 use crate::probe::ProbeStatus;
 
@@ -15,6 +16,8 @@ pub enum Event {
     Resize(u16, u16),
     /// A new reading of the kernel.
     Update(Box<ZswapSample>),
+    /// The zram devices at the same reading (empty when there are none).
+    Zram(Vec<ZramDevice>),
     /// A new reading of the eBPF probe (or why there is none).
     Probe(ProbeStatus),
     /// Stop: a signal (SIGINT, SIGTERM, SIGHUP) or the input closed.

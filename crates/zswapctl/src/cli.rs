@@ -264,7 +264,8 @@ pub(crate) enum InputFormat {
     after_help = "Figures per compressor: pages, zero/same-filled/incompressible pages, \
                         compressed_bytes (what zswap charges), pool_bytes (zsmalloc pool with \
                         every page stored at once), ratio, time per page, zsmalloc class \
-                        histogram (--json) and fragmentation. See crates/zswapctl/README-analyze.md."
+                        histogram (--json) and fragmentation; then the total cost as zswap \
+                        (pool + entries + index) and as zram (mem_used_total + slot table). See crates/zswapctl/README-analyze.md."
 )]
 pub(crate) struct AnalyzeArgs {
     /// File of raw pages, ELF core file or recorded trace ('-' is not supported: give a path).
@@ -302,6 +303,11 @@ pub(crate) struct AnalyzeArgs {
     /// Also draw the compressed-size distributions to this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     pub(crate) plot: Option<PathBuf>,
+
+    /// Disk size of the zram device the total cost assumes (its slot table grows with it,
+    /// e.g. 8G); default: just large enough for the pages analysed.
+    #[arg(long, value_name = "SIZE", value_parser = crate::cmd::simulate::parse_size)]
+    pub(crate) zram_disksize: Option<u64>,
 }
 
 /// `zswapctl simulate`.

@@ -54,6 +54,12 @@ const COMPRESS_MODULES: &[&str] = &[
     "zram", "zsmalloc", "lz4", "lz4hc", "zstd", "deflate", "842", "lzo_rle",
 ];
 
+/// The capture guest: zswap's modules and zram, so `after-workload` holds a set-up zram
+/// device.
+const CAPTURE_MODULES: &[&str] = &[
+    "zsmalloc", "zbud", "z3fold", "lz4", "lz4hc", "zstd", "deflate", "842", "lzo_rle", "zram",
+];
+
 const WORKLOAD: GuestBin = GuestBin {
     package: "zswap-workload",
     bin: "zswap-workload",
@@ -197,6 +203,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         name: "capture",
         script: include_str!("scenarios/capture.sh"),
         binaries: &[WORKLOAD, XTASK],
+        modules: CAPTURE_MODULES,
         cmdline: &[],
         out_disk_mb: Some(64),
         listed: false,

@@ -79,7 +79,46 @@ impl KernelEra {
     pub fn exclusive_loads(self) -> bool {
         self != KernelEra::V6_1
     }
+
+    /// Bytes of one `struct zswap_entry` (x86_64), one per page zswap holds, allocated from
+    /// the `zswap_entry` slab cache: 64 in 6.1 (its rbtree node is inside), 56 from 6.12 on.
+    /// Read from the BTF of the kernels this project tests (Debian 6.1.176, 6.12.117, 7.2.13,
+    /// this host's 6.18.44); `docs/zram.md`, "Total cost".
+    pub fn zswap_entry_size(self) -> u64 {
+        match self {
+            KernelEra::V6_1 => 64,
+            KernelEra::V6_12 | KernelEra::V6_18 => 56,
+        }
+    }
+
+    /// True if and only if zswap indexes its entries with xarrays (6.12+), whose nodes are
+    /// allocated apart from the entries; 6.1's rbtree node is part of the entry.
+    pub fn has_zswap_xarray(self) -> bool {
+        self != KernelEra::V6_1
+    }
+
+    /// Bytes of one `struct zram_table_entry` (x86_64), one per slot of a zram device
+    /// (disksize / 4096 of them, allocated when the disk size is set): 24 in 6.1 and 6.12
+    /// as Debian builds them (`CONFIG_ZRAM_MEMORY_TRACKING` adds an access time), 16 in
+    /// 6.18 and 7.x. From the same BTF as [`KernelEra::zswap_entry_size`]; `docs/zram.md`,
+    /// "Total cost".
+    pub fn zram_table_entry_size(self) -> u64 {
+        match self {
+            KernelEra::V6_1 | KernelEra::V6_12 => 24,
+            KernelEra::V6_18 => 16,
+        }
+    }
 }
+
+/// Bytes of one `struct xa_node` (x86_64, 64 slots), the same in every era (BTF as for
+/// [`KernelEra::zswap_entry_size`]).
+pub const XA_NODE_SIZE: u64 = 576;
+
+/// Slots of one xarray node: `XA_CHUNK_SHIFT` is 6 without `CONFIG_BASE_SMALL`.
+pub const XA_CHUNK_SHIFT: u32 = 6;
+
+/// Swap slots covered by one of zswap's xarrays (6.12+): one tree per 64 MiB of swap.
+pub const ZSWAP_SLOTS_PER_TREE: u64 = 1 << 14;
 
 /// Facts that differ between stable releases inside one era profile.
 ///

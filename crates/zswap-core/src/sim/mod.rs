@@ -30,7 +30,9 @@ pub use config::{Param, Params, SimConfig, SimConfigBuilder, ZpoolKind};
 pub use counters::{
     DebugfsCounters, FrontswapCounters, MeminfoCounters, VmstatCounters, ZswapCounters,
 };
-pub use era::{KernelEra, ParseEraError, StableFacts};
+pub use era::{
+    KernelEra, ParseEraError, StableFacts, XA_CHUNK_SHIFT, XA_NODE_SIZE, ZSWAP_SLOTS_PER_TREE,
+};
 pub use kernel_codecs::KernelCodecs;
 pub use load::LoadOutcome;
 pub use memcg::{MemcgId, MemcgZswapStat};

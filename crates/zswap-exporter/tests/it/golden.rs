@@ -136,6 +136,47 @@ fn synthetic_trees_match_their_files() {
     }
 }
 
+/// zram: a set-up device's disk size and `mm_stat` memory used are its metrics' values, a
+/// device that is not set up has no memory figures, and a tree without zram devices has no
+/// `zram_` sample at all.
+#[allow(clippy::disallowed_methods)] // test support reads the fixture files directly
+fn check_zram_matches_files(root: &Path, text: &str) {
+    let ctx = root.display();
+    let devices: Vec<String> = std::fs::read_dir(root.join("sys/block"))
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("zram"))
+                .collect()
+        })
+        .unwrap_or_default();
+    if devices.is_empty() {
+        assert!(
+            !text.lines().any(|l| l.starts_with("zram_")),
+            "{ctx}: zram samples without a zram device"
+        );
+        return;
+    }
+    for dev in devices {
+        let read =
+            |f: &str| std::fs::read_to_string(root.join(format!("sys/block/{dev}/{f}"))).unwrap();
+        let disksize: f64 = read("disksize").trim().parse().unwrap();
+        let label = format!("{{device=\"{dev}\"}}");
+        assert_eq!(
+            sample(text, &format!("zram_disksize_bytes{label}")),
+            Some(disksize),
+            "{ctx}: {dev} disksize"
+        );
+        let used = sample(text, &format!("zram_memory_used_bytes{label}"));
+        if read("initstate").trim() == "1" {
+            let mm = read("mm_stat");
+            let want: f64 = mm.split_whitespace().nth(2).unwrap().parse().unwrap();
+            assert_eq!(used, Some(want), "{ctx}: {dev} mem_used_total");
+        } else {
+            assert_eq!(used, None, "{ctx}: {dev} is not set up");
+        }
+    }
+}
+
 #[allow(clippy::disallowed_methods)] // test support reads the fixture files directly
 fn check_tree_matches_files(root: &Path, text: &str) {
     let names = sample_names(text);
@@ -206,6 +247,7 @@ fn check_tree_matches_files(root: &Path, text: &str) {
         let info = format!("zswap_info{{{zpool}compressor=\"{}\"}}", c.trim());
         assert_eq!(sample(text, &info), Some(1.0), "{ctx}: {info}");
     }
+    check_zram_matches_files(root, text);
     // vmstat keys ⇔ metrics
     let vmstat = read("proc/vmstat").unwrap_or_default();
     let has_key = |k: &str| {

@@ -344,3 +344,17 @@ fn paths_are_shown_as_the_kernel_names_them() {
         Path::new("/elsewhere")
     );
 }
+
+#[test]
+fn zram_updates_are_held_while_paused() {
+    let f = zswap_testkit::FixtureRoot::new();
+    f.zram(0, 1 << 30, "lz4", "4096 1024 8192 0 8192 0 0 0 0");
+    let devices = zswap_core::zram::read_zram(&f.root()).unwrap().devices;
+    let mut a = app();
+    a.handle_key(key('p'));
+    a.handle_event(Event::Zram(devices.clone()));
+    assert!(a.zram().is_empty());
+    a.handle_key(key('p'));
+    a.handle_event(Event::Zram(devices));
+    assert_eq!(a.zram()[0].device, "zram0");
+}

@@ -20,11 +20,12 @@ const KEYS: [(&str, &str); 10] = [
     ("-r/--rate", "start with this refresh interval"),
 ];
 
-const PANELS: [&str; 4] = [
+const PANELS: [&str; 5] = [
     "pool: allocator memory vs max_pool_percent of RAM, ┃ = accept threshold",
     "ratio: uncompressed size of the stored pages / pool size",
     "pages/s: zswpout = store, zswpin = load, zswpwb = writeback (/proc/vmstat)",
     "rejects need debugfs (root); cgroups need the cgroup v2 memory controller",
+    "zram (when a device exists): stored, compressed, memory used/limit, ratio",
 ];
 
 /// The popup, centred over `area`.

@@ -6,6 +6,7 @@
 //! pool gauge · figures
 //! rates chart          | rejects
 //! cgroups table        | latency
+//! zram devices (only when there is one)
 //! notes (why data is missing)
 //! keys
 //! ```
@@ -18,6 +19,7 @@ mod pool;
 mod rates;
 mod rejects;
 mod theme;
+mod zram;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -34,12 +36,23 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
     let area = f.area();
     let notes = app.sample().map(notes).unwrap_or_default();
     let notes_h = notes_height(&notes, area.width, (area.height / 8).max(2));
-    let [title, params, gauge, figures, body, notes_area, footer] = Layout::vertical([
+    let zram_h = zram::height(app.zram(), (area.height / 6).max(3));
+    let [
+        title,
+        params,
+        gauge,
+        figures,
+        body,
+        zram_area,
+        notes_area,
+        footer,
+    ] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(6),
+        Constraint::Length(zram_h),
         Constraint::Length(notes_h),
         Constraint::Length(1),
     ])
@@ -58,6 +71,7 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(bottom);
     cgroups::draw(f, cg_area, app, t);
     latency::draw(f, lat_area, app, t);
+    zram::draw(f, zram_area, app, t);
     draw_notes(f, notes_area, &notes, t);
     draw_footer(f, footer, app, t);
     if app.help_open() {

@@ -9,7 +9,9 @@ use insta::assert_snapshot;
 use zswap_testkit::FixtureRoot;
 use zswap_top::{App, LatencyHistogram, ProbeStatus};
 
-use crate::support::{T0_MS, app_with, fixture_trees, options, read_tree, render, screen, series};
+use crate::support::{
+    T0_MS, app_with, fixture_trees, options, read_tree, render, screen, series, with_zram,
+};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -23,9 +25,12 @@ fn reference_tree() -> (String, std::path::PathBuf) {
 
 fn era_app(name: &str, dir: &std::path::Path) -> App {
     let base = read_tree(dir, T0_MS);
-    app_with(
-        options(&format!("tree tests/fixtures/{name}"), dir),
-        series(&base, 45),
+    with_zram(
+        app_with(
+            options(&format!("tree tests/fixtures/{name}"), dir),
+            series(&base, 45),
+        ),
+        dir,
     )
 }
 
@@ -315,4 +320,72 @@ fn not_root_is_explained() {
     assert!(text.contains("readable only by root"), "{text}");
     assert!(text.contains("needs debugfs"), "{text}");
     assert!(text.contains("no reject counters"), "{text}");
+}
+
+/// The reference tree with zram0 set up (lzo-rle, 1 GiB stored in 250 MiB, 256 MiB used of a
+/// 512 MiB limit, 4096 same-filled pages) and zram1 added but not set up.
+fn tree_with_zram() -> FixtureRoot {
+    let (_, dir) = reference_tree();
+    let f = FixtureRoot::copy_of(&dir);
+    f.zram(
+        0,
+        4 << 30,
+        "lzo-rle",
+        "1073741824 262144000 268435456 536870912 270532608 4096 0 12 40",
+    )
+    .zram(1, 0, "lzo", "0 0 0 0 0 0 0 0 0");
+    f
+}
+
+#[test]
+fn zram_panel_shows_each_device() {
+    let f = tree_with_zram();
+    let app = with_zram(
+        app_with(
+            options("tree zram", f.path()),
+            series(&read_tree(f.path(), T0_MS), 3),
+        ),
+        f.path(),
+    );
+    for (w, h) in SIZES {
+        let t = render(&app, w, h);
+        let text = screen(&t);
+        assert!(text.contains(" zram "), "{w}x{h}\n{text}");
+        // ratio leaves the same-filled pages out: (1 GiB - 16 MiB) / 250 MiB
+        assert!(
+            text.contains(
+                "zram0 lzo-rle stored 1.0 GiB  compr 250 MiB  mem 256 MiB/512 MiB  ratio 4.03"
+            ),
+            "{w}x{h}\n{text}"
+        );
+        assert!(text.contains("zram1 lzo     not set up"), "{w}x{h}\n{text}");
+        assert_snapshot!(format!("zram-{w}x{h}"), t.backend());
+    }
+}
+
+#[test]
+fn no_zram_device_no_panel() {
+    // the fresh trees were captured without a zram device
+    let (name, dir) = fixture_trees()
+        .into_iter()
+        .find(|(n, _)| n == "linux-6.18-fresh")
+        .expect("tests/fixtures/linux-6.18-fresh");
+    let none = era_app(&name, &dir);
+    // zram loaded but without a device: still no panel
+    let f = FixtureRoot::copy_of(&dir);
+    f.dir("sys/class/zram-control");
+    let loaded = with_zram(
+        app_with(
+            options("tree zram-loaded", f.path()),
+            series(&read_tree(f.path(), T0_MS), 3),
+        ),
+        f.path(),
+    );
+    for app in [none, loaded] {
+        assert!(app.zram().is_empty());
+        for (w, h) in SIZES {
+            let text = screen(&render(&app, w, h));
+            assert!(!text.contains(" zram "), "{w}x{h}\n{text}");
+        }
+    }
 }

@@ -100,6 +100,16 @@ pub(crate) fn app_with(opts: AppOptions, samples: Vec<ZswapSample>) -> App {
     app
 }
 
+/// `app` with the zram devices of the tree at `root` (none when it has no zram), as the
+/// collector sends them after each reading.
+pub(crate) fn with_zram(mut app: App, root: &Path) -> App {
+    let devices = zswap_core::zram::read_zram(&SysRoot::at(root))
+        .map(|r| r.devices)
+        .unwrap_or_default();
+    app.update_zram(devices);
+    app
+}
+
 /// Renders `app` at `w` × `h`.
 pub(crate) fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();

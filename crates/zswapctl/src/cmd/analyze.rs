@@ -344,6 +344,28 @@ pub(crate) fn run(
     emit(&analysis, &evidence, args, json, out)
 }
 
+/// Sizes the zram slot table for `--zram-disksize`, which must hold the pages analysed.
+fn apply_zram_disksize(analysis: &mut Analysis, args: &AnalyzeArgs) -> Result<()> {
+    let Some(size) = args.zram_disksize else {
+        return Ok(());
+    };
+    let need = analysis.input.pages * zswap_core::compress::PAGE_SIZE as u64;
+    if size < need {
+        return Err(coded(
+            Exit::Usage,
+            anyhow::anyhow!(
+                "--zram-disksize '{size}' cannot hold the {} pages analysed: give at least \
+                 '{need}' bytes, or drop it to size the device for the pages",
+                analysis.input.pages
+            ),
+        ));
+    }
+    for c in &mut analysis.compressors {
+        c.set_zram_disksize(size);
+    }
+    Ok(())
+}
+
 fn emit(
     analysis: &Analysis,
     evidence: &str,
@@ -351,6 +373,14 @@ fn emit(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
+    let mut sized;
+    let analysis = if args.zram_disksize.is_some() {
+        sized = analysis.clone();
+        apply_zram_disksize(&mut sized, args)?;
+        &sized
+    } else {
+        analysis
+    };
     if let Some(path) = &args.plot {
         write_plot(path, analysis)?;
     }
@@ -394,6 +424,43 @@ fn write_plot(path: &Path, a: &Analysis) -> Result<()> {
 
 fn opt(v: Option<f64>, digits: usize) -> String {
     v.map_or_else(|| "-".to_owned(), |x| format!("{x:.digits$}"))
+}
+
+/// The total cost per kind: pool or mem_used plus each one's own metadata (docs/zram.md).
+fn print_costs(out: &mut dyn Write, a: &Analysis) -> Result<()> {
+    let Some(first) = a.compressors.first() else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "total cost with metadata (docs/zram.md): zswap = pool + {} B entries + {} index, \
+         zram = mem_used + {} B slots of a {} device",
+        first.zswap_cost.entry_size_bytes,
+        first.zswap_cost.index,
+        first.zram_cost.table_entry_bytes,
+        human::size(first.zram_cost.disksize_bytes)
+    )?;
+    writeln!(
+        out,
+        "{:<9} {:>10} {:>10} {:>10} {:>10}   {:>10} {:>10} {:>10}",
+        "COMPR", "ZSWAP", "POOL", "ENTRIES", "INDEX", "ZRAM", "MEM-USED", "TABLE"
+    )?;
+    for c in &a.compressors {
+        let (z, r) = (&c.zswap_cost, &c.zram_cost);
+        writeln!(
+            out,
+            "{:<9} {:>10} {:>10} {:>10} {:>10}   {:>10} {:>10} {:>10}",
+            c.compressor,
+            human::size(z.total_bytes),
+            human::size(z.pool_bytes),
+            human::size(z.entry_bytes),
+            human::size(z.index_bytes),
+            human::size(r.total_bytes),
+            human::size(r.mem_used_bytes),
+            human::size(r.table_bytes),
+        )?;
+    }
+    Ok(())
 }
 
 fn print_table(out: &mut dyn Write, a: &Analysis, evidence: &str) -> Result<()> {
@@ -459,6 +526,7 @@ fn print_table(out: &mut dyn Write, a: &Analysis, evidence: &str) -> Result<()> 
             )?;
         }
     }
+    print_costs(out, a)?;
     if let Some(r) = &a.recommendation {
         writeln!(out, "recommendation: {}: {}", r.compressor, r.reason)?;
     }

@@ -211,3 +211,56 @@ fn broken_pipe_is_not_an_error() {
     assert!(status.success(), "{err}");
     assert!(err.is_empty(), "{err}");
 }
+
+/// zram in every committed tree: a tree with `sys/block/zramN` lists exactly those devices
+/// in `status --json`'s `zram` array, with `mem_used_total` as its `mm_stat` says for a
+/// set-up device and a "zram" section per device in the text; a tree without one has an
+/// empty array and no section. The trees hold both kinds (`tests/fixtures/README.md`).
+#[test]
+fn status_reports_each_trees_zram_devices() {
+    let (mut with, mut without) = (0, 0);
+    for tree in trees() {
+        let j = json(&zswapctl(Some(&tree), &["status", "--json"]));
+        let text = String::from_utf8(zswapctl(Some(&tree), &["status"]).stdout).unwrap();
+        let mut devices: Vec<String> = std::fs::read_dir(tree.join("sys/block"))
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().into_string().unwrap())
+                    .filter(|n| n.starts_with("zram"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        devices.sort();
+        let shown: Vec<&str> = j["zram"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["device"].as_str().unwrap())
+            .collect();
+        assert_eq!(shown, devices, "{}", tree.display());
+        if devices.is_empty() {
+            without += 1;
+            assert!(!text.contains("\nzram zram"), "{}\n{text}", tree.display());
+            continue;
+        }
+        with += 1;
+        for (d, name) in j["zram"].as_array().unwrap().iter().zip(&devices) {
+            assert!(
+                text.contains(&format!("zram {name} (")),
+                "{}\n{text}",
+                tree.display()
+            );
+            let dir = tree.join("sys/block").join(name);
+            if read_trim(&dir.join("initstate")) == "1" {
+                let mm = read_trim(&dir.join("mm_stat"));
+                let used: u64 = mm.split_whitespace().nth(2).unwrap().parse().unwrap();
+                assert_eq!(d["mm_stat"]["mem_used_total_bytes"], used, "{name}");
+            } else {
+                assert!(d["mm_stat"].is_null(), "{name}");
+            }
+        }
+    }
+    assert!(
+        with > 0 && without > 0,
+        "trees with zram {with}, without {without}"
+    );
+}

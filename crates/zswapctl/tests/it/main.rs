@@ -8,6 +8,7 @@
 
 mod admin_trees;
 mod analyze;
+mod analyze_cost;
 mod analyze_zram;
 mod cli_gen;
 mod docs;

@@ -7,12 +7,20 @@ mkdir -p /tmp/cap
 xtask capture-fixtures --from / --to /tmp/cap/fresh > /dev/null
 check captured_fresh [ -f /tmp/cap/fresh/proc/vmstat ]
 check fresh_has_zswap_off [ "$(cat /tmp/cap/fresh/sys/module/zswap/parameters/enabled)" = N ]
+# zram for "after-workload": zram0 (the module makes it at load) set up with the kernel's
+# default algorithm and holding 2048 pages of a known binary; not swap, so the tree's check
+# findings stay zswap's own. "fresh" shows zram0 not set up.
+check zram_loaded [ -d /sys/block/zram0 ]
+echo $((16 << 20)) > /sys/block/zram0/disksize
+dd if=/bin/xtask of=/dev/zram0 bs=4096 count=2048 conv=fsync 2> /dev/null
+check zram_holds_pages [ "$(awk '{ print $3 }' /sys/block/zram0/mm_stat)" -gt 0 ]
 echo Y > /sys/module/zswap/parameters/enabled
 workload_held() {
     xtask capture-fixtures --from / --to /tmp/cap/after-workload > /dev/null
 }
 . /scenario/workload.sh
 check captured_after [ -f /tmp/cap/after-workload/sys/fs/cgroup/workload/memory.zswap.current ]
+check after_has_zram [ -f /tmp/cap/after-workload/sys/block/zram0/mm_stat ]
 check after_has_stored_pages [ "$(cat /tmp/cap/after-workload/sys/kernel/debug/zswap/stored_pages)" -gt 0 ]
 tar -cf /dev/vdb -C /tmp/cap fresh after-workload
 check tar_written [ $? -eq 0 ]
