@@ -182,6 +182,11 @@ fn one_line(s: &str) -> String {
 
 /// Runs every scenario on every kernel; returns one outcome per pair, in matrix order.
 pub(crate) fn run_matrix(opts: &Options) -> Result<Vec<Outcome>> {
+    prereq::require_ebpf_toolchain(
+        opts.scenarios
+            .iter()
+            .flat_map(|s| s.binaries.iter().map(|b| b.package)),
+    )?;
     let installed = prereq::ensure()?;
     if !installed.is_empty() {
         log(&format!("installed: {}", installed.join(", ")));
@@ -290,7 +295,7 @@ fn run_one(
     match boot(opts, built, k, sc, &run_dir) {
         Ok((run, report)) => {
             o.console_tail = console::tail(&run.console, 40);
-            let mut failure = report.failure();
+            let mut failure = report.failure(&sc.declared_checks(k.series));
             if failure.is_none()
                 && let Some(check) = sc.host_check
             {

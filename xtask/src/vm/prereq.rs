@@ -98,6 +98,68 @@ pub(crate) fn ensure() -> Result<Vec<String>> {
     Ok(installed)
 }
 
+/// The packages whose guest binaries embed the eBPF probe (`zswap-probe` itself, and the
+/// exporter's `--collector.ebpf`): built without the eBPF toolchain, their scenarios can only
+/// fail, with dozens of checks and no word of why (issue #15, defect 11).
+const PROBE_PACKAGES: &[&str] = &["zswap-probe", "zswap-exporter"];
+
+/// The script that installs the eBPF toolchain.
+pub(crate) const EBPF_INSTALL: &str = "scripts/install-ebpf-toolchain.sh";
+
+/// Refuses to start when a binary in `bins` would be built without the eBPF probe: the
+/// toolchain `crates/zswap-probe/build.rs` needs (nightly with rust-src, bpf-linker) is
+/// missing or `AYA_BUILD_SKIP` is set. The error names the install script.
+pub(crate) fn require_ebpf_toolchain<'a>(
+    packages: impl IntoIterator<Item = &'a str>,
+) -> Result<()> {
+    let needs: Vec<&str> = packages
+        .into_iter()
+        .filter(|p| PROBE_PACKAGES.contains(p))
+        .collect();
+    if needs.is_empty() {
+        return Ok(());
+    }
+    #[allow(clippy::disallowed_methods)] // the same switch the probe's build script reads
+    let skip =
+        std::env::var("AYA_BUILD_SKIP").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
+    match ebpf_missing(skip, nightly_has_rust_src(), on_path("bpf-linker")) {
+        None => Ok(()),
+        Some(why) => bail!(
+            "the scenarios chosen need '{}' with the eBPF probe, which would be built without \
+             it: {why}; install the toolchain with '{EBPF_INSTALL}' (about 2 minutes), or choose \
+             other scenarios with --scenario",
+            needs.join("', '")
+        ),
+    }
+}
+
+/// Why the probe would not be built, from what was found.
+fn ebpf_missing(skip: bool, rust_src: bool, linker: bool) -> Option<&'static str> {
+    if skip {
+        Some("AYA_BUILD_SKIP is set")
+    } else if !rust_src {
+        Some("there is no nightly toolchain with the rust-src component")
+    } else if !linker {
+        Some("'bpf-linker' is not on PATH")
+    } else {
+        None
+    }
+}
+
+/// True if and only if rustup's nightly toolchain has its library sources (rust-src).
+fn nightly_has_rust_src() -> bool {
+    Command::new("rustup")
+        .args(["run", "nightly", "rustc", "--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .is_some_and(|o| {
+            Path::new(String::from_utf8_lossy(&o.stdout).trim())
+                .join("lib/rustlib/src/rust/library/core")
+                .is_dir()
+        })
+}
+
 fn apt_install(pkgs: &[&str]) -> Result<bool> {
     let st = Command::new("apt-get")
         .args(["install", "-y", "-q", "--no-install-recommends"])
@@ -195,6 +257,35 @@ mod tests {
     #[test]
     fn elf_with_interp_is_dynamic() {
         assert!(!elf_is_static(&elf_with_phdrs(&[6, 3, 1])));
+    }
+
+    #[test]
+    fn ebpf_toolchain_gaps_are_named() {
+        assert_eq!(ebpf_missing(false, true, true), None);
+        assert_eq!(
+            ebpf_missing(true, true, true),
+            Some("AYA_BUILD_SKIP is set")
+        );
+        assert_eq!(
+            ebpf_missing(false, false, true),
+            Some("there is no nightly toolchain with the rust-src component")
+        );
+        assert_eq!(
+            ebpf_missing(false, true, false),
+            Some("'bpf-linker' is not on PATH")
+        );
+    }
+
+    #[test]
+    fn scenarios_without_the_probe_need_no_toolchain() {
+        // whatever this machine has: nothing to build with the probe, nothing to require
+        assert!(require_ebpf_toolchain(["zswapctl", "zswap-workload", "xtask"]).is_ok());
+    }
+
+    #[test]
+    fn install_script_exists() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        assert!(root.join(EBPF_INSTALL).is_file());
     }
 
     #[test]
