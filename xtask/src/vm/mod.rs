@@ -19,6 +19,7 @@ mod modules;
 mod overhead_check;
 pub(crate) mod prereq;
 mod qemu;
+mod replay_predict_check;
 pub(crate) mod scenario;
 
 use std::collections::{BTreeSet, VecDeque};

@@ -199,6 +199,18 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         qemu_args: ICOUNT,
         ..ZSWAP_GUEST
     },
+    // The start of the predictive replay (issue #15): a trace recorded at max_pool_percent 20
+    // replayed through the model at 2, beside the kernel's own run at 2; outside the default
+    // matrix until its agreement is measured on every kernel.
+    Scenario {
+        name: "replay-predict",
+        script: include_str!("scenarios/replay-predict.sh"),
+        // zswap-probe only so that vmtest demands the eBPF toolchain zswapctl's trace needs
+        binaries: &[WORKLOAD, ZSWAPCTL, PROBE],
+        host_check: Some(super::replay_predict_check::check_replay_predict),
+        listed: false,
+        ..ZSWAP_GUEST
+    },
     // Used by `cargo xtask capture-fixtures --guest`: captures before enabling zswap and after
     // the workload, and writes both trees as a tar archive to /dev/vdb.
     Scenario {
