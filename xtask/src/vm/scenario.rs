@@ -200,7 +200,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         ..ZSWAP_GUEST
     },
     // The start of the predictive replay (issue #15): a trace recorded at max_pool_percent 20
-    // replayed through the model at 2, beside the kernel's own run at 2; outside the default
+    // replayed through the model at 1, beside the kernel's own run at 1; outside the default
     // matrix until its agreement is measured on every kernel.
     Scenario {
         name: "replay-predict",

@@ -1,15 +1,15 @@
 # replay-predict (a start, outside the default matrix): does a trace recorded at a generous
 # pool limit predict the kernel at a tight one? The same workload runs twice in a
 # memory-limited cgroup: first at max_pool_percent 20 under `zswapctl trace --record`, then at
-# TIGHT. The first trace is replayed through the model at TIGHT (`zswapctl simulate --trace
-# --max-pool-percent TIGHT`), and the host (xtask/src/vm/replay_predict_check.rs) puts the
-# model's pool_limit_hit, refused stores, written-back pages and peak pool beside the
-# kernel's second run and prints how far apart they are.
+# TIGHT (1 %: 2 % was never reached on 6.12, whose pool holds less). The first trace is
+# replayed through the model at TIGHT (`zswapctl simulate --trace --max-pool-percent`), and
+# the host (xtask/src/vm/replay_predict_check.rs) puts the model's pool_limit_hit, refused
+# stores, written-back pages and peak pool beside the kernel's second run.
 # checks: zswap_enabled swap_active trace_attached generous_run recorder_exited tight_run
 # checks: tight_limit_reached replay_ran
 PAGES=${WORKLOAD_PAGES:-12000}
 LIMIT=${WORKLOAD_LIMIT:-24M}
-TIGHT=2
+TIGHT=1
 P=/sys/module/zswap/parameters
 
 check zswap_enabled [ "$(param enabled)" = Y ]
