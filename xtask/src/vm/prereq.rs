@@ -106,31 +106,36 @@ const PROBE_PACKAGES: &[&str] = &["zswap-probe", "zswap-exporter"];
 /// The script that installs the eBPF toolchain.
 pub(crate) const EBPF_INSTALL: &str = "scripts/install-ebpf-toolchain.sh";
 
-/// Refuses to start when a binary in `bins` would be built without the eBPF probe: the
-/// toolchain `crates/zswap-probe/build.rs` needs (nightly with rust-src, bpf-linker) is
-/// missing or `AYA_BUILD_SKIP` is set. The error names the install script.
-pub(crate) fn require_ebpf_toolchain<'a>(
-    packages: impl IntoIterator<Item = &'a str>,
-) -> Result<()> {
-    let needs: Vec<&str> = packages
+/// Why each binary of `bins` that embeds the eBPF probe would be built without it: the
+/// toolchain `crates/zswap-probe/build.rs` needs (nightly with rust-src, bpf-linker) is missing
+/// or `AYA_BUILD_SKIP` is set. The reason names the install script; the scenarios needing
+/// those binaries then fail with it before booting, rather than with dozens of checks. They
+/// are still built, so a later install heals the build (`scripts/check-probe-heals.sh`).
+pub(crate) fn ebpf_toolchain_gaps<'a>(
+    bins: impl IntoIterator<Item = &'a str>,
+) -> Vec<(&'a str, String)> {
+    let needs: Vec<&str> = bins
         .into_iter()
         .filter(|p| PROBE_PACKAGES.contains(p))
         .collect();
     if needs.is_empty() {
-        return Ok(());
+        return Vec::new();
     }
     #[allow(clippy::disallowed_methods)] // the same switch the probe's build script reads
     let skip =
         std::env::var("AYA_BUILD_SKIP").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
     match ebpf_missing(skip, nightly_has_rust_src(), on_path("bpf-linker")) {
-        None => Ok(()),
-        Some(why) => bail!(
-            "the scenarios chosen need '{}' with the eBPF probe, which would be built without \
-             it: {why}; install the toolchain with '{EBPF_INSTALL}' (about 2 minutes), or choose \
-             other scenarios with --scenario",
-            needs.join("', '")
-        ),
+        None => Vec::new(),
+        Some(why) => needs.into_iter().map(|b| (b, gap_reason(why))).collect(),
     }
+}
+
+/// The failure reason of a scenario whose binary would lack the probe for `why`.
+fn gap_reason(why: &str) -> String {
+    format!(
+        "it was built without the eBPF probe ({why}): install the toolchain with \
+         '{EBPF_INSTALL}' (about 2 minutes) and run again"
+    )
 }
 
 /// Why the probe would not be built, from what was found.
@@ -279,7 +284,14 @@ mod tests {
     #[test]
     fn scenarios_without_the_probe_need_no_toolchain() {
         // whatever this machine has: nothing to build with the probe, nothing to require
-        assert!(require_ebpf_toolchain(["zswapctl", "zswap-workload", "xtask"]).is_ok());
+        assert!(ebpf_toolchain_gaps(["zswapctl", "zswap-workload", "xtask"]).is_empty());
+    }
+
+    #[test]
+    fn a_gap_names_the_install_script() {
+        let r = gap_reason("'bpf-linker' is not on PATH");
+        assert!(r.contains("('bpf-linker' is not on PATH)"), "{r}");
+        assert!(r.contains("'scripts/install-ebpf-toolchain.sh'"), "{r}");
     }
 
     #[test]

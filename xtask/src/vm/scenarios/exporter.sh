@@ -150,7 +150,7 @@ fi
 check cg_pages_stored_positive [ "$(metric "zswap_cgroup_pages_stored_total$L")" -gt 0 ]
 
 # the eBPF probe, through the exporter: every store the kernel counted, and latencies. An
-# exporter built without the probe fails these (`cargo xtask vmtest` refuses to start without
+# exporter built without the probe fails these (`cargo xtask vmtest` does not boot it without
 # the eBPF toolchain, xtask/src/vm/prereq.rs), and what it logged says why.
 while read -r line; do note "$line"; done < /tmp/exporter.log
 check --log /tmp/exporter.log collector_ebpf_ok \
