@@ -122,8 +122,19 @@ struct Source {
     facts: StableFacts,
 }
 
+/// How to run `zswapctl` from this workspace (`cargo run`), for the `analyze` comparison.
+pub(crate) struct Zswapctl {
+    pub(crate) cargo: String,
+    pub(crate) workspace: PathBuf,
+}
+
 /// Runs every comparison and prints one line each; true if and only if all passed.
-pub(crate) fn run(args: &OracleArgs, default_cache: PathBuf, apt_dir: &Path) -> Result<bool> {
+pub(crate) fn run(
+    args: &OracleArgs,
+    default_cache: PathBuf,
+    apt_dir: &Path,
+    zswapctl: &Zswapctl,
+) -> Result<bool> {
     let cache = args.cache_dir.clone().unwrap_or(default_cache);
     let series = if args.kernels.is_empty() {
         Series::ALL.to_vec()
@@ -145,8 +156,151 @@ pub(crate) fn run(args: &OracleArgs, default_cache: PathBuf, apt_dir: &Path) -> 
         let verdict = compare_classes(&src)?;
         ok &= verdict.is_none();
         println!("{}", line("zsmalloc-classes", &src.version, 4096, verdict));
+        if src.era >= KernelEra::V6_18 {
+            for m in MODES
+                .iter()
+                .filter(|m| !m.unbounded && m.algorithm != Algorithm::Sw842)
+            {
+                let verdict = compare_analyze(&src, m, &input, &pages, zswapctl)?;
+                ok &= verdict.is_none();
+                let what = format!("analyze-{}", m.name);
+                println!("{}", line(&what, &src.version, pages.len(), verdict));
+            }
+        }
     }
     Ok(ok)
+}
+
+/// `zswapctl analyze --kernel 6.18` on the oracle's pages against figures computed from the
+/// kernel's C alone: the harness's compressed length of every page and its zsmalloc class
+/// table, counted by the 6.18 rules (`crates/zswap-analyze/src/stats.rs`): a zero page goes
+/// to the zeromap, a page that does not compress below a page is stored raw (4096 bytes),
+/// and each class holds `ceil(objects / objs_per_zspage)` zspages. Nothing of zswap-core's
+/// compressors or class table is used here, so a fault in either shows (issue #15, defect 4).
+fn compare_analyze(
+    src: &Source,
+    m: &Mode,
+    input: &Path,
+    pages: &[[u8; PAGE_SIZE]],
+    zswapctl: &Zswapctl,
+) -> Result<Option<String>> {
+    let out = Command::new(&src.harness)
+        .arg(m.name)
+        .stdin(Stdio::from(std::fs::File::open(input)?))
+        .output()
+        .with_context(|| format!("running '{}'", src.harness.display()))?;
+    let records = parse_records(&out.stdout)?;
+    if !out.status.success() || records.len() != pages.len() {
+        bail!("'{} {}' failed", src.harness.display(), m.name);
+    }
+    let (classes, lookup) = kernel_class_table(src)?;
+    let mut objects = vec![0u64; classes.len()];
+    let (mut stored, mut bytes) = (0u64, 0u64);
+    for (p, r) in pages.iter().zip(&records) {
+        if p.iter().all(|&b| b == 0) {
+            continue;
+        }
+        let len = match r {
+            Ok(b) if !b.is_empty() && b.len() < PAGE_SIZE => b.len(),
+            _ => PAGE_SIZE,
+        };
+        stored += 1;
+        bytes += len as u64;
+        let class = lookup
+            .get(len - 1)
+            .copied()
+            .with_context(|| format!("the harness has no class for {len} bytes"))?;
+        let slot = classes
+            .iter()
+            .position(|c| c.0 == class)
+            .with_context(|| format!("the harness's lookup names class {class}, not listed"))?;
+        objects[slot] += 1;
+    }
+    let pool: u64 = classes
+        .iter()
+        .zip(&objects)
+        .map(|(c, &n)| n.div_ceil(u64::from(c.3)) * u64::from(c.2) * PAGE_SIZE as u64)
+        .sum();
+    let run = Command::new(&zswapctl.cargo)
+        .current_dir(&zswapctl.workspace)
+        .args([
+            "run", "--quiet", "-p", "zswapctl", "--", "--json", "analyze",
+        ])
+        .args([
+            "--kernel",
+            "6.18",
+            "--input-format",
+            "raw",
+            "--compressor",
+            m.name,
+        ])
+        .arg(input)
+        .output()
+        .context("running 'cargo run -p zswapctl -- analyze'")?;
+    if !run.status.success() {
+        bail!(
+            "'zswapctl analyze' failed: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&run.stdout).context("'zswapctl analyze --json' printed no JSON")?;
+    let c = &v["compressors"][0];
+    if c["compressor"] != m.name {
+        bail!(
+            "'zswapctl analyze' reported '{}', not '{}'",
+            c["compressor"],
+            m.name
+        );
+    }
+    let got = |k: &str| c[k].as_u64().unwrap_or(u64::MAX);
+    let stored_pages = got("pages") - got("zero_pages");
+    let mut diffs = Vec::new();
+    for (name, kernel, cli) in [
+        ("stored pages", stored, stored_pages),
+        ("compressed_bytes", bytes, got("compressed_bytes")),
+        ("pool_bytes", pool, got("pool_bytes")),
+    ] {
+        if kernel != cli {
+            diffs.push(format!("{name}: kernel C {kernel}, analyze {cli}"));
+        }
+    }
+    Ok((!diffs.is_empty()).then(|| diffs.join("; ")))
+}
+
+/// A class of the kernel's table: index, size, pages per zspage, objects per zspage.
+type KernelClass = (usize, u32, u32, u32);
+
+/// The harness's zsmalloc classes and, for every length 1..=4096, the class index it uses.
+fn kernel_class_table(src: &Source) -> Result<(Vec<KernelClass>, Vec<usize>)> {
+    let out = Command::new(&src.harness)
+        .arg("classes")
+        .output()
+        .with_context(|| format!("running '{}'", src.harness.display()))?;
+    if !out.status.success() {
+        bail!("'{} classes' failed", src.harness.display());
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (mut classes, mut lookup) = (Vec::new(), Vec::new());
+    for l in text.lines() {
+        let w: Vec<u32> = l
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|x| x.parse().ok())
+            .collect();
+        match (l.split_whitespace().next(), &w[..]) {
+            (Some("class"), [i, s, p, o]) => classes.push((*i as usize, *s, *p, *o)),
+            (Some("lookup"), [len, i]) => {
+                if *len as usize != lookup.len() + 1 {
+                    bail!("harness lookup lines out of order at '{l}'");
+                }
+                lookup.push(*i as usize);
+            }
+            (Some("huge"), [_]) => {}
+            _ => bail!("unreadable harness line '{l}'"),
+        }
+    }
+    Ok((classes, lookup))
 }
 
 fn line(what: &str, version: &str, n: usize, verdict: Option<String>) -> String {

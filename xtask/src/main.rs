@@ -300,6 +300,10 @@ fn run(cli: Cli) -> Result<bool> {
                 &args,
                 vmtest_cache.with_file_name("linux-source"),
                 &vmtest_cache.join("apt"),
+                &kernel_oracle::Zswapctl {
+                    cargo: cargo(),
+                    workspace: workspace_root(),
+                },
             )
         }
         Cmd::CaptureFixtures {

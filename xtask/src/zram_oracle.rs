@@ -30,6 +30,11 @@ pub(crate) struct OracleArgs {
     /// Seed of the page selection.
     #[arg(long, default_value_t = 0x5eed)]
     seed: u64,
+    /// Compressors that must be compared: one this kernel's zram does not offer, or that is
+    /// not compared on this era, fails the run with its name (a module that did not load
+    /// would otherwise only shrink the comparison).
+    #[arg(long, value_name = "ALG", value_delimiter = ',')]
+    require: Vec<Algorithm>,
 }
 
 fn era_of_running_kernel() -> Result<KernelEra> {
@@ -73,12 +78,21 @@ pub(crate) fn run(args: &OracleArgs) -> Result<bool> {
     let offered = dev.algorithms().context("reading zram comp_algorithm")?;
     let mut ok = true;
     for alg in Algorithm::ALL {
-        if !offered.iter().any(|o| o == alg.kernel_name()) {
-            println!("{alg}: not offered by this kernel's zram");
-            continue;
-        }
-        if alg == Algorithm::Zstd && era != KernelEra::V6_1 {
-            println!("{alg}: skipped (zram's own zstd parameters differ from zswap's since 6.12)");
+        let required = args.require.contains(&alg);
+        let skip = if !offered.iter().any(|o| o == alg.kernel_name()) {
+            Some("not offered by this kernel's zram")
+        } else if alg == Algorithm::Zstd && era != KernelEra::V6_1 {
+            Some("skipped (zram's own zstd parameters differ from zswap's since 6.12)")
+        } else {
+            None
+        };
+        if let Some(why) = skip {
+            if required {
+                println!("FAIL {alg}: required but {why}");
+                ok = false;
+            } else {
+                println!("{alg}: {why}");
+            }
             continue;
         }
         let kernel = dev

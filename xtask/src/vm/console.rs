@@ -6,10 +6,18 @@
 //! `VMTEST:BOOTED RELEASE`, `VMTEST:CHECK ok NAME`, `VMTEST:CHECK fail NAME DETAIL`,
 //! `VMTEST:SAID NAME TEXT` (a line of stderr of the tool behind failed check NAME),
 //! `VMTEST:VALUE KEY VALUE`, `VMTEST:NOTE TEXT`, `VMTEST:EXIT CODE`.
+//!
+//! A scenario declares the checks it must run (`# checks:` lines, `scenario.rs`): a run that
+//! finished without one of them, or ran one it did not declare, fails with its name, so a check
+//! skipped by a broken branch or a script that stopped early cannot pass unseen.
 
 use std::collections::BTreeMap;
 
 const MARK: &str = "VMTEST:";
+
+/// A check a scenario declares: one of these names must report (`a|b` in the script, for a
+/// check whose name says which of two kernel facts it found).
+pub(crate) type Expected = Vec<String>;
 
 /// What a guest reported.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -89,8 +97,9 @@ impl Report {
         }
     }
 
-    /// The reason the run failed, or `None` if the guest finished with every check passing.
-    pub(crate) fn failure(&self) -> Option<String> {
+    /// The reason the run failed, or `None` if the guest finished with every check in
+    /// `expected` reported and passing, and no other.
+    pub(crate) fn failure(&self, expected: &[Expected]) -> Option<String> {
         if let Some(p) = &self.panic {
             return Some(format!("kernel panic: {p}"));
         }
@@ -113,9 +122,38 @@ impl Report {
         match self.exit {
             None => Some("scenario did not finish".into()),
             Some(0) if self.passed.is_empty() => Some("scenario ran no checks".into()),
-            Some(0) => None,
+            Some(0) => self.undeclared(expected),
             Some(code) => Some(format!("scenario script exited with {code}")),
         }
+    }
+
+    /// The declared checks that did not report, and the reported ones nobody declared.
+    fn undeclared(&self, expected: &[Expected]) -> Option<String> {
+        let ran = |n: &String| self.passed.contains(n) || self.failed.iter().any(|(f, _)| f == n);
+        let missing: Vec<String> = expected
+            .iter()
+            .filter(|alts| !alts.iter().any(ran))
+            .map(|alts| format!("'{}'", alts.join("|")))
+            .collect();
+        if !missing.is_empty() {
+            return Some(format!(
+                "declared checks did not run: {}",
+                missing.join(", ")
+            ));
+        }
+        let extra: Vec<String> = self
+            .passed
+            .iter()
+            .filter(|n| !expected.iter().any(|alts| alts.contains(n)))
+            .map(|n| format!("'{n}'"))
+            .collect();
+        if !extra.is_empty() {
+            return Some(format!(
+                "checks ran that the scenario does not declare in its '# checks:' lines: {}",
+                extra.join(", ")
+            ));
+        }
+        None
     }
 }
 
@@ -171,10 +209,20 @@ VMTEST:NOTE zpool absent
 VMTEST:EXIT 0
 ";
 
+    fn declared(names: &[&str]) -> Vec<Expected> {
+        names
+            .iter()
+            .map(|n| n.split('|').map(String::from).collect())
+            .collect()
+    }
+
     #[test]
     fn good_run_passes_with_values() {
         let r = Report::parse(GOOD);
-        assert_eq!(r.failure(), None);
+        assert_eq!(
+            r.failure(&declared(&["zswpout_moved", "interleaved"])),
+            None
+        );
         assert_eq!(r.booted.as_deref(), Some("6.12.117+deb13-amd64"));
         assert_eq!(r.values["zswpout_delta"], "1234");
         assert_eq!(r.passed, ["zswpout_moved", "interleaved"]);
@@ -188,7 +236,7 @@ VMTEST:EXIT 0
             "CHECK fail zswpout_moved [ 0 -gt 0 ]",
         ));
         assert_eq!(
-            r.failure().unwrap(),
+            r.failure(&[]).unwrap(),
             "check 'zswpout_moved' failed: [ 0 -gt 0 ]"
         );
     }
@@ -203,7 +251,7 @@ VMTEST:EXIT 0
              VMTEST:CHECK fail other [ 1 = 2 ]",
         ));
         assert_eq!(
-            r.failure().unwrap(),
+            r.failure(&[]).unwrap(),
             "check 'probe_attached' failed: [ -e /tmp/probe.stop.ready ]: it said 'error: the \
              probe was not built (bpf-linker is not installed) | second line' (+1 more failed checks)"
         );
@@ -215,7 +263,7 @@ VMTEST:EXIT 0
             "VMTEST:BOOTED x\n[ 1.0] Kernel panic - not syncing: Attempted to kill init!\n",
         );
         assert_eq!(
-            r.failure().unwrap(),
+            r.failure(&[]).unwrap(),
             "kernel panic: [ 1.0] Kernel panic - not syncing: Attempted to kill init!"
         );
     }
@@ -223,13 +271,13 @@ VMTEST:EXIT 0
     #[test]
     fn missing_exit_means_unfinished() {
         let r = Report::parse("VMTEST:BOOTED x\nVMTEST:CHECK ok a\n");
-        assert_eq!(r.failure().unwrap(), "scenario did not finish");
+        assert_eq!(r.failure(&[]).unwrap(), "scenario did not finish");
     }
 
     #[test]
     fn no_boot_marker_means_init_never_ran() {
         assert_eq!(
-            Report::parse("[ 0.1] booting\n").failure().unwrap(),
+            Report::parse("[ 0.1] booting\n").failure(&[]).unwrap(),
             "guest never reached init"
         );
     }
@@ -238,13 +286,13 @@ VMTEST:EXIT 0
     fn nonzero_exit_and_no_checks_fail() {
         assert_eq!(
             Report::parse("VMTEST:BOOTED x\nVMTEST:CHECK ok a\nVMTEST:EXIT 3\n")
-                .failure()
+                .failure(&[])
                 .unwrap(),
             "scenario script exited with 3"
         );
         assert_eq!(
             Report::parse("VMTEST:BOOTED x\nVMTEST:EXIT 0\n")
-                .failure()
+                .failure(&[])
                 .unwrap(),
             "scenario ran no checks"
         );
@@ -253,7 +301,48 @@ VMTEST:EXIT 0
     #[test]
     fn crlf_is_tolerated() {
         let r = Report::parse("VMTEST:BOOTED x\r\nVMTEST:CHECK ok a\r\nVMTEST:EXIT 0\r\n");
-        assert_eq!(r.failure(), None);
+        assert_eq!(r.failure(&declared(&["a"])), None);
+    }
+
+    #[test]
+    fn a_declared_check_that_did_not_run_fails_with_its_name() {
+        let r = Report::parse(GOOD);
+        assert_eq!(
+            r.failure(&declared(&[
+                "zswpout_moved",
+                "interleaved",
+                "ebpf_stores",
+                "x|x_absent"
+            ]))
+            .unwrap(),
+            "declared checks did not run: 'ebpf_stores', 'x|x_absent'"
+        );
+    }
+
+    #[test]
+    fn one_of_two_alternatives_is_enough() {
+        let r = Report::parse(&GOOD.replace("ok interleaved", "ok x_absent"));
+        assert_eq!(r.failure(&declared(&["zswpout_moved", "x|x_absent"])), None);
+    }
+
+    #[test]
+    fn a_check_nobody_declared_fails() {
+        let r = Report::parse(GOOD);
+        assert_eq!(
+            r.failure(&declared(&["zswpout_moved"])).unwrap(),
+            "checks ran that the scenario does not declare in its '# checks:' lines: \
+             'interleaved'"
+        );
+    }
+
+    #[test]
+    fn a_failed_check_is_reported_before_missing_ones() {
+        let r = Report::parse(&GOOD.replace("ok zswpout_moved", "fail zswpout_moved [ 0 -gt 0 ]"));
+        assert!(
+            r.failure(&declared(&["zswpout_moved", "interleaved", "never"]))
+                .unwrap()
+                .starts_with("check 'zswpout_moved' failed")
+        );
     }
 
     #[test]

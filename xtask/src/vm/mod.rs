@@ -19,6 +19,7 @@ mod modules;
 mod overhead_check;
 pub(crate) mod prereq;
 mod qemu;
+mod replay_predict_check;
 pub(crate) mod scenario;
 
 use std::collections::{BTreeSet, VecDeque};
@@ -203,12 +204,12 @@ pub(crate) fn run_matrix(opts: &Options) -> Result<Vec<Outcome>> {
         .iter()
         .flat_map(|s| s.binaries.iter().copied())
         .collect();
-    let built = Arc::new(guest_bins::build(
-        &opts.workspace,
-        &opts.target_dir,
-        &opts.cargo,
-        &wanted,
-    ));
+    let mut built = guest_bins::build(&opts.workspace, &opts.target_dir, &opts.cargo, &wanted);
+    // built even so (a later toolchain install heals the build), but not booted without it
+    for (bin, why) in prereq::ebpf_toolchain_gaps(wanted.iter().map(|b| b.bin)) {
+        built.failed.insert(bin, why);
+    }
+    let built = Arc::new(built);
 
     let mut jobs = VecDeque::new();
     let mut done: Vec<(usize, Outcome)> = Vec::new();
@@ -290,7 +291,7 @@ fn run_one(
     match boot(opts, built, k, sc, &run_dir) {
         Ok((run, report)) => {
             o.console_tail = console::tail(&run.console, 40);
-            let mut failure = report.failure();
+            let mut failure = report.failure(&sc.declared_checks(k.series));
             if failure.is_none()
                 && let Some(check) = sc.host_check
             {

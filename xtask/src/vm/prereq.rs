@@ -98,6 +98,73 @@ pub(crate) fn ensure() -> Result<Vec<String>> {
     Ok(installed)
 }
 
+/// The packages whose guest binaries embed the eBPF probe (`zswap-probe` itself, and the
+/// exporter's `--collector.ebpf`): built without the eBPF toolchain, their scenarios can only
+/// fail, with dozens of checks and no word of why (issue #15, defect 11).
+const PROBE_PACKAGES: &[&str] = &["zswap-probe", "zswap-exporter"];
+
+/// The script that installs the eBPF toolchain.
+pub(crate) const EBPF_INSTALL: &str = "scripts/install-ebpf-toolchain.sh";
+
+/// Why each binary of `bins` that embeds the eBPF probe would be built without it: the
+/// toolchain `crates/zswap-probe/build.rs` needs (nightly with rust-src, bpf-linker) is missing
+/// or `AYA_BUILD_SKIP` is set. The reason names the install script; the scenarios needing
+/// those binaries then fail with it before booting, rather than with dozens of checks. They
+/// are still built, so a later install heals the build (`scripts/check-probe-heals.sh`).
+pub(crate) fn ebpf_toolchain_gaps<'a>(
+    bins: impl IntoIterator<Item = &'a str>,
+) -> Vec<(&'a str, String)> {
+    let needs: Vec<&str> = bins
+        .into_iter()
+        .filter(|p| PROBE_PACKAGES.contains(p))
+        .collect();
+    if needs.is_empty() {
+        return Vec::new();
+    }
+    #[allow(clippy::disallowed_methods)] // the same switch the probe's build script reads
+    let skip =
+        std::env::var("AYA_BUILD_SKIP").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
+    match ebpf_missing(skip, nightly_has_rust_src(), on_path("bpf-linker")) {
+        None => Vec::new(),
+        Some(why) => needs.into_iter().map(|b| (b, gap_reason(why))).collect(),
+    }
+}
+
+/// The failure reason of a scenario whose binary would lack the probe for `why`.
+fn gap_reason(why: &str) -> String {
+    format!(
+        "it was built without the eBPF probe ({why}): install the toolchain with \
+         '{EBPF_INSTALL}' (about 2 minutes) and run again"
+    )
+}
+
+/// Why the probe would not be built, from what was found.
+fn ebpf_missing(skip: bool, rust_src: bool, linker: bool) -> Option<&'static str> {
+    if skip {
+        Some("AYA_BUILD_SKIP is set")
+    } else if !rust_src {
+        Some("there is no nightly toolchain with the rust-src component")
+    } else if !linker {
+        Some("'bpf-linker' is not on PATH")
+    } else {
+        None
+    }
+}
+
+/// True if and only if rustup's nightly toolchain has its library sources (rust-src).
+fn nightly_has_rust_src() -> bool {
+    Command::new("rustup")
+        .args(["run", "nightly", "rustc", "--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .is_some_and(|o| {
+            Path::new(String::from_utf8_lossy(&o.stdout).trim())
+                .join("lib/rustlib/src/rust/library/core")
+                .is_dir()
+        })
+}
+
 fn apt_install(pkgs: &[&str]) -> Result<bool> {
     let st = Command::new("apt-get")
         .args(["install", "-y", "-q", "--no-install-recommends"])
@@ -195,6 +262,42 @@ mod tests {
     #[test]
     fn elf_with_interp_is_dynamic() {
         assert!(!elf_is_static(&elf_with_phdrs(&[6, 3, 1])));
+    }
+
+    #[test]
+    fn ebpf_toolchain_gaps_are_named() {
+        assert_eq!(ebpf_missing(false, true, true), None);
+        assert_eq!(
+            ebpf_missing(true, true, true),
+            Some("AYA_BUILD_SKIP is set")
+        );
+        assert_eq!(
+            ebpf_missing(false, false, true),
+            Some("there is no nightly toolchain with the rust-src component")
+        );
+        assert_eq!(
+            ebpf_missing(false, true, false),
+            Some("'bpf-linker' is not on PATH")
+        );
+    }
+
+    #[test]
+    fn scenarios_without_the_probe_need_no_toolchain() {
+        // whatever this machine has: nothing to build with the probe, nothing to require
+        assert!(ebpf_toolchain_gaps(["zswapctl", "zswap-workload", "xtask"]).is_empty());
+    }
+
+    #[test]
+    fn a_gap_names_the_install_script() {
+        let r = gap_reason("'bpf-linker' is not on PATH");
+        assert!(r.contains("('bpf-linker' is not on PATH)"), "{r}");
+        assert!(r.contains("'scripts/install-ebpf-toolchain.sh'"), "{r}");
+    }
+
+    #[test]
+    fn install_script_exists() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        assert!(root.join(EBPF_INSTALL).is_file());
     }
 
     #[test]

@@ -2,11 +2,19 @@
 //! `scenarios/common.sh`), the static binaries and kernel modules it needs, extra kernel
 //! arguments, and optionally a host-side check of the values it reported.
 //!
-//! To add one: write `scenarios/NAME.sh` using `check`/`value`/`note`, and add an entry to
-//! [`SCENARIOS`]. `listed: true` puts it in the default matrix.
+//! To add one: write `scenarios/NAME.sh` using `check`/`value`/`note`, declare every check it
+//! must run in `# checks:` lines, and add an entry to [`SCENARIOS`]. `listed: true` puts it in
+//! the default matrix.
+//!
+//! Declarations, anywhere in the script, one or more lines each:
+//! `# checks: NAME NAME ...` for every kernel, `# checks 6.1,6.12: NAME ...` for the named
+//! series only (`6.1`, `6.12`, `7`), and `a|b` for a check that reports under one of two names
+//! (`x` or `x_absent`, depending on the kernel). A script sourcing another
+//! (`. /scenario/NAME.sh`) inherits its declarations. `console::Report::failure` fails a run
+//! that lacks a declared check or ran an undeclared one.
 
 use super::Series;
-use super::console::Report;
+use super::console::{Expected, Report};
 
 /// A binary built for `x86_64-unknown-linux-musl` and installed as `/bin/BIN` in the guest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -197,6 +205,18 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         qemu_args: ICOUNT,
         ..ZSWAP_GUEST
     },
+    // The start of the predictive replay (issue #15): a trace recorded at max_pool_percent 20
+    // replayed through the model at 1, beside the kernel's own run at 1; outside the default
+    // matrix until its agreement is measured on every kernel.
+    Scenario {
+        name: "replay-predict",
+        script: include_str!("scenarios/replay-predict.sh"),
+        // zswap-probe only so that vmtest demands the eBPF toolchain zswapctl's trace needs
+        binaries: &[WORKLOAD, ZSWAPCTL, PROBE],
+        host_check: Some(super::replay_predict_check::check_replay_predict),
+        listed: false,
+        ..ZSWAP_GUEST
+    },
     // Used by `cargo xtask capture-fixtures --guest`: captures before enabling zswap and after
     // the workload, and writes both trees as a tar archive to /dev/vdb.
     Scenario {
@@ -213,15 +233,58 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
     // (sysrq crash) and a guest that never finishes (killed after --timeout).
     Scenario {
         name: "selftest-panic",
-        script: "check about_to_panic true\necho c > /proc/sysrq-trigger\nsleep 600\n",
+        script: "# checks: about_to_panic\ncheck about_to_panic true\n\
+                 echo c > /proc/sysrq-trigger\nsleep 600\n",
         ..BARE
     },
     Scenario {
         name: "selftest-hang",
-        script: "check about_to_hang true\nsleep 100000\n",
+        script: "# checks: about_to_hang\ncheck about_to_hang true\nsleep 100000\n",
         ..BARE
     },
 ];
+
+impl Scenario {
+    /// The checks this scenario must run on `series`, from its `# checks` lines and those of
+    /// the scripts it sources.
+    pub(crate) fn declared_checks(&self, series: Series) -> Vec<Expected> {
+        let mut out = declared_in(self.script, series);
+        for line in self.script.lines() {
+            let sourced = line
+                .trim()
+                .strip_prefix(". /scenario/")
+                .and_then(|l| l.strip_suffix(".sh"));
+            if let Some(other) = sourced.and_then(find) {
+                out.extend(other.declared_checks(series));
+            }
+        }
+        out
+    }
+}
+
+/// The `# checks[ SERIES,...]: NAME ...` declarations of `script` that apply to `series`.
+fn declared_in(script: &str, series: Series) -> Vec<Expected> {
+    let mut out = Vec::new();
+    let this = series.to_string();
+    for line in script.lines() {
+        let Some((eras, names)) = line
+            .strip_prefix("# checks")
+            .and_then(|rest| rest.split_once(':'))
+        else {
+            continue;
+        };
+        let eras = eras.trim();
+        if !eras.is_empty() && !eras.split(',').any(|e| e.trim() == this) {
+            continue;
+        }
+        out.extend(
+            names
+                .split_whitespace()
+                .map(|n| n.split('|').map(String::from).collect()),
+        );
+    }
+    out
+}
 
 /// The scenario called `name`.
 pub(crate) fn find(name: &str) -> Option<&'static Scenario> {
@@ -248,6 +311,7 @@ fn check_ctl(r: &Report, series: Series) -> Result<(), String> {
     let v: serde_json::Value = serde_json::from_str(json)
         .map_err(|e| format!("'zswapctl status --json' printed invalid JSON: {e}"))?;
     check_status_json(&v, r)?;
+    check_check_json(r)?;
     let zpool = r.values.get("zpool").map(String::as_str);
     let expected = match series {
         Series::Bookworm => Some("zbud"),
@@ -260,6 +324,33 @@ fn check_ctl(r: &Report, series: Series) -> Result<(), String> {
             "default zpool is '{}', expected '{}' on {series}",
             got.unwrap_or("absent"),
             expected.unwrap_or("absent")
+        ));
+    }
+    Ok(())
+}
+
+/// `zswapctl check --json` on a fresh state file: its findings include `first-look` (no
+/// earlier counters), and it exited 4 if and only if a finding is a warning or an error.
+fn check_check_json(r: &Report) -> Result<(), String> {
+    let text = r.text("check_json")?;
+    let v: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| format!("'zswapctl check --json' printed invalid JSON: {e}"))?;
+    let findings = v["findings"]
+        .as_array()
+        .ok_or("check --json has no 'findings' array")?;
+    if !findings.iter().any(|f| f["code"] == "first-look") {
+        return Err(format!(
+            "check --json on a fresh state file has no 'first-look' finding: {text}"
+        ));
+    }
+    let serious = findings
+        .iter()
+        .any(|f| f["severity"] == "warning" || f["severity"] == "error");
+    let rc = r.num("check_rc")?;
+    if rc != if serious { 4 } else { 0 } {
+        return Err(format!(
+            "check exited {rc} with {} warning or error findings: {text}",
+            if serious { "some" } else { "no" }
         ));
     }
     Ok(())
@@ -337,11 +428,88 @@ mod tests {
         }
     }
 
+    /// The names of checks a script runs under a literal name (`check [--log F] NAME ...`).
+    fn literal_checks(script: &str) -> Vec<&str> {
+        script
+            .lines()
+            .filter_map(|l| {
+                let mut w = l.trim().strip_prefix("check ")?.split_whitespace();
+                let mut name = w.next()?;
+                if name == "--log" {
+                    w.next();
+                    name = w.next()?;
+                }
+                Some(name.trim_matches('"'))
+            })
+            .filter(|n| !n.contains('$'))
+            .collect()
+    }
+
+    #[test]
+    fn every_literal_check_is_declared_for_some_series() {
+        for s in SCENARIOS {
+            let declared: Vec<Expected> = Series::ALL
+                .iter()
+                .flat_map(|&se| s.declared_checks(se))
+                .collect();
+            assert!(!declared.is_empty(), "{} declares no checks", s.name);
+            for name in literal_checks(s.script) {
+                assert!(
+                    declared.iter().any(|alts| alts.iter().any(|a| a == name)),
+                    "{} runs check '{name}' without declaring it",
+                    s.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn declarations_name_known_series() {
+        for s in SCENARIOS {
+            for line in s.script.lines() {
+                let Some((eras, _)) = line
+                    .strip_prefix("# checks")
+                    .and_then(|r| r.split_once(':'))
+                else {
+                    continue;
+                };
+                for e in eras.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+                    assert!(
+                        Series::ALL.iter().any(|s| s.to_string() == e),
+                        "{}: unknown series '{e}' in '{line}'",
+                        s.name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn declarations_filter_by_series_and_split_alternatives() {
+        let script = "# checks: a b|b_absent\n# checks 6.1: old\n# checks 6.12,7: new\n";
+        let names = |se| {
+            declared_in(script, se)
+                .into_iter()
+                .map(|alts| alts.join("|"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(Series::Bookworm), ["a", "b|b_absent", "old"]);
+        assert_eq!(names(Series::Sid), ["a", "b|b_absent", "new"]);
+    }
+
+    #[test]
+    fn a_sourcing_script_inherits_declarations() {
+        let capture = find("capture").unwrap().declared_checks(Series::Trixie);
+        assert!(capture.iter().any(|a| a == &["captured_fresh"]));
+        assert!(capture.iter().any(|a| a == &["workload_verified"]));
+    }
+
     #[test]
     fn ctl_check_knows_the_zpool_eras() {
         let mut r = Report::default();
         r.values
             .insert("status_json".into(), r#"{"sample": {"params": {}}}"#.into());
+        add_check_json(&mut r);
         r.values.insert("zpool".into(), "zbud".into());
         assert!(check_ctl(&r, Series::Bookworm).is_ok());
         assert!(check_ctl(&r, Series::Trixie).is_err());
@@ -370,7 +538,37 @@ mod tests {
             r.values.insert(format!("param.{k}"), v.to_string());
         }
         r.values.insert("status_json".into(), json.into());
+        add_check_json(&mut r);
         r
+    }
+
+    const CHECK_JSON: &str = r#"{"findings": [{"severity": "info", "code": "first-look"},
+        {"severity": "warning", "code": "pool-limit-high"}]}"#;
+
+    fn add_check_json(r: &mut Report) {
+        r.values.insert("check_json".into(), CHECK_JSON.into());
+        r.values.insert("check_rc".into(), "4".into());
+    }
+
+    #[test]
+    fn ctl_check_reads_the_check_findings() {
+        let mut r = Report::default();
+        add_check_json(&mut r);
+        assert_eq!(check_check_json(&r), Ok(()));
+        r.values.insert("check_rc".into(), "0".into());
+        assert!(check_check_json(&r).unwrap_err().contains("exited 0"));
+        r.values.insert(
+            "check_json".into(),
+            r#"{"findings": [{"severity": "info", "code": "first-look"}]}"#.into(),
+        );
+        assert_eq!(check_check_json(&r), Ok(()));
+        r.values.insert(
+            "check_json".into(),
+            r#"{"findings": [{"severity": "info", "code": "no-swap"}]}"#.into(),
+        );
+        assert!(check_check_json(&r).unwrap_err().contains("first-look"));
+        r.values.insert("check_json".into(), "{}".into());
+        assert!(check_check_json(&r).unwrap_err().contains("findings"));
     }
 
     const JSON_61: &str = r#"{"sample": {"release": {"text": "6.1.0-50-amd64"},

@@ -250,12 +250,13 @@ fn live_scrape_matches_debugfs_and_node_exporter() {
             "collector {c}"
         );
     }
-    assert!(
-        crate::prometheus::promtool_check_metrics(&text)
-            .trim()
-            .is_empty()
-            || !common::have("promtool")
-    );
+    if require(
+        "promtool (Debian package prometheus)",
+        common::have("promtool"),
+    ) {
+        let complaints = crate::prometheus::promtool_check_metrics(&text);
+        assert!(complaints.trim().is_empty(), "promtool: {complaints}");
+    }
 }
 
 /// Without root, debugfs is unreadable: the exporter says so in its self-metrics and still
@@ -327,6 +328,25 @@ fn ebpf_collector_reports_whether_the_probe_loaded() {
         Some(0.0) => {
             assert!(err.contains("the probe did not load"), "{err}");
             assert!(!text.contains("zswap_ebpf_"), "{text}");
+            // Only a missing capability of this host excuses the probe: a kernel that refuses
+            // tracing, no BTF, no zswap functions. A probe that was not built is a missing
+            // toolchain (a skip, a failure under CI=true); any other reason is a bug.
+            if err.contains("the probe was not built") {
+                require(
+                    "the eBPF probe built in (scripts/install-ebpf-toolchain.sh)",
+                    false,
+                );
+                return;
+            }
+            let excused = [
+                "this kernel refuses BPF tracing",
+                "cannot read the kernel's btf",
+                "this kernel has no zswap functions to probe",
+            ];
+            assert!(
+                excused.iter().any(|e| err.contains(e)),
+                "the probe did not load for a reason other than this host's kernel: {err}"
+            );
         }
         other => panic!("ebpf success metric is {other:?}"),
     }

@@ -210,8 +210,9 @@ pub(crate) fn run(path: &Path, args: &SimulateArgs, json: bool, out: &mut dyn Wr
     table(out, &sims, Some(("AGREE", agree)))?;
     writeln!(
         out,
-        "AGREE: share of the trace's stores and loads whose outcome (stored or refused, served \
-         from zswap or not) the model repeats under that row's settings"
+        "AGREE: share of the trace's compared stores and loads whose outcome (stored or \
+         refused, served from zswap or not) the model repeats under that row's settings; \
+         refusals of unknown reason are kept without the model and not compared"
     )?;
     let r = &runs[0];
     if r.estimated_sizes > 0 {

@@ -280,7 +280,9 @@ fn check_remembers_counters_and_reports_rising_rejects() {
     let (code, j) = check_json(f.path(), &["--state", state_s]);
     assert!(finding(&j, "rejects-rising").is_none(), "{j}");
     assert!(finding(&j, "first-look").is_none(), "{j}");
-    let _ = code;
+    // nothing rose: the exit status is that of the fixture's other findings alone (4 if and
+    // only if one is a warning or an error)
+    assert_eq!(code, exit_for(&j), "{j}");
     let n: u64 = f
         .read("sys/kernel/debug/zswap/reject_reclaim_fail")
         .trim()
@@ -300,10 +302,37 @@ fn check_remembers_counters_and_reports_rising_rejects() {
     // the default state file lives below the root
     let (_, _) = check_json(f.path(), &[]);
     assert!(f.path().join("var/lib/zswapctl/last-check.json").exists());
-    // --no-save leaves it alone
+    // --no-save leaves it alone, and its first look does not claim to have saved anything
+    // (issue #15, defect 10); a saving first look names the file
     let g = FixtureRoot::copy_of(&zswap_testkit::fixtures_dir().join("linux-6.18-after-workload"));
-    let _ = check_json(g.path(), &["--no-save"]);
+    let (_, j) = check_json(g.path(), &["--no-save"]);
     assert!(!g.path().join("var").exists());
+    let first = finding(&j, "first-look").unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!first.contains("saved"), "{first}");
+    let (_, j) = check_json(g.path(), &[]);
+    let first = finding(&j, "first-look").unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(first.contains("saved in '"), "{first}");
+    assert!(
+        first.contains("var/lib/zswapctl/last-check.json"),
+        "{first}"
+    );
+}
+
+/// The exit status `zswapctl check` owes for the findings in `j`: 4 if and only if one of them
+/// is a warning or an error.
+fn exit_for(j: &serde_json::Value) -> i32 {
+    let serious = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["severity"] == "warning" || f["severity"] == "error");
+    if serious { 4 } else { 0 }
 }
 
 #[test]

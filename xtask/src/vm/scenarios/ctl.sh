@@ -1,5 +1,28 @@
 # ctl: zswapctl against a real kernel, and the era facts it has to cope with, read straight
 # from the kernel's files so a zswapctl bug cannot hide a kernel difference.
+# checks: compressor_switches_to_lz4 compressor_switches_to_lz4hc compressor_switches_to_zstd
+# checks: compressor_switches_to_deflate lz4_available zstd_available compressor_back_to_lzo
+# checks: unknown_compressor_refused zswapctl_version zswapctl_status_json_exit
+# checks: zswapctl_status_names_compressor zswapctl_get_compressor zswapctl_set_compressor_zstd
+# checks: zswapctl_set_unknown_compressor_is_usage_error
+# checks: zswapctl_set_unknown_compressor_changes_nothing zswapctl_set_enabled_n
+# checks: zswapctl_set_enabled_y zswapctl_apply_compressor zswapctl_apply_max_pool_percent
+# checks: zswapctl_apply_bad_file_fails zswapctl_apply_bad_file_changes_nothing
+# checks: zswapctl_apply_restores zswapctl_refuses_deflate_iaa zswapctl_deflate_iaa_named
+# checks: zswapctl_deflate_iaa_lists_available zswapctl_refuses_percent_250
+# checks: zswapctl_refuses_enabled_maybe zswapctl_refusals_change_nothing
+# checks: zswapctl_dry_run_changes_nothing zswapctl_bad_value_file_changes_nothing
+# checks: zswapctl_good_file_sets_everything zswapctl_compressor_in_use_verified
+# checks: zswapctl_check_runs
+# checks 6.1: has_same_filled_param zpool_is_zbud zpool_switches_to_zsmalloc
+# checks 6.1: zpool_switches_back_to_zbud zswapctl_set_zpool_zsmalloc
+# checks 6.1: zswapctl_set_zpool_back_to_zbud zswapctl_apply_6_1_params zswapctl_apply_6_1_back
+# checks 6.1: zswapctl_refuses_shrinker_on_6_1
+# checks 6.12: zpool_is_zsmalloc has_shrinker_enabled no_same_filled_param
+# checks 6.12: zswapctl_set_zpool_zbud zswapctl_set_zpool_back_to_zsmalloc
+# checks 6.12: zswapctl_refuses_same_filled_on_6_12 zswapctl_set_shrinker
+# checks 7: no_zpool_param has_shrinker_enabled zswapctl_set_zpool_refused_without_zpool
+# checks 7: zswapctl_set_zpool_creates_nothing zswapctl_zpool_explained
 P=/sys/module/zswap/parameters
 
 # --- era facts -------------------------------------------------------------------------
@@ -163,6 +186,9 @@ check zswapctl_compressor_in_use_verified grep -q "uses compressor '$good'" /tmp
 zswapctl check --json --state /tmp/check.json > /tmp/check.out 2> /tmp/check.err
 rc=$?
 check zswapctl_check_runs [ $rc -eq 0 -o $rc -eq 4 ]
+# the host reads the findings (scenario.rs check_check_json): a first look, and exit 4 if and
+# only if one of them is a warning or an error
+value check_rc "$rc"
 value check_json "$(tr -d '\n' < /tmp/check.out)"
 printf 'compressor: lzo\nmax_pool_percent: 20\naccept_threshold_percent: 90\n' > /tmp/restore.yaml
 zswapctl apply -f /tmp/restore.yaml > /dev/null

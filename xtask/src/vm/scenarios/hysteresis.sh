@@ -4,6 +4,7 @@
 # 100, pushing each evicted page out with MADV_PAGEOUT; it samples the debugfs counters as it
 # goes. The host (xtask/src/vm/hysteresis_check.rs) runs the same workload through
 # zswap_analyze::simulate with this guest's RAM, parameters and era and compares.
+# checks: zswap_enabled swap_active workload_ran limit_hit
 WS=3000
 RES=1000
 ACC=3000

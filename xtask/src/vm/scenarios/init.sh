@@ -13,7 +13,10 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup
 echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 . /etc/vmtest/env
 while read -r m; do
-    insmod "/lib/modules/$VMTEST_RELEASE/$m.ko" || echo "VMTEST:NOTE insmod $m failed"
+    # a module the scenario wants that does not load fails the run (console.rs reports
+    # failed checks first), rather than leaving the scenario to run without it
+    insmod "/lib/modules/$VMTEST_RELEASE/$m.ko" ||
+        echo "VMTEST:CHECK fail module_loaded insmod '$m' failed"
 done < /etc/vmtest/modules
 echo "VMTEST:BOOTED $(uname -r)"
 i=0

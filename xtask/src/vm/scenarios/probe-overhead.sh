@@ -10,9 +10,17 @@
 # its context) and of the zswap-probe process, the cgroup's zswpout/zswpin (to show both kinds of run did the same work) and,
 # for probed runs, the probe's operation count. The host computes the table
 # (xtask/src/vm/overhead_check.rs).
+# checks: zswap_enabled timer_list_present plain_run_0 self_cost_reported
+# checks: plain_run_1 probed_run_1 probe_attached_1 probe_exit_1
+# checks: plain_run_2 probed_run_2 probe_attached_2 probe_exit_2
+# checks: plain_run_3 probed_run_3 probe_attached_3 probe_exit_3
+# checks: plain_run_4 probed_run_4 probe_attached_4 probe_exit_4
+# checks: plain_run_5 probed_run_5 probe_attached_5 probe_exit_5
+# checks: probed_run_self probe_attached_self probe_exit_self
 PAGES=${WORKLOAD_PAGES:-12000}
 LIMIT=${WORKLOAD_LIMIT:-24M}
-ROUNDS=${OVERHEAD_ROUNDS:-5}
+# five rounds, as the checks above declare
+ROUNDS=5
 
 check zswap_enabled [ "$(param enabled)" = Y ]
 check timer_list_present [ -r /proc/timer_list ]

@@ -6,6 +6,23 @@
 # name the swap slot of every store, load and invalidate, and `zswapctl simulate --trace`
 # replays the fentry one through the reference model under the recorded settings, where it
 # must repeat the kernel's outcome of every store and load.
+# checks: zswap_enabled btf_present probe_attached recorder_attached zswapctl_trace_attached
+# checks: self_cost_attached workload_filled workload_verified probe_exited_cleanly
+# checks: recorder_exited_cleanly self_cost_exited_cleanly self_cost_reports_store_programs
+# checks: zswapctl_trace_exited_cleanly zswapctl_trace_readable trace_readable zswpout_moved
+# checks: zswpin_moved probe_stores_equal_zswpout probe_loads_equal_zswpin
+# checks: probe_cgroup_stores_equal_memory_stat store_latency_histogram_nonempty
+# checks: load_latency_histogram_nonempty size_histogram_nonempty no_unmatched_exits
+# checks: trace_stores_equal_zswpout trace_loads_equal_zswpin trace_bytes_equal_probe
+# checks: zswapctl_trace_stores_equal_zswpout zswapctl_trace_loads_equal_zswpin
+# checks: ctl_store_records_present ctl_every_store_has_a_slot ctl_load_records_present
+# checks: ctl_every_load_has_a_slot ctl_invalidate_records_present
+# checks: ctl_every_invalidate_has_a_slot ctl_header_has_compressor
+# checks: trace_store_records_present trace_every_store_has_a_slot trace_load_records_present
+# checks: trace_every_load_has_a_slot trace_invalidate_records_present
+# checks: trace_every_invalidate_has_a_slot trace_header_has_compressor
+# checks: replay_succeeded replay_saw_every_store replay_repeats_every_store
+# checks: replay_no_store_disagreement replay_repeats_every_load replay_no_load_disagreement
 PAGES=${WORKLOAD_PAGES:-12000}
 LIMIT=${WORKLOAD_LIMIT:-24M}
 
@@ -65,12 +82,13 @@ wait $rec
 check recorder_exited_cleanly [ $? -eq 0 ]
 kill -TERM $ctl
 wait $ctl
+ctl_rc=$?
 kill -TERM $cost
 wait $cost
 check self_cost_exited_cleanly [ $? -eq 0 ]
 while read -r line; do note "self-cost: $line"; done < /tmp/cost.out
 check self_cost_reports_store_programs grep -Eq '^  (kp_)?store_(enter|exit) +[1-9][0-9]* runs +[0-9]+ ns/run' /tmp/cost.out
-check zswapctl_trace_exited_cleanly [ $? -eq 0 ]
+check zswapctl_trace_exited_cleanly [ $ctl_rc -eq 0 ]
 while read -r line; do note "zswapctl: $line"; done < /tmp/ctl.out
 zswap-probe read-trace /tmp/ctl.trace > /tmp/ctl.kv
 check zswapctl_trace_readable [ $? -eq 0 ]
@@ -80,7 +98,9 @@ zswap-probe read-trace /tmp/trace.jsonl > /tmp/trace.kv
 check trace_readable [ $? -eq 0 ]
 while read -r line; do note "probe: $line"; done < /tmp/probe.out
 
-kv() { awk -F= -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' /tmp/probe.out; }
+# kv KEY: the probe's value of KEY; a key it did not print is "missing", which no numeric
+# comparison accepts, so a renamed or dropped key fails its check instead of reading as 0
+kv() { awk -F= -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "missing" }' /tmp/probe.out; }
 value zswpout_delta $((out1 - out0))
 value zswpin_delta $((in1 - in0))
 value cg_zswpout "$cg_zswpout"
@@ -99,12 +119,12 @@ check load_latency_histogram_nonempty [ "$(kv load_latency.ok)" -gt 0 ]
 check size_histogram_nonempty [ "$(kv size_objects)" -gt 0 ]
 check no_unmatched_exits [ "$(kv unmatched_exit)" -eq 0 ]
 
-tkv() { awk -F= -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' /tmp/trace.kv; }
+tkv() { awk -F= -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "missing" }' /tmp/trace.kv; }
 value trace_records "$(tkv records)"
 check trace_stores_equal_zswpout [ "$(tkv store_ok_pages)" -eq $((out1 - out0)) ]
 check trace_loads_equal_zswpin [ "$(tkv load_ok)" -eq $((in1 - in0)) ]
 check trace_bytes_equal_probe [ "$(tkv stored_bytes)" -eq "$(kv "cgroup.$cgid.stored_bytes")" ]
-ckv() { awk -F= -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' /tmp/ctl.kv; }
+ckv() { awk -F= -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "missing" }' /tmp/ctl.kv; }
 check zswapctl_trace_stores_equal_zswpout [ "$(ckv store_ok_pages)" -eq $((out1 - out0)) ]
 check zswapctl_trace_loads_equal_zswpin [ "$(ckv load_ok)" -eq $((in1 - in0)) ]
 
@@ -115,8 +135,8 @@ for t in ctl trace; do
         n=$(awk -F= -v k="${op}_records" '$1 == k { print $2 }' $f)
         s=$(awk -F= -v k="${op}_with_slot" '$1 == k { print $2 }' $f)
         value "${t}_${op}_records" "$n"
-        check "${t}_${op}_records_present" [ "${n:-0}" -gt 0 ]
-        check "${t}_every_${op}_has_a_slot" [ "${s:-0}" -eq "${n:-1}" ]
+        check "${t}_${op}_records_present" [ "${n:-missing}" -gt 0 ]
+        check "${t}_every_${op}_has_a_slot" [ "${s:-missing}" -eq "${n:-missing}" ]
     done
     check "${t}_header_has_compressor" [ "$(awk -F= '$1 == "compressor" { print $2 }' $f)" = "$(param compressor)" ]
 done

@@ -1,5 +1,10 @@
 # workload: known pages pushed through zswap from a memory-limited cgroup v2 group, then read
 # back; the kernel's counters must account for them.
+# checks: zswap_enabled swap_active cgroup_has_zswap_files workload_filled zswpout_moved
+# checks: stored_pages_positive pool_size_positive cg_zswap_current_positive
+# checks: cg_zswpout_equals_vmstat_delta pool_smaller_than_stored_pages
+# checks: cg_zswapped_at_most_stored workload_verified workload_all_pages_verified zswpin_moved
+# checks: cg_zswpin_equals_vmstat_delta
 PAGES=${WORKLOAD_PAGES:-12000}
 LIMIT=${WORKLOAD_LIMIT:-24M}
 

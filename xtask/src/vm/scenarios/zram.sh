@@ -2,6 +2,12 @@
 # zram0 becomes swap next to /dev/vda (busybox swapon has no -p: the kernel picks the priority); a second device holds a known file.
 # status --json and the exporter must show that device's mem_used_total exactly as mm_stat
 # does, and check must name zswap-over-zram while zswap is enabled and only then.
+# checks: zram_loaded zram0_is_swap zram_holds_pages status_json_exit
+# checks: status_mem_used_equals_mm_stat status_names_device exporter_exit
+# checks: exporter_mem_used_equals_mm_stat exporter_zram0_swap_priority mm_stat_unchanged
+# checks: check_zswap_over_zram_exit_4 check_names_zswap_over_zram
+# checks: check_disabled_does_not_name_it status_after_reset_exit
+# checks: status_after_reset_says_not_set_up
 P=/sys/module/zswap/parameters
 check zram_loaded [ -d /sys/class/zram-control ]
 [ -d /sys/block/zram0 ] || cat /sys/class/zram-control/hot_add > /dev/null
