@@ -98,7 +98,7 @@ pub(crate) fn ensure() -> Result<Vec<String>> {
     Ok(installed)
 }
 
-fn apt_install(pkgs: &[&str]) -> Result<bool> {
+pub(crate) fn apt_install(pkgs: &[&str]) -> Result<bool> {
     let st = Command::new("apt-get")
         .args(["install", "-y", "-q", "--no-install-recommends"])
         .args(pkgs)
