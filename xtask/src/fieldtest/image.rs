@@ -152,6 +152,9 @@ fn build(series: Series, rootfs: &Path, out: &Path) -> Result<()> {
         .arg(format!("--include={}", PACKAGES.join(",")))
         .args([
             "--aptopt=Acquire::Languages \"none\"",
+            // sid's Release file is valid for a week only, and the mirror may serve an older
+            // one; its signature is still checked.
+            "--aptopt=Acquire::Check-Valid-Until \"false\"",
             "--dpkgopt=path-exclude=/usr/share/doc/*",
             "--dpkgopt=path-exclude=/usr/share/man/*",
             "--dpkgopt=path-exclude=/usr/share/locale/*",
