@@ -20,6 +20,14 @@ apt_packages=(
   # cargo xtask oracle: compiles the kernel's lib/ C cut from Debian's linux-source packages
   gcc
   xz-utils
+  # cargo xtask dist (run by cargo xtask fieldtest) checks the .deb with lintian and strips
+  # the binaries (binutils); fieldtest builds Debian guests with mmdebstrap
+  lintian
+  binutils
+  file
+  mmdebstrap
+  e2fsprogs
+  qemu-utils
 )
 
 missing=()

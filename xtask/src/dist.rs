@@ -72,6 +72,60 @@ fn require_probe(bin: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Fails unless `file` calls `bin` statically linked.
+fn require_static(bin: &Path) -> Result<()> {
+    let out = run(Command::new("file").arg("-b").arg(bin))?;
+    let text = String::from_utf8_lossy(&out);
+    if !is_static(&text) {
+        bail!(
+            "'{}' is not static ('file' says '{}'): the release binaries are built for '{}'",
+            bin.display(),
+            text.trim(),
+            crate::vm::prereq::MUSL_TARGET
+        );
+    }
+    Ok(())
+}
+
+/// Whether `file -b` output describes a static executable (`static-pie linked` or
+/// `statically linked`).
+fn is_static(file_says: &str) -> bool {
+    file_says.contains("static-pie linked") || file_says.contains("statically linked")
+}
+
+/// Runs lintian on the package when it is installed, and fails on any error; warnings kept are
+/// listed with their reasons in deploy/debian/README.md. Under `CI=true` a missing lintian fails.
+fn lintian(deb: &Path) -> Result<()> {
+    if which("lintian").is_none() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            bail!("'lintian' is not installed (CI=true): run 'scripts/setup-test-deps.sh'");
+        }
+        eprintln!("dist: lintian is not installed; the package was not checked");
+        return Ok(());
+    }
+    let out = Command::new("lintian")
+        .args(["--fail-on", "error"])
+        .arg(deb)
+        .output()
+        .context("running 'lintian'")?;
+    let said = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        bail!(
+            "lintian found errors in '{}':\n{}{}",
+            deb.display(),
+            said.trim_end(),
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        );
+    }
+    if !said.trim().is_empty() {
+        eprintln!(
+            "dist: lintian (warnings kept, see deploy/debian/README.md):\n{}",
+            said.trim_end()
+        );
+    }
+    Ok(())
+}
+
 fn write(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     if let Some(dir) = path.parent() {
@@ -212,7 +266,9 @@ fn stage_deb(ws: &Path, dir: &Path, bins: &[PathBuf; 2], g: &Generated) -> Resul
          Sat, 05 Dec 2026 00:00:00 +0000\n"
     );
     write(
-        &doc.join("changelog.Debian.gz"),
+        // A version without a Debian revision makes a native package, whose changelog is
+        // `changelog.gz` (lintian: wrong-name-for-changelog-of-native-package).
+        &doc.join("changelog.gz"),
         &gzip(changelog.as_bytes())?,
         0o644,
     )?;
@@ -226,6 +282,11 @@ fn stage_deb(ws: &Path, dir: &Path, bins: &[PathBuf; 2], g: &Generated) -> Resul
         copy(&deb.join(script), &control.join(script), 0o755)?;
     }
     copy(&deb.join("conffiles"), &control.join("conffiles"), 0o644)?;
+    // `dpkg --verify` and debsums read DEBIAN/md5sums.
+    let md5 = run(Command::new("sh")
+        .current_dir(dir)
+        .args(["-c", "find usr -type f | LC_ALL=C sort | xargs md5sum"]))?;
+    write(&control.join("md5sums"), &md5, 0o644)?;
     let size_kib = dir_size(dir)?.div_ceil(1024);
     let text = fs::read_to_string(deb.join("control"))?
         .replace("@VERSION@", VERSION)
@@ -250,17 +311,18 @@ fn dir_size(dir: &Path) -> Result<u64> {
 
 /// Builds both artefacts into `<target>/dist/` and returns their paths.
 pub(crate) fn dist(ws: &Path, target_dir: &Path, cargo: &str) -> Result<Vec<PathBuf>> {
-    for tool in ["tar", "dpkg-deb", "sha256sum"] {
+    for tool in ["tar", "dpkg-deb", "sha256sum", "strip", "file", "md5sum"] {
         if which(tool).is_none() {
             bail!(
-                "'{tool}' is not installed: 'cargo xtask dist' needs tar, dpkg-deb and sha256sum"
+                "'{tool}' is not installed: 'cargo xtask dist' needs tar, dpkg-deb, sha256sum, \
+                 md5sum, strip (binutils) and file"
             );
         }
     }
-    if which("bpf-linker").is_none() {
+    if let Some(missing) = ebpf_toolchain_missing() {
         bail!(
-            "the eBPF toolchain is missing ('bpf-linker' is not on PATH), and a release without \
-             the probe is not a release: install it with 'scripts/install-ebpf-toolchain.sh'"
+            "the eBPF toolchain is missing ({missing}), and a release without the probe is not \
+             a release: install it with 'scripts/install-ebpf-toolchain.sh'"
         );
     }
     let wanted: BTreeSet<GuestBin> = BINS.into_iter().collect();
@@ -275,17 +337,24 @@ pub(crate) fn dist(ws: &Path, target_dir: &Path, cargo: &str) -> Result<Vec<Path
             .cloned()
             .with_context(|| format!("the build left no '{name}'"))
     };
-    let bins = [path("zswapctl")?, path("zswap-exporter")?];
-    for b in &bins {
-        require_probe(b)?;
-    }
-    let generated = generate(&bins[0], &bins[1])?;
-
     let out = target_dir.join("dist");
     let stage = out.join("stage");
     if stage.exists() {
         fs::remove_dir_all(&stage)?;
     }
+    // Stripped copies (lintian's unstripped-binary-or-object is an error): the probe's object
+    // is data in the binary, not a symbol table, so `--version` is checked after stripping.
+    let mut bins = [path("zswapctl")?, path("zswap-exporter")?];
+    for b in &mut bins {
+        let name = b.file_name().context("a binary path without a file name")?;
+        let stripped = stage.join("bin").join(name);
+        copy(b, &stripped, 0o755)?;
+        run(Command::new("strip").arg("--strip-all").arg(&stripped))?;
+        require_static(&stripped)?;
+        require_probe(&stripped)?;
+        *b = stripped;
+    }
+    let generated = generate(&bins[0], &bins[1])?;
     let top = format!("zswap-tools-{VERSION}-x86_64-linux-musl");
     stage_tarball(ws, &stage.join(&top), &bins, &generated)?;
     let tarball = out.join(tarball_name());
@@ -311,12 +380,39 @@ pub(crate) fn dist(ws: &Path, target_dir: &Path, cargo: &str) -> Result<Vec<Path
         .arg(&root)
         .arg(&deb))?;
 
+    lintian(&deb)?;
+
     let sums = run(Command::new("sha256sum")
         .current_dir(&out)
         .arg(tarball_name())
         .arg(deb_name()))?;
     write(&out.join("SHA256SUMS"), &sums, 0o644)?;
     Ok(vec![tarball, deb, out.join("SHA256SUMS")])
+}
+
+/// What of the probe's toolchain (scripts/install-ebpf-toolchain.sh: nightly with rust-src,
+/// and bpf-linker) is absent, if anything.
+fn ebpf_toolchain_missing() -> Option<String> {
+    if which("bpf-linker").is_none() {
+        return Some("'bpf-linker' is not on PATH".into());
+    }
+    let sysroot = Command::new("rustc")
+        .args(["+nightly", "--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    let Some(sysroot) = sysroot else {
+        return Some("no nightly toolchain ('rustc +nightly' failed)".into());
+    };
+    let src = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim())
+        .join("lib/rustlib/src/rust/library");
+    if !src.is_dir() {
+        return Some(format!(
+            "nightly has no rust-src: '{}' is absent",
+            src.display()
+        ));
+    }
+    None
 }
 
 fn which(tool: &str) -> Option<PathBuf> {
@@ -346,5 +442,18 @@ mod tests {
         assert!(page.contains("\n\\&.hidden\n"), "{page}");
         assert!(page.contains("\na\\eb\n"), "{page}");
         assert!(page.starts_with(".TH ZSWAP-EXPORTER 1"));
+    }
+
+    #[test]
+    fn static_is_read_from_file_output() {
+        assert!(is_static(
+            "ELF 64-bit LSB pie executable, x86-64, version 1 (SYSV), static-pie linked, stripped"
+        ));
+        assert!(is_static(
+            "ELF 64-bit LSB executable, x86-64, statically linked, stripped"
+        ));
+        assert!(!is_static(
+            "ELF 64-bit LSB pie executable, x86-64, dynamically linked, interpreter /lib64/ld-linux-x86-64.so.2"
+        ));
     }
 }

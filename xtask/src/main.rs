@@ -12,6 +12,7 @@
 mod bench_exporter;
 mod deploy;
 mod dist;
+mod fieldtest;
 mod fixtures;
 mod kernel_oracle;
 mod units;
@@ -60,6 +61,27 @@ enum Cmd {
     /// completions and systemd units, the Debian package, and SHA256SUMS. Needs the eBPF
     /// toolchain (scripts/install-ebpf-toolchain.sh), tar and dpkg-deb.
     Dist,
+    /// Build the release .deb (as `dist` does) and try it on Debian guests booted with systemd
+    /// as PID 1 (images made with mmdebstrap, cached; QEMU TCG); prints one
+    /// `PASS <distro> <scenario>` or `FAIL <distro> <scenario> <reason>` line per pair.
+    Fieldtest {
+        /// Distribution to boot (repeatable: bookworm, trixie, sid, or 6.1, 6.12, 7) [default: all].
+        #[arg(long = "distro", value_name = "DISTRO")]
+        distros: Vec<Series>,
+        /// Scenario to run (repeatable: package, persist-reboot, exporter-service) [default: all].
+        #[arg(long = "scenario", value_name = "NAME")]
+        scenarios: Vec<String>,
+        /// Where the images are cached [default: $XDG_CACHE_HOME/zswap-tools/fieldtest or
+        /// ~/.cache/zswap-tools/fieldtest].
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
+        /// Guest memory in MiB (the exporter scenario's pressure is sized for 768).
+        #[arg(long, default_value_t = 768)]
+        memory: u32,
+        /// Seconds one boot may take before the guest is killed.
+        #[arg(long, default_value_t = 1200)]
+        timeout: u64,
+    },
     /// Boot Debian kernels in QEMU (TCG) and run scenarios in them; prints one
     /// `PASS <kernel> <scenario>` or `FAIL <kernel> <scenario> <reason>` line per pair.
     Vmtest {
@@ -122,6 +144,54 @@ fn dist() -> Result<bool> {
         println!("{}", path.display());
     }
     Ok(true)
+}
+
+fn fieldtest(
+    distros: &[Series],
+    names: &[String],
+    cache_dir: Option<PathBuf>,
+    memory_mb: u32,
+    timeout: u64,
+) -> Result<bool> {
+    let scenarios = if names.is_empty() {
+        fieldtest::SCENARIOS.iter().collect()
+    } else {
+        names
+            .iter()
+            .map(|n| {
+                fieldtest::find(n).with_context(|| {
+                    format!("unknown scenario '{n}'; known: {}", fieldtest::names())
+                })
+            })
+            .collect::<Result<Vec<_>>>()?
+    };
+    let workspace = workspace_root();
+    let target = target_dir(&workspace);
+    let started = std::time::Instant::now();
+    dist::dist(&workspace, &target, &cargo())?;
+    eprintln!(
+        "fieldtest: dist took {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    let cache_dir = match cache_dir {
+        Some(d) => d,
+        None => default_cache_dir()?.with_file_name("fieldtest"),
+    };
+    let opts = fieldtest::Options {
+        distros: if distros.is_empty() {
+            Series::ALL.to_vec()
+        } else {
+            distros.to_vec()
+        },
+        scenarios,
+        cache_dir,
+        work_dir: target.join("fieldtest"),
+        deb: target.join("dist").join(dist::deb_name()),
+        memory_mb,
+        boot_timeout: Duration::from_secs(timeout),
+    };
+    let outcomes = fieldtest::run(&opts, &mut |o| println!("{}", o.line))?;
+    Ok(outcomes.iter().all(|o| o.pass))
 }
 
 fn workspace_root() -> PathBuf {
@@ -290,6 +360,13 @@ fn deploytest(venv: Option<PathBuf>) -> Result<bool> {
 fn run(cli: Cli) -> Result<bool> {
     match cli.cmd {
         Cmd::Dist => dist(),
+        Cmd::Fieldtest {
+            distros,
+            scenarios,
+            cache_dir,
+            memory,
+            timeout,
+        } => fieldtest(&distros, &scenarios, cache_dir, memory, timeout),
         Cmd::Deploytest { venv } => deploytest(venv),
         Cmd::Vmtest { guest, scenarios } => vmtest(&guest, &scenarios),
         Cmd::BenchExporter { clients, scrapes } => bench_exporter(clients, scrapes),

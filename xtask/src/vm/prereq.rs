@@ -165,7 +165,7 @@ fn nightly_has_rust_src() -> bool {
         })
 }
 
-fn apt_install(pkgs: &[&str]) -> Result<bool> {
+pub(crate) fn apt_install(pkgs: &[&str]) -> Result<bool> {
     let st = Command::new("apt-get")
         .args(["install", "-y", "-q", "--no-install-recommends"])
         .args(pkgs)
