@@ -3,7 +3,7 @@
 # (its checks count here too); "after-workload" is captured while the workload's pages are in
 # zswap (the workload_held hook), so its counters, pool and cgroup files are not empty. Both
 # trees go to /dev/vdb as a tar archive the host unpacks.
-# checks: captured_fresh fresh_has_zswap_off captured_after after_has_stored_pages tar_written
+# checks: captured_fresh fresh_has_zswap_off captured_after after_has_stored_pages tar_written zram_loaded zram_holds_pages after_has_zram
 mkdir -p /tmp/cap
 xtask capture-fixtures --from / --to /tmp/cap/fresh > /dev/null
 check captured_fresh [ -f /tmp/cap/fresh/proc/vmstat ]
