@@ -14,149 +14,12 @@
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)] // failures fail the test
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use zswap_core::sim::{KernelEra, MemcgId, SimConfig, StoreOutcome, Zswap};
-use zswap_testkit::host::{HostLock, is_root, require};
+use zswap_testkit::host::{HostLock, require};
 use zswap_testkit::pages::{Rng, mixed_corpus};
-
-const PARAMS: &str = "/sys/module/zswap/parameters";
-const DEBUGFS: &str = "/sys/kernel/debug";
-const MEMCG_V1: &str = "/sys/fs/cgroup/memory";
-
-fn run(cmd: &str, args: &[&str]) {
-    let st = Command::new(cmd)
-        .args(args)
-        .status()
-        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
-    assert!(st.success(), "{cmd} {args:?} failed: {st}");
-}
-
-fn read_num(path: &Path) -> u64 {
-    fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
-        .trim()
-        .parse()
-        .unwrap()
-}
-
-/// Restores every zswap parameter it saw at creation.
-struct Params(Vec<(String, String)>);
-
-impl Params {
-    fn save() -> Params {
-        let names = [
-            "compressor",
-            "max_pool_percent",
-            "accept_threshold_percent",
-            "shrinker_enabled",
-            "enabled",
-        ];
-        Params(
-            names
-                .iter()
-                .map(|n| {
-                    let v = fs::read_to_string(format!("{PARAMS}/{n}")).unwrap();
-                    ((*n).to_owned(), v.trim().to_owned())
-                })
-                .collect(),
-        )
-    }
-
-    fn set(name: &str, value: &str) {
-        fs::write(format!("{PARAMS}/{name}"), value)
-            .unwrap_or_else(|e| panic!("set zswap {name}={value}: {e}"));
-    }
-}
-
-impl Drop for Params {
-    fn drop(&mut self) {
-        for (n, v) in &self.0 {
-            let _ = fs::write(format!("{PARAMS}/{n}"), v);
-        }
-    }
-}
-
-/// debugfs, unmounted on drop if this test mounted it.
-struct Debugfs(bool);
-
-impl Debugfs {
-    fn ensure() -> Debugfs {
-        let mounted = fs::read_to_string("/proc/mounts")
-            .unwrap()
-            .lines()
-            .any(|l| l.split_whitespace().nth(1) == Some(DEBUGFS));
-        if !mounted {
-            run("mount", &["-t", "debugfs", "none", DEBUGFS]);
-        }
-        Debugfs(!mounted)
-    }
-}
-
-impl Drop for Debugfs {
-    fn drop(&mut self) {
-        if self.0 {
-            let _ = Command::new("umount").arg(DEBUGFS).status();
-        }
-    }
-}
-
-/// A swap file, swapped off and deleted on drop.
-struct SwapFile(PathBuf);
-
-impl SwapFile {
-    fn on(path: PathBuf, bytes: u64) -> SwapFile {
-        run(
-            "fallocate",
-            &["-l", &bytes.to_string(), path.to_str().unwrap()],
-        );
-        let s = SwapFile(path);
-        fs::set_permissions(&s.0, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-        run("mkswap", &["-q", s.0.to_str().unwrap()]);
-        run("swapon", &[s.0.to_str().unwrap()]);
-        s
-    }
-
-    fn cycle(&self) {
-        run("swapoff", &[self.0.to_str().unwrap()]);
-        run("swapon", &[self.0.to_str().unwrap()]);
-    }
-}
-
-impl Drop for SwapFile {
-    fn drop(&mut self) {
-        let _ = Command::new("swapoff").arg(&self.0).status();
-        let _ = fs::remove_file(&self.0);
-    }
-}
-
-/// A tmpfs mount (huge=never), unmounted on drop.
-struct Tmpfs(PathBuf);
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(self.0.join("data"));
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
-}
-
-/// A cgroup-v1 memory group, removed on drop.
-struct Memcg(PathBuf);
-
-impl Drop for Memcg {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir(&self.0);
-    }
-}
-
-struct Debug;
-
-impl Debug {
-    fn get(name: &str) -> u64 {
-        read_num(&Path::new(DEBUGFS).join("zswap").join(name))
-    }
-}
+use zswap_testkit::swapout::{self, Debugfs, Reclaimable, SavedParams, SwapFile, debugfs};
 
 fn vmstat(key: &str) -> u64 {
     fs::read_to_string("/proc/vmstat")
@@ -210,11 +73,10 @@ fn total_ram_pages() -> u64 {
 
 #[test]
 fn host_zswap_counters_equal_the_model() {
-    let have = is_root()
-        && Path::new(PARAMS).join("enabled").exists()
-        && Path::new(MEMCG_V1).join("memory.force_empty").exists()
-        && Path::new("/proc/swaps").exists();
-    if !require("root, zswap, a cgroup-v1 memory hierarchy and swap", have) {
+    if !require(
+        "root, zswap, a cgroup-v1 memory hierarchy and swap",
+        swapout::available(),
+    ) {
         return;
     }
     let _lock = HostLock::acquire();
@@ -226,64 +88,46 @@ fn host_zswap_counters_equal_the_model() {
     let src = work.path().join("pages");
     fs::write(&src, pages.concat()).unwrap();
 
-    let _params = Params::save();
+    let params = SavedParams::save();
     let _debugfs = Debugfs::ensure();
-    Params::set("max_pool_percent", "20");
-    Params::set("accept_threshold_percent", "90");
-    Params::set("shrinker_enabled", "N");
-    Params::set("enabled", "Y");
+    params.set("max_pool_percent", "20");
+    params.set("accept_threshold_percent", "90");
+    params.set("shrinker_enabled", "N");
+    params.set("enabled", "Y");
     let swap = SwapFile::on(work.path().join("swap"), 256 << 20);
-    let mnt = work.path().join("tmpfs");
-    fs::create_dir(&mnt).unwrap();
-    run(
-        "mount",
-        &[
-            "-t",
-            "tmpfs",
-            "-o",
-            "size=64m,huge=never",
-            "none",
-            mnt.to_str().unwrap(),
-        ],
+    let group = Reclaimable::new(
+        work.path(),
+        &format!("zswap-oracle-{}", std::process::id()),
+        64,
     );
-    let tmpfs = Tmpfs(mnt);
-    let group = Path::new(MEMCG_V1).join(format!("zswap-oracle-{}", std::process::id()));
-    fs::create_dir(&group).unwrap();
-    let group = Memcg(group);
 
     let mut failures = Vec::new();
     for alg in ["deflate", "lzo", "lzo-rle"] {
-        Params::set("compressor", alg);
-        if Debug::get("pool_total_size") != 0 {
+        params.set("compressor", alg);
+        if debugfs("pool_total_size") != 0 {
             swap.cycle();
         }
         assert_eq!(
-            Debug::get("pool_total_size"),
+            debugfs("pool_total_size"),
             0,
             "{alg}: pool not empty before the run"
         );
         let before = (
-            Debug::get("stored_pages"),
-            Debug::get("stored_incompressible_pages"),
+            debugfs("stored_pages"),
+            debugfs("stored_incompressible_pages"),
             vmstat("zswpout"),
             vmstat("swpout_zero"),
-            Debug::get("reject_compress_poor") + Debug::get("reject_compress_fail"),
+            debugfs("reject_compress_poor") + debugfs("reject_compress_fail"),
         );
-        let script = format!(
-            "echo $$ > {}/cgroup.procs && exec cp {} {}/data",
-            group.0.display(),
-            src.display(),
-            tmpfs.0.display()
-        );
-        run("sh", &["-c", &script]);
-        fs::write(group.0.join("memory.force_empty"), "1").unwrap();
+        group.fill_from(&src);
+        group.push_out();
         let host = (
-            Debug::get("stored_pages") - before.0,
-            Debug::get("stored_incompressible_pages") - before.1,
-            Debug::get("pool_total_size"),
+            debugfs("stored_pages") - before.0,
+            debugfs("stored_incompressible_pages") - before.1,
+            debugfs("pool_total_size"),
             vmstat("zswpout") - before.2,
             vmstat("swpout_zero") - before.3,
-            Debug::get("reject_compress_poor") + Debug::get("reject_compress_fail") - before.4,
+            debugfs("reject_compress_poor") + debugfs("reject_compress_fail") - before.4,
         );
 
         let mut model = Zswap::new(
@@ -316,20 +160,19 @@ fn host_zswap_counters_equal_the_model() {
         if host != predicted {
             failures.push(format!("{alg}: host {host:?} model {predicted:?}"));
         }
-        fs::remove_file(tmpfs.0.join("data")).unwrap();
+        group.clear();
         // Slots of the deleted file are freed (and their entries invalidated) shortly after.
-        let mut left = Debug::get("stored_pages");
+        let mut left = debugfs("stored_pages");
         for _ in 0..50 {
             if left == before.0 {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
-            left = Debug::get("stored_pages");
+            left = debugfs("stored_pages");
         }
         assert_eq!(left, before.0, "{alg}: entries not freed with the file");
     }
     drop(group);
-    drop(tmpfs);
     drop(swap);
     assert!(failures.is_empty(), "{failures:#?}");
 }
