@@ -193,7 +193,9 @@ fn compare_analyze(
     if !out.status.success() || records.len() != pages.len() {
         bail!("'{} {}' failed", src.harness.display(), m.name);
     }
-    let (classes, lookup) = kernel_class_table(src)?;
+    let KernelClasses {
+        classes, lookup, ..
+    } = kernel_class_table(src)?;
     let mut objects = vec![0u64; classes.len()];
     let (mut stored, mut bytes) = (0u64, 0u64);
     for (p, r) in pages.iter().zip(&records) {
@@ -271,8 +273,16 @@ fn compare_analyze(
 /// A class of the kernel's table: index, size, pages per zspage, objects per zspage.
 type KernelClass = (usize, u32, u32, u32);
 
-/// The harness's zsmalloc classes and, for every length 1..=4096, the class index it uses.
-fn kernel_class_table(src: &Source) -> Result<(Vec<KernelClass>, Vec<usize>)> {
+/// What the harness's `classes` command prints: the kernel's zsmalloc classes, its huge
+/// class size, and for every length 1..=4096 the class index it uses.
+struct KernelClasses {
+    classes: Vec<KernelClass>,
+    huge: Option<u32>,
+    lookup: Vec<usize>,
+}
+
+/// Runs the harness's `classes` command and reads its lines.
+fn kernel_class_table(src: &Source) -> Result<KernelClasses> {
     let out = Command::new(&src.harness)
         .arg("classes")
         .output()
@@ -281,7 +291,11 @@ fn kernel_class_table(src: &Source) -> Result<(Vec<KernelClass>, Vec<usize>)> {
         bail!("'{} classes' failed", src.harness.display());
     }
     let text = String::from_utf8_lossy(&out.stdout);
-    let (mut classes, mut lookup) = (Vec::new(), Vec::new());
+    let mut t = KernelClasses {
+        classes: Vec::new(),
+        huge: None,
+        lookup: Vec::new(),
+    };
     for l in text.lines() {
         let w: Vec<u32> = l
             .split_whitespace()
@@ -289,18 +303,18 @@ fn kernel_class_table(src: &Source) -> Result<(Vec<KernelClass>, Vec<usize>)> {
             .filter_map(|x| x.parse().ok())
             .collect();
         match (l.split_whitespace().next(), &w[..]) {
-            (Some("class"), [i, s, p, o]) => classes.push((*i as usize, *s, *p, *o)),
+            (Some("class"), [i, s, p, o]) => t.classes.push((*i as usize, *s, *p, *o)),
             (Some("lookup"), [len, i]) => {
-                if *len as usize != lookup.len() + 1 {
+                if *len as usize != t.lookup.len() + 1 {
                     bail!("harness lookup lines out of order at '{l}'");
                 }
-                lookup.push(*i as usize);
+                t.lookup.push(*i as usize);
             }
-            (Some("huge"), [_]) => {}
+            (Some("huge"), [h]) => t.huge = Some(*h),
             _ => bail!("unreadable harness line '{l}'"),
         }
     }
-    Ok((classes, lookup))
+    Ok(t)
 }
 
 fn line(what: &str, version: &str, n: usize, verdict: Option<String>) -> String {
@@ -807,31 +821,12 @@ fn parse_records(mut b: &[u8]) -> Result<Vec<Result<Vec<u8>, i32>>> {
 
 /// The model's class table against the one built from the kernel's own formula.
 fn compare_classes(src: &Source) -> Result<Option<String>> {
-    let out = Command::new(&src.harness)
-        .arg("classes")
-        .output()
-        .with_context(|| format!("running '{}'", src.harness.display()))?;
-    if !out.status.success() {
-        bail!("'{} classes' failed", src.harness.display());
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
+    let KernelClasses {
+        classes: kernel_classes,
+        huge: kernel_huge,
+        lookup: kernel_lookup,
+    } = kernel_class_table(src)?;
     let table = ClassTable::for_era(src.era);
-    let mut kernel_classes = Vec::new();
-    let mut kernel_huge = None;
-    let mut kernel_lookup = Vec::new();
-    for l in text.lines() {
-        let w: Vec<u32> = l
-            .split_whitespace()
-            .skip(1)
-            .filter_map(|x| x.parse().ok())
-            .collect();
-        match (l.split_whitespace().next(), &w[..]) {
-            (Some("class"), [i, s, p, o]) => kernel_classes.push((*i as usize, *s, *p, *o)),
-            (Some("huge"), [h]) => kernel_huge = Some(*h),
-            (Some("lookup"), [len, i]) => kernel_lookup.push((*len, *i as usize)),
-            _ => bail!("unreadable harness line '{l}'"),
-        }
-    }
     let ours: Vec<_> = table
         .classes()
         .iter()
@@ -861,7 +856,8 @@ fn compare_classes(src: &Source) -> Result<Option<String>> {
     if kernel_lookup.len() != PAGE_SIZE {
         bail!("the harness gave {} class lookups", kernel_lookup.len());
     }
-    for (len, idx) in kernel_lookup {
+    for (at, idx) in kernel_lookup.into_iter().enumerate() {
+        let len = at as u32 + 1;
         let ours = table.class_for(len).index;
         if ours != idx {
             return Ok(Some(format!(
