@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use zswap_testkit::host::{HostLock, is_root, require};
+use zswap_testkit::swapout::Debugfs;
 
 use crate::util::{json, read_trim, zswapctl, zswapctl_as_nobody};
 
@@ -13,39 +14,6 @@ const PARAMS: &str = "/sys/module/zswap/parameters";
 
 fn host_has_zswap() -> bool {
     Path::new(PARAMS).is_dir()
-}
-
-/// Mounts debugfs for the test's duration and unmounts it again if it was not mounted.
-struct DebugfsMounted {
-    mounted_here: bool,
-}
-
-impl DebugfsMounted {
-    fn new() -> Self {
-        let mounts = std::fs::read_to_string("/proc/mounts").unwrap();
-        if mounts
-            .lines()
-            .any(|l| l.contains(" /sys/kernel/debug debugfs "))
-        {
-            return DebugfsMounted {
-                mounted_here: false,
-            };
-        }
-        let ok = Command::new("mount")
-            .args(["-t", "debugfs", "none", "/sys/kernel/debug"])
-            .status()
-            .unwrap();
-        assert!(ok.success(), "mount debugfs");
-        DebugfsMounted { mounted_here: true }
-    }
-}
-
-impl Drop for DebugfsMounted {
-    fn drop(&mut self) {
-        if self.mounted_here {
-            let _ = Command::new("umount").arg("/sys/kernel/debug").status();
-        }
-    }
 }
 
 #[test]
@@ -57,7 +25,7 @@ fn root_status_shows_live_parameters_and_counters() {
         return;
     }
     let _lock = HostLock::acquire();
-    let _debugfs = DebugfsMounted::new();
+    let _debugfs = Debugfs::ensure();
     let j = json(&zswapctl(None, &["status", "--json"]));
     for name in ["compressor", "max_pool_percent", "accept_threshold_percent"] {
         let live = read_trim(&Path::new(PARAMS).join(name));
@@ -113,7 +81,7 @@ fn unprivileged_status_explains_what_it_cannot_read() {
         return;
     }
     let _lock = HostLock::acquire();
-    let _debugfs = DebugfsMounted::new();
+    let _debugfs = Debugfs::ensure();
     let out = zswapctl_as_nobody(None, &["status"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
