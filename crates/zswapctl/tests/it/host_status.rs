@@ -3,7 +3,6 @@
 //! missing.
 
 use std::path::Path;
-use std::process::Command;
 
 use zswap_testkit::host::{HostLock, is_root, require};
 use zswap_testkit::swapout::Debugfs;
