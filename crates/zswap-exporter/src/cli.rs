@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::collect::CollectorName;
+use crate::collector::CollectorName;
 use crate::log::Level;
 
 /// The default address, every interface on port 10119: 9100–9999 of the Prometheus

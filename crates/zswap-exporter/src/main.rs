@@ -3,12 +3,11 @@
 //! textfile collector). See the crate's README for the metric list and design notes.
 
 mod cli;
-mod collect;
-mod ebpf;
+mod collector;
+mod encode;
+mod families;
 mod http;
 mod log;
-mod metrics;
-mod zram;
 
 use std::io::Write;
 use std::path::Path;
@@ -19,8 +18,8 @@ use clap::Parser;
 use zswap_core::stats::cgroup::CgroupFilter;
 
 use crate::cli::Cli;
-use crate::collect::{CollectConfig, CollectorName};
-use crate::metrics::Format;
+use crate::collector::{CollectConfig, CollectorName, EbpfSource};
+use crate::encode::Format;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -58,7 +57,7 @@ fn run(cli: Cli) -> Result<()> {
     let root = cli.sysroot();
     let enabled = cli.collectors();
     let ebpf = enabled.contains(&CollectorName::Ebpf).then(|| {
-        let src = ebpf::EbpfSource::load(&root);
+        let src = EbpfSource::load(&root);
         if let Some(why) = src.load_error() {
             log::warn(&format!("collector ebpf: the probe did not load: {why}"));
         }
@@ -72,6 +71,7 @@ fn run(cli: Cli) -> Result<()> {
             max_cgroups: cli.cgroup_max,
         },
         ebpf,
+        page_size: kernel_page_size()?,
     };
     if cli.once {
         // a probe that did not load was reported above; its scrape failure says it again
@@ -115,6 +115,17 @@ fn run(cli: Cli) -> Result<()> {
         .build()
         .context("starting the runtime")?;
     rt.block_on(http::serve(cfg, opts))
+}
+
+/// The page size of the running kernel (the auxiliary vector's `AT_PAGESZ`, which
+/// `sysconf` returns): 4096 on x86_64, 16384 or 65536 on some arm64 kernels. `--path.*` move
+/// mount points, not kernels, so this is the page size of the kernel the exporter reports on.
+fn kernel_page_size() -> Result<u64> {
+    // SAFETY: sysconf reads a process constant and has no preconditions
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    u64::try_from(n).ok().filter(|&n| n > 0).with_context(|| {
+        format!("the kernel reported page size '{n}': cannot convert pages to bytes")
+    })
 }
 
 /// Writes `text` to a temporary file next to `path`, syncs it, then renames it over `path`,

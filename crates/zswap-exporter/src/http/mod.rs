@@ -28,9 +28,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
-use crate::collect::{CollectConfig, CollectorName, Scrape, collect};
+use crate::collector::{CollectConfig, CollectorName, Scrape, collect, families};
+use crate::encode::{Format, render};
 use crate::log;
-use crate::metrics::{Format, families, render};
 use idle::IdleTimeout;
 pub(crate) use negotiate::negotiate;
 use webconfig::WebConfig;

@@ -2,7 +2,7 @@
 //! asks for `application/openmetrics-text` first), Prometheus text 0.0.4 otherwise, as
 //! `expfmt.Negotiate` does in Go's client.
 
-use crate::metrics::Format;
+use crate::encode::Format;
 
 /// Picks the format an `Accept` header prefers (highest `q`, the earlier entry on a tie).
 /// No header, or nothing we serve, gives text 0.0.4.

@@ -8,6 +8,7 @@ mod common;
 mod deploy;
 mod docs;
 mod golden;
+mod layout;
 mod live;
 mod live_zram;
 mod probe_build;

@@ -7,25 +7,14 @@
 use zswap_core::stats::cgroup::Limit;
 use zswap_core::zram::{ZramDevice, ZramReading, read_zram};
 
-use crate::collect::Scrape;
-use crate::metrics::{Families, Family, Kind, Labels, Value};
+use crate::families::{Families, Family, Kind, Labels, Value, int};
 
 /// Reads every device now; the error names the file.
-pub(crate) fn collect(root: &zswap_core::SysRoot, s: &mut Scrape) -> Option<String> {
-    match read_zram(root) {
-        Ok(r) => {
-            s.zram = Some(r);
-            None
-        }
-        Err(e) => Some(e.to_string()),
-    }
+pub(crate) fn read(root: &zswap_core::SysRoot) -> Result<ZramReading, String> {
+    read_zram(root).map_err(|e| e.to_string())
 }
 
 type Get = fn(&ZramDevice) -> Option<Value>;
-
-fn int(v: Option<u64>) -> Option<Value> {
-    v.map(Value::Int)
-}
 
 /// Name, unit, kind, help and how to get the value of each per-device family.
 const FAMILIES: &[(&str, Option<&str>, Kind, &str, Get)] = &[
@@ -180,10 +169,8 @@ const FAMILIES: &[(&str, Option<&str>, Kind, &str, Get)] = &[
 ];
 
 /// The zram families of one scrape.
-pub(crate) fn families(out: &mut Families, s: &Scrape) {
-    let Some(ZramReading { devices, .. }) = &s.zram else {
-        return;
-    };
+pub(crate) fn families(out: &mut Families, r: &ZramReading) {
+    let devices = &r.devices;
     let label = |d: &ZramDevice| -> Labels { vec![("device", d.device.clone())] };
     out.push(Family {
         name: "zram_device_info",
@@ -222,24 +209,17 @@ pub(crate) fn families(out: &mut Families, s: &Scrape) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::{CollectConfig, CollectorName, collect};
-    use zswap_core::stats::cgroup::CgroupFilter;
     use zswap_testkit::FixtureRoot;
 
     const SWAPS: &str = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n";
 
-    fn scrape(f: &FixtureRoot) -> Scrape {
-        collect(&CollectConfig {
-            root: f.root(),
-            enabled: [CollectorName::Zram].into_iter().collect(),
-            cgroup_filter: CgroupFilter::default(),
-            ebpf: None,
-        })
+    fn scrape(f: &FixtureRoot) -> Result<ZramReading, String> {
+        read(&f.root())
     }
 
-    fn fams(s: &Scrape) -> Families {
+    fn fams(r: &Result<ZramReading, String>) -> Families {
         let mut out = Families::default();
-        families(&mut out, s);
+        families(&mut out, r.as_ref().unwrap());
         out
     }
 
@@ -262,7 +242,7 @@ mod tests {
         f.zram(0, 1 << 20, "lz4", "8192 4096 12288 0 16384 0 0 0 0");
         f.zram(1, 1 << 20, "lzo", "0 0 4096 65536 4096 0 0 0 0");
         let s = scrape(&f);
-        assert_eq!(s.outcomes[0].error, None);
+        assert!(s.is_ok(), "{s:?}");
         let fs = fams(&s);
         assert_eq!(
             series(&fs, "zram_memory_used_bytes"),
@@ -292,7 +272,7 @@ mod tests {
         let f = FixtureRoot::new();
         f.dir("sys/block/vda");
         let s = scrape(&f);
-        assert_eq!(s.outcomes[0].error, None);
+        assert!(s.is_ok(), "{s:?}");
         assert!(fams(&s).list().is_empty());
     }
 
@@ -314,7 +294,7 @@ mod tests {
         std::fs::remove_dir_all(f.path().join("sys/block/zram0")).unwrap();
         std::os::unix::fs::symlink("/nonexistent", f.path().join("sys/block/zram0")).unwrap();
         let s = scrape(&f);
-        assert_eq!(s.outcomes[0].error, None);
+        assert!(s.is_ok(), "{s:?}");
         let names: Vec<String> = fams(&s).list().iter().map(Family::sample_name).collect();
         assert_eq!(names, ["zram_device_info"]);
     }
@@ -324,7 +304,7 @@ mod tests {
         let f = FixtureRoot::new();
         f.file("sys/block", "not a directory\n");
         let s = scrape(&f);
-        let err = s.outcomes[0].error.clone().unwrap();
+        let err = s.unwrap_err();
         assert!(err.contains("sys/block"), "{err}");
     }
 }

@@ -14,8 +14,7 @@ use zswap_core::SysRoot;
 use zswap_core::stats::cgroup::CgroupFilter;
 use zswap_probe::{LatencyHistogram, Probe, ProbeOptions, ProbeSnapshot};
 
-use crate::collect::Scrape;
-use crate::metrics::{Families, Family, Hist, Kind, Labels, Value};
+use crate::families::{Families, Family, Hist, Kind, Labels, Value};
 
 pub(crate) use cgroups::CgroupLabels;
 use cgroups::CgroupPathCache;
@@ -176,9 +175,8 @@ pub(crate) fn size_hist(buckets: &[u64]) -> Hist {
     }
 }
 
-/// The ebpf collector's families.
-pub(crate) fn families(out: &mut Families, s: &Scrape) {
-    let Some(snap) = &s.ebpf else { return };
+/// The ebpf collector's families; the per-cgroup ones only with `labels`.
+pub(crate) fn families(out: &mut Families, snap: &ProbeSnapshot, labels: Option<&CgroupLabels>) {
     let lat = |hs: &[LatencyHistogram]| -> Vec<(Labels, Value)> {
         hs.iter()
             .map(|h| {
@@ -278,7 +276,9 @@ pub(crate) fn families(out: &mut Families, s: &Scrape) {
             samples: vec![(Vec::new(), Value::Int(v))],
         });
     }
-    cgroups::families(out, s);
+    if let Some(labels) = labels {
+        cgroups::families(out, snap, labels);
+    }
 }
 
 #[cfg(test)]
@@ -318,158 +318,5 @@ mod tests {
         assert_eq!(h.buckets[1], (128.0, 1));
         assert_eq!(h.buckets.last(), Some(&(f64::INFINITY, 4)));
         assert_eq!(h.buckets.iter().map(|(_, c)| c).sum::<u64>(), 6);
-    }
-}
-
-#[cfg(test)]
-mod render_tests {
-    use std::collections::BTreeMap;
-
-    use zswap_probe::{CgroupTotals, ProbeSnapshot};
-
-    use super::CgroupLabels;
-    use crate::collect::Scrape;
-    use crate::metrics::{Format, families, render};
-
-    fn snapshot() -> ProbeSnapshot {
-        // outcome 0 (ok): 10 stores in [1024, 2048) ns; outcome 1 (rejected): 2 in [4, 8) µs
-        let mut store = vec![0u64; 9 * 64];
-        store[11] = 10;
-        store[64 + 13] = 2;
-        let mut load = vec![0u64; 9 * 64];
-        load[10] = 4;
-        let mut sizes = vec![0u64; 255];
-        sizes[40] = 10;
-        let mut counters = vec![0u64; 13];
-        counters[0] = 10; // store_ok
-        counters[1] = 2; // store_fail
-        counters[2] = 10; // store_ok_pages
-        counters[3] = 4; // load_ok
-        // cgroup 100 is /work; 200 was removed
-        let work = CgroupTotals {
-            store_ok_pages: 7,
-            store_fail: 2,
-            stored_bytes: 9000,
-            load_ok: 4,
-            load_fail: 0,
-        };
-        let gone = CgroupTotals {
-            store_ok_pages: 3,
-            ..CgroupTotals::default()
-        };
-        let cgroups = BTreeMap::from([(100, work), (200, gone)]);
-        ProbeSnapshot::from_raw(&store, &load, &sizes, &counters, cgroups)
-    }
-
-    fn labels() -> CgroupLabels {
-        CgroupLabels {
-            paths: BTreeMap::from([(100, "/work".to_owned())]),
-            unresolved: 1,
-        }
-    }
-
-    #[test]
-    fn cgroup_totals_are_labelled_by_path() {
-        let s = Scrape {
-            ebpf: Some(snapshot()),
-            ebpf_cgroups: Some(labels()),
-            ..Default::default()
-        };
-        let text = render(families(&s, "t"), Format::Text).unwrap();
-        for want in [
-            "# TYPE zswap_ebpf_cgroup_pages_stored_total counter\n",
-            "zswap_ebpf_cgroup_pages_stored_total{cgroup=\"/work\"} 7\n",
-            "zswap_ebpf_cgroup_store_failures_total{cgroup=\"/work\"} 2\n",
-            "zswap_ebpf_cgroup_stored_compressed_bytes_total{cgroup=\"/work\"} 9000\n",
-            "zswap_ebpf_cgroup_loads_total{cgroup=\"/work\",result=\"ok\"} 4\n",
-            "zswap_ebpf_cgroup_loads_total{cgroup=\"/work\",result=\"fail\"} 0\n",
-            "zswap_ebpf_cgroups_unresolved 1\n",
-        ] {
-            assert!(text.contains(want), "no {want} in\n{text}");
-        }
-        // the removed cgroup's 3 pages are in no per-cgroup series
-        assert_eq!(
-            text.matches("zswap_ebpf_cgroup_pages_stored_total{")
-                .count(),
-            1
-        );
-    }
-
-    #[test]
-    fn no_labels_no_cgroup_families() {
-        let s = Scrape {
-            ebpf: Some(snapshot()),
-            ..Default::default()
-        };
-        let text = render(families(&s, "t"), Format::Text).unwrap();
-        assert!(!text.contains("zswap_ebpf_cgroup"), "{text}");
-    }
-
-    #[test]
-    fn histograms_and_counts_render_in_both_formats() {
-        let s = Scrape {
-            ebpf: Some(snapshot()),
-            ..Default::default()
-        };
-        let text = render(families(&s, "t"), Format::Text).unwrap();
-        assert!(
-            text.contains("# TYPE zswap_ebpf_store_latency_seconds histogram\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains(
-                "zswap_ebpf_store_latency_seconds_bucket{outcome=\"ok\",le=\"2.048e-06\"} 10\n"
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains("zswap_ebpf_store_latency_seconds_count{outcome=\"rejected\"} 2\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("zswap_ebpf_stores_total{result=\"fail\"} 2\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("zswap_ebpf_compressed_size_bytes_bucket{le=\"1024\"} 10\n"),
-            "{text}"
-        );
-        let om = render(families(&s, "t"), Format::OpenMetrics).unwrap();
-        assert!(
-            om.contains("# UNIT zswap_ebpf_load_latency_seconds seconds\n"),
-            "{om}"
-        );
-        assert!(
-            om.contains("zswap_ebpf_load_latency_seconds_bucket{le=\"+Inf\",outcome=\"ok\"} 4\n"),
-            "{om}"
-        );
-    }
-
-    /// The ebpf families of a fixed snapshot, as golden output: `tests/golden/ebpf.prom`
-    /// (which the deploy tests also read to know these names).
-    #[test]
-    #[allow(clippy::disallowed_methods)] // golden file and the update switch
-    fn golden_ebpf_families() {
-        let s = Scrape {
-            ebpf: Some(snapshot()),
-            ebpf_cgroups: Some(labels()),
-            ..Default::default()
-        };
-        let text = render(families(&s, "t"), Format::Text).unwrap();
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/ebpf.prom");
-        if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
-            std::fs::write(&path, &text).unwrap();
-        }
-        let want = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(
-            want, text,
-            "run UPDATE_GOLDEN=1 cargo test -p zswap-exporter if intended"
-        );
-    }
-
-    #[test]
-    fn no_snapshot_no_ebpf_families() {
-        let text = render(families(&Scrape::default(), "t"), Format::Text).unwrap();
-        assert!(!text.contains("zswap_ebpf"));
     }
 }

@@ -15,10 +15,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use zswap_core::SysRoot;
 use zswap_core::stats::cgroup::{CgroupFilter, find_cgroup_paths, find_cgroup2};
-use zswap_probe::CgroupTotals;
+use zswap_probe::{CgroupTotals, ProbeSnapshot};
 
-use crate::collect::Scrape;
-use crate::metrics::{Families, Family, Kind, Labels, Value};
+use crate::families::{Families, Family, Kind, Labels, Value};
 
 /// Probe cgroup ids resolved to paths, for one scrape.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -107,10 +106,7 @@ impl CgroupPathCache {
 }
 
 /// The per-cgroup families of the probe.
-pub(crate) fn families(out: &mut Families, s: &Scrape) {
-    let (Some(snap), Some(labels)) = (&s.ebpf, &s.ebpf_cgroups) else {
-        return;
-    };
+pub(crate) fn families(out: &mut Families, snap: &ProbeSnapshot, labels: &CgroupLabels) {
     let per = |f: &dyn Fn(&CgroupTotals) -> Vec<(Labels, u64)>| -> Vec<(Labels, Value)> {
         labels
             .paths
