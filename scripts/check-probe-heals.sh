@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue #21 end to end: guest binaries built while the eBPF toolchain is missing are healed by
+# End to end: guest binaries built while the eBPF toolchain is missing are healed by
 # installing it, without `cargo clean`, and the probe scenario then passes on every kernel of
 # the vmtest matrix.
 #   1. `cargo xtask vmtest --scenario probe` with no bpf-linker reachable: the guest binaries

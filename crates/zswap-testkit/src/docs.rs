@@ -1,4 +1,4 @@
-//! The command examples of the repository's markdown files as tests (issue 22).
+//! The command examples of the repository's markdown files as tests (docs/doc-tests.md).
 //!
 //! A fenced block is either run or marked as not runnable:
 //!

@@ -120,7 +120,7 @@ fn anchors_follow_github() {
         "replaying-a-recorded-trace---trace-file"
     );
     assert_eq!(
-        link_targets("see [a](docs/a.md#x) and `[b](c)` and [d](../e)"),
-        ["docs/a.md#x", "../e"]
+        link_targets("see [a](docs/zram.md#x) and `[b](c)` and [d](../e)"),
+        ["docs/zram.md#x", "../e"]
     );
 }

@@ -1,5 +1,5 @@
 //! The `zswap-exporter` commands of the markdown files' ```console examples run as tests
-//! (issue 22); zswapctl's test of the same name runs the rest and checks that every command
+//! (docs/doc-tests.md); zswapctl's test of the same name runs the rest and checks that every command
 //! example is run or marked. How: `zswap_testkit::docs`.
 
 #[test]
