@@ -1,8 +1,14 @@
 //! `--collector.meminfo`: `/proc/meminfo` `Zswap` and `Zswapped`.
 
-use zswap_core::stats::meminfo::MeminfoSample;
+use zswap_core::SysRoot;
+use zswap_core::stats::meminfo::{MeminfoSample, read_meminfo};
 
 use crate::families::{Families, int};
+
+/// Reads `/proc/meminfo` now.
+pub(crate) fn read(root: &SysRoot) -> Result<MeminfoSample, String> {
+    read_meminfo(root).map_err(|e| e.to_string())
+}
 
 /// The meminfo families.
 pub(crate) fn families(out: &mut Families, m: &MeminfoSample) {

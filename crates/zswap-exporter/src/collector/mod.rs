@@ -27,10 +27,8 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use zswap_core::stats::cgroup::CgroupFilter;
-use zswap_core::stats::meminfo::read_meminfo;
-use zswap_core::stats::vmstat::read_vmstat;
 use zswap_core::zram::ZramReading;
-use zswap_core::{SysRoot, ZswapModel, ZswapSample, read_params};
+use zswap_core::{SysRoot, ZswapModel, ZswapSample};
 use zswap_probe::ProbeSnapshot;
 
 use crate::families::{Families, Family, Kind, Value};
@@ -163,16 +161,10 @@ pub(crate) fn collect(cfg: &CollectConfig) -> Scrape {
         let start = Instant::now();
         let sample = &mut s.sample;
         let result = match name {
-            CollectorName::Sysfs => read_params(&cfg.root)
-                .map(|p| sample.params = p)
-                .map_err(|e| e.to_string()),
+            CollectorName::Sysfs => params::read(&cfg.root).map(|p| sample.params = p),
             CollectorName::Debugfs => debugfs::read(&cfg.root).map(|d| sample.debugfs = Some(d)),
-            CollectorName::Meminfo => read_meminfo(&cfg.root)
-                .map(|m| sample.meminfo = Some(m))
-                .map_err(|e| e.to_string()),
-            CollectorName::Vmstat => read_vmstat(&cfg.root)
-                .map(|v| sample.vmstat = Some(v))
-                .map_err(|e| e.to_string()),
+            CollectorName::Meminfo => meminfo::read(&cfg.root).map(|m| sample.meminfo = Some(m)),
+            CollectorName::Vmstat => vmstat::read(&cfg.root).map(|v| sample.vmstat = Some(v)),
             CollectorName::Cgroup => {
                 cgroup::read(&cfg.root, &cfg.cgroup_filter).map(|c| sample.cgroups = c)
             }

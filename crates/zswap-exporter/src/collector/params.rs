@@ -2,11 +2,15 @@
 //! flags as gauges, string parameters as labels of `zswap_info`; and the kernel's page size,
 //! the unit of every `*_pages` metric.
 
-use zswap_core::ParamName;
-use zswap_core::ZswapParams;
 use zswap_core::params::ParamValue;
+use zswap_core::{ParamName, SysRoot, ZswapParams, read_params};
 
 use crate::families::{Families, Family, Kind, Labels, Value, flag, ratio};
+
+/// Reads the parameters now; `None` when the kernel has no zswap.
+pub(crate) fn read(root: &SysRoot) -> Result<Option<ZswapParams>, String> {
+    read_params(root).map_err(|e| e.to_string())
+}
 
 /// The parameter families; `page_size` is the kernel's, in bytes.
 pub(crate) fn families(out: &mut Families, p: &ZswapParams, page_size: u64) {

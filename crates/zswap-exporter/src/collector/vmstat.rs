@@ -1,9 +1,15 @@
 //! `--collector.vmstat`: the zswap and swap counters of `/proc/vmstat`, and zsmalloc's
 //! `nr_zspages` in bytes.
 
-use zswap_core::stats::vmstat::VmstatSample;
+use zswap_core::SysRoot;
+use zswap_core::stats::vmstat::{VmstatSample, read_vmstat};
 
 use crate::families::{Families, int};
+
+/// Reads `/proc/vmstat` now.
+pub(crate) fn read(root: &SysRoot) -> Result<VmstatSample, String> {
+    read_vmstat(root).map_err(|e| e.to_string())
+}
 
 /// The vmstat families; `page_size` (the kernel's) turns `nr_zspages` into bytes.
 pub(crate) fn families(out: &mut Families, v: &VmstatSample, page_size: u64) {
