@@ -352,3 +352,20 @@ fn regress_22_sigterm_is_a_clean_shutdown_with_exit_0() {
     let status = e.child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "{status:?}");
 }
+
+/// `zswap_page_size_bytes` is the running kernel's page size, as `getconf PAGESIZE` reports it,
+/// and `zswap_zsmalloc_bytes` counts `nr_zspages` in it.
+#[test]
+fn page_size_is_the_kernels() {
+    let out = common::succeed(Command::new("getconf").arg("PAGESIZE"));
+    let kernel: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    let f = common::tree_6_18();
+    f.proc("vmstat", "nr_zspages 3\nzswpout 1\n");
+    let t = common::once(f.path(), &[]);
+    assert_eq!(sample(&t, "zswap_page_size_bytes"), Some(kernel), "{t}");
+    assert_eq!(
+        sample(&t, "zswap_zsmalloc_bytes"),
+        Some(3.0 * kernel),
+        "{t}"
+    );
+}
