@@ -48,6 +48,23 @@ pub fn import_cycles(src: &Path) -> Vec<Vec<String>> {
     cycles(&module_graph(src))
 }
 
+/// `graph` without the imports of a module from its own ancestors (`use super::X` in a
+/// child), for crates that let children use their parent's types and want only the circles
+/// between separate branches (the exporter keeps the strict form: [`import_cycles`]).
+pub fn without_ancestor_imports(graph: &ModuleGraph) -> ModuleGraph {
+    graph
+        .iter()
+        .map(|(m, deps)| {
+            let kept = deps
+                .iter()
+                .filter(|d| !m.starts_with(&format!("{d}::")))
+                .cloned()
+                .collect();
+            (m.clone(), kept)
+        })
+        .collect()
+}
+
 /// The strongly connected components of `graph` with more than one module.
 pub fn cycles(graph: &ModuleGraph) -> Vec<Vec<String>> {
     let reach = |from: &String| -> BTreeSet<String> {
@@ -295,6 +312,23 @@ mod tests {
         assert_eq!(
             import_cycles(d.path()),
             vec![vec!["a".to_owned(), "a::c".to_owned()]]
+        );
+    }
+
+    #[test]
+    fn ancestor_imports_can_be_left_out() {
+        let d = tree(&[
+            ("main.rs", "mod a;\nmod b;\n"),
+            ("a/mod.rs", "mod c;\npub struct S;\nfn g() { c::f(); }\n"),
+            ("a/c.rs", "use super::S;\npub fn f() {}\nuse crate::b::T;\n"),
+            ("b.rs", "pub struct T;\nuse crate::a::S;\n"),
+        ]);
+        let g = without_ancestor_imports(&module_graph(d.path()));
+        assert_eq!(g["a::c"], BTreeSet::from(["b".to_owned()]));
+        // a -> a::c -> b -> a is still a circle
+        assert_eq!(
+            cycles(&g),
+            vec![vec!["a".to_owned(), "a::c".to_owned(), "b".to_owned()]]
         );
     }
 
