@@ -160,7 +160,7 @@ impl Zswap {
                 self.raw.stored_incompressible_pages.saturating_sub(1);
         }
         if self.era == KernelEra::V6_1 {
-            self.e1_update_total_size();
+            self.refresh_cached_total_size();
         }
         true
     }

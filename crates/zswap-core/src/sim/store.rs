@@ -110,17 +110,23 @@ impl Zswap {
             return StoreOutcome::Rejected(RejectReason::LargeFolio);
         }
         match self.era {
-            KernelEra::V6_1 => self.store_e1(first_slot, memcg, pages),
-            _ => self.store_e2(first_slot, memcg, pages),
+            KernelEra::V6_1 => self.store_via_frontswap(first_slot, memcg, pages),
+            _ => self.store_via_swap_writepage(first_slot, memcg, pages),
         }
     }
 
-    fn store_e1(&mut self, slot: u64, memcg: MemcgId, pages: &[[u8; 4096]]) -> StoreOutcome {
+    /// 6.1: zswap is frontswap's backend (`zswap_frontswap_store`), one page at a time.
+    fn store_via_frontswap(
+        &mut self,
+        slot: u64,
+        memcg: MemcgId,
+        pages: &[[u8; 4096]],
+    ) -> StoreOutcome {
         // frontswap removes a duplicate first, whatever the outcome of the new store.
         if self.frontswap_map.remove(&slot) {
             self.free_entry(slot);
         }
-        let res = self.try_store_e1(slot, memcg, pages);
+        let res = self.try_store_via_frontswap(slot, memcg, pages);
         match res {
             Ok(length) => {
                 self.frontswap_map.insert(slot);
@@ -134,7 +140,7 @@ impl Zswap {
         }
     }
 
-    fn try_store_e1(
+    fn try_store_via_frontswap(
         &mut self,
         slot: u64,
         memcg: MemcgId,
@@ -154,7 +160,7 @@ impl Zswap {
         let t = self.total_ram_pages;
         let p = u64::from(self.params.max_pool_percent);
         let a = u64::from(self.params.accept_threshold_percent);
-        let cur = self.e1_total_size.div_ceil(u64::from(PAGE_SIZE));
+        let cur = self.cached_total_size.div_ceil(u64::from(PAGE_SIZE));
         if t * p / 100 < cur {
             self.raw.pool_limit_hit += 1;
             self.reached_full = true;
@@ -210,7 +216,7 @@ impl Zswap {
         let length = entry.length;
         self.insert_entry(slot, entry, objcg);
         self.raw.zswpout += 1;
-        self.e1_update_total_size();
+        self.refresh_cached_total_size();
         Ok(length)
     }
 
@@ -244,7 +250,13 @@ impl Zswap {
         self.entries.insert(slot, entry);
     }
 
-    fn store_e2(&mut self, first: u64, memcg: MemcgId, pages: &[[u8; 4096]]) -> StoreOutcome {
+    /// 6.12+: `swap_writepage` calls `zswap_store` directly with the whole folio.
+    fn store_via_swap_writepage(
+        &mut self,
+        first: u64,
+        memcg: MemcgId,
+        pages: &[[u8; 4096]],
+    ) -> StoreOutcome {
         let n = pages.len() as u64;
         let slots = first..first + n;
         // swap_writepage: an all-zero folio goes to the zeromap and zswap is not called.
@@ -261,7 +273,7 @@ impl Zswap {
         if n > 1 && !self.era.stores_large_folios() {
             return StoreOutcome::Rejected(RejectReason::LargeFolio);
         }
-        match self.try_store_e2(first, memcg, pages) {
+        match self.try_store_via_swap_writepage(first, memcg, pages) {
             Ok(length) => {
                 self.raw.zswpout += n;
                 if memcg != MemcgId::ROOT && self.era == KernelEra::V6_18 {
@@ -281,7 +293,7 @@ impl Zswap {
         }
     }
 
-    fn try_store_e2(
+    fn try_store_via_swap_writepage(
         &mut self,
         first: u64,
         memcg: MemcgId,

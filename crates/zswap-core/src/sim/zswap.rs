@@ -116,7 +116,7 @@ pub struct Zswap {
     pub(crate) shrink_pending: bool,
     pub(crate) next_shrink: Option<MemcgId>,
     /// 6.1 `zswap_pool_total_size`, refreshed after each store and free.
-    pub(crate) e1_total_size: u64,
+    pub(crate) cached_total_size: u64,
     pub(crate) zeromap: BTreeSet<u64>,
     pub(crate) frontswap_map: BTreeSet<u64>,
     pub(crate) disk: BTreeMap<u64, Box<[u8; 4096]>>,
@@ -157,7 +157,7 @@ impl Zswap {
             reached_full: false,
             shrink_pending: false,
             next_shrink: None,
-            e1_total_size: 0,
+            cached_total_size: 0,
             zeromap: BTreeSet::new(),
             frontswap_map: BTreeSet::new(),
             disk: BTreeMap::new(),
@@ -315,7 +315,7 @@ impl Zswap {
     /// `pool_total_size` as the era reports it, in bytes.
     pub fn pool_total_size(&self) -> u64 {
         match self.era {
-            KernelEra::V6_1 => self.e1_total_size,
+            KernelEra::V6_1 => self.cached_total_size,
             _ => self.total_pages() * u64::from(PAGE_SIZE),
         }
     }
@@ -358,7 +358,7 @@ impl Zswap {
     }
 
     /// 6.1: recompute the cached `zswap_pool_total_size`.
-    pub(crate) fn e1_update_total_size(&mut self) {
-        self.e1_total_size = self.total_pages() * u64::from(PAGE_SIZE);
+    pub(crate) fn refresh_cached_total_size(&mut self) {
+        self.cached_total_size = self.total_pages() * u64::from(PAGE_SIZE);
     }
 }
