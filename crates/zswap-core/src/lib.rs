@@ -13,6 +13,7 @@ pub mod compress;
 mod error;
 mod kernel;
 mod model;
+pub mod page;
 pub mod params;
 mod sample;
 pub mod sim;

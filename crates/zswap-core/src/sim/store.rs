@@ -6,6 +6,7 @@
 use super::PAGE_SIZE;
 use super::era::KernelEra;
 use super::memcg::{Event, MemcgId};
+use crate::page::same_filled_word;
 
 use super::zswap::{Entry, Fault, Zswap};
 
@@ -76,17 +77,6 @@ pub enum StoreOutcome {
 
 fn is_zero(page: &[u8; 4096]) -> bool {
     page.iter().all(|&b| b == 0)
-}
-
-/// 6.1 `zswap_is_page_same_filled`: 512 native-endian words all equal.
-fn same_filled(page: &[u8; 4096]) -> Option<u64> {
-    let word = |i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&page[i * 8..i * 8 + 8]);
-        u64::from_ne_bytes(w)
-    };
-    let v = word(0);
-    (1..512).all(|i| word(i) == v).then_some(v)
 }
 
 impl Zswap {
@@ -192,7 +182,7 @@ impl Zswap {
             referenced: false,
             lru_seq: None,
         };
-        match same_filled(page).filter(|_| self.params.same_filled_pages_enabled) {
+        match same_filled_word(page).filter(|_| self.params.same_filled_pages_enabled) {
             Some(v) => {
                 entry.same_value = Some(v);
                 self.raw.same_filled_pages += 1;
