@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod admin;
+mod atomic_file;
 pub mod compress;
 mod error;
 mod kernel;
@@ -22,6 +23,7 @@ mod sysroot;
 mod units;
 pub mod zram;
 
+pub use atomic_file::{AtomicWriteError, write_atomically};
 pub use compress::{
     Algorithm, CompressError, CompressFailure, DecompressError, PageCompressor, ParseAlgorithmError,
 };

@@ -11,7 +11,6 @@ mod metrics;
 mod zram;
 
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -86,7 +85,7 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         return match &cli.textfile_output {
-            Some(path) => write_atomically(path, &text),
+            Some(path) => Ok(zswap_core::write_atomically(path, text.as_bytes())?),
             None => {
                 let mut out = std::io::stdout().lock();
                 out.write_all(text.as_bytes())
@@ -115,39 +114,4 @@ fn run(cli: Cli) -> Result<()> {
         .build()
         .context("starting the runtime")?;
     rt.block_on(http::serve(cfg, opts))
-}
-
-/// Writes `text` to a temporary file next to `path`, syncs it, then renames it over `path`,
-/// so a reader (node_exporter's textfile collector) never sees a partial file.
-#[allow(clippy::disallowed_methods)] // the exporter's own output file, not a kernel file
-fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .with_context(|| format!("'{}' is not a file name", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| {
-            format!(
-                "cannot write '{}': check that '{}' exists and is writable",
-                path.display(),
-                dir.display()
-            )
-        });
-    }
-    Ok(())
 }
