@@ -6,7 +6,7 @@ use anyhow::Result;
 use serde::Serialize;
 use zswap_core::stats::cgroup::{CgroupFilter, CgroupZswap, Limit};
 use zswap_core::stats::crypto::algorithm_names;
-use zswap_core::stats::debugfs::{COUNTERS, DebugfsStatus};
+use zswap_core::stats::debugfs::COUNTERS;
 use zswap_core::zram::{ZramDevice, read_zram};
 use zswap_core::{CollectOptions, ParamName, SysRoot, ZswapModel, ZswapSample, collect_sample};
 
@@ -78,20 +78,16 @@ fn kernel_path(root: &SysRoot, p: &std::path::Path) -> std::path::PathBuf {
 
 fn explain_missing(root: &SysRoot, s: &ZswapSample, with_cgroups: bool) -> Vec<Missing> {
     let mut out = Vec::new();
-    if s.params.is_none() && !s.problems.iter().any(|p| p.source == "params") {
+    if let Some(reason) = s.no_zswap_reason() {
         out.push(Missing {
             what: "zswap".into(),
-            reason: "this kernel has no zswap (no /sys/module/zswap/parameters): it was built \
-                     without CONFIG_ZSWAP"
-                .into(),
+            reason: reason.into(),
         });
     }
-    if let Some(d) = &s.debugfs
-        && d.status != DebugfsStatus::Available
-    {
+    if let Some(reason) = s.debugfs_missing_reason() {
         out.push(Missing {
             what: "debugfs counters".into(),
-            reason: d.status.explain().into(),
+            reason: reason.into(),
         });
     }
     if with_cgroups {
@@ -113,13 +109,9 @@ fn explain_missing(root: &SysRoot, s: &ZswapSample, with_cgroups: bool) -> Vec<M
         }
     }
     for p in &s.problems {
-        let mut reason = p.message.clone();
-        if p.permission {
-            reason.push_str(": run as root");
-        }
         out.push(Missing {
             what: p.source.to_owned(),
-            reason,
+            reason: p.reason(),
         });
     }
     out
