@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::admin::caps::{KernelCaps, ModuleProbe};
 use crate::admin::config::parse_config;
-use crate::admin::plan::{Plan, Refusal};
+use crate::admin::plan::{Plan, PlanRefusal};
 use crate::model::PAGE_SIZE;
 use crate::params::ParamName;
 use crate::sample::ZswapSample;
@@ -399,7 +399,7 @@ pub fn check_config(
             .map(|(line, r)| {
                 let at = line.map(|l| format!(" line {l}")).unwrap_or_default();
                 let code = match r {
-                    Refusal::ZpoolRemoved { .. } | Refusal::NotOnThisKernel { .. } => {
+                    PlanRefusal::ZpoolRemoved { .. } | PlanRefusal::NotOnThisKernel { .. } => {
                         "config-removed-setting"
                     }
                     _ => "config-invalid",

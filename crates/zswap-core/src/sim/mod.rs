@@ -17,7 +17,7 @@ mod kernel_codecs;
 mod load;
 mod lru;
 mod memcg;
-mod params;
+mod param_writes;
 mod pool;
 mod store;
 mod writeback;
