@@ -29,7 +29,8 @@ pub use compress::{
 };
 pub use error::{Error, Result};
 pub use kernel::{KernelRelease, read_release};
-pub use model::{PAGE_SIZE, REJECT_REASONS, ZswapModel, per_sec};
+pub use model::{REJECT_REASONS, ZswapModel, per_sec};
+pub use page::PAGE_SIZE;
 pub use params::{ParamName, ParamValue, ZswapParams, read_params};
 pub use sample::{CollectOptions, Problem, ZswapSample, collect_sample};
 pub use sysroot::SysRoot;

@@ -1,9 +1,14 @@
 //! One page of memory as zswap and zram see it.
 
+/// Bytes in the page the compressors, the model (`sim`), the analyses and the test workloads
+/// work on: the page of the x86_64 kernels they stand for. Figures read from a running kernel
+/// are converted with that kernel's own page size instead ([`crate::SysRoot::page_size`]).
+pub const PAGE_SIZE: usize = 4096;
+
 /// The 8-byte word every 8-byte word of `page` equals, if there is one: zswap's (6.1
 /// `zswap_is_page_same_filled`) and zram's (`page_same_filled`) same-filled scan, which reads
 /// the page as 512 native-endian machine words. `Some(0)` is a zero page.
-pub fn same_filled_word(page: &[u8; 4096]) -> Option<u64> {
+pub fn same_filled_word(page: &[u8; PAGE_SIZE]) -> Option<u64> {
     let mut words = page
         .chunks_exact(8)
         .map(|c| u64::from_ne_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));

@@ -64,6 +64,21 @@ impl SysRoot {
         *self == SysRoot::host()
     }
 
+    /// Bytes per page of the kernel this root shows: `sysconf(_SC_PAGESIZE)` for the running
+    /// kernel (16 KiB or 64 KiB on some arm64 and ppc64 kernels), [`crate::page::PAGE_SIZE`]
+    /// for a captured tree (the trees are of x86_64 kernels and do not record it).
+    pub fn page_size(&self) -> u64 {
+        if !self.is_host() {
+            return crate::page::PAGE_SIZE as u64;
+        }
+        // SAFETY: sysconf has no preconditions; it returns -1 for an unknown name.
+        let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        u64::try_from(n)
+            .ok()
+            .filter(|n| *n > 0)
+            .unwrap_or(crate::page::PAGE_SIZE as u64)
+    }
+
     /// The root directory.
     pub fn root(&self) -> &Path {
         &self.root

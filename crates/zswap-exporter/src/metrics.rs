@@ -347,7 +347,9 @@ fn vmstat(out: &mut Families, s: &Scrape) {
         "Pages read from swap devices (/proc/vmstat pswpin).",
         v.get("pswpin"),
     );
-    let zs = v.get("nr_zspages").and_then(|p| p.checked_mul(PAGE_SIZE));
+    let zs = v
+        .get("nr_zspages")
+        .and_then(|p| p.checked_mul(PAGE_SIZE as u64));
     out.gauge(
         "zswap_zsmalloc",
         Some("bytes"),

@@ -43,8 +43,5 @@ pub use zbud::{Buddy, ZBUD_MAX_ALLOC, ZbudError, ZbudHandle, ZbudPool};
 pub use zsmalloc::{ClassTable, SizeClass, ZsError, ZsHandle, ZsPool};
 pub use zswap::{Fault, SimError, Zswap};
 
-/// Page size of every modelled kernel (x86_64).
-pub const PAGE_SIZE: u32 = 4096;
-
 #[cfg(test)]
 mod tests;

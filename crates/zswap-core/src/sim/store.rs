@@ -3,9 +3,9 @@
 //! frontswap's duplicate
 //! handling (6.1) in front of them.
 
-use super::PAGE_SIZE;
 use super::era::KernelEra;
 use super::memcg::{Event, MemcgId};
+use crate::page::PAGE_SIZE;
 use crate::page::same_filled_word;
 
 use super::zswap::{Entry, Fault, Zswap};
@@ -150,7 +150,7 @@ impl Zswap {
         let t = self.total_ram_pages;
         let p = u64::from(self.params.max_pool_percent);
         let a = u64::from(self.params.accept_threshold_percent);
-        let cur = self.cached_total_size.div_ceil(u64::from(PAGE_SIZE));
+        let cur = self.cached_total_size.div_ceil(PAGE_SIZE as u64);
         if t * p / 100 < cur {
             self.raw.pool_limit_hit += 1;
             self.reached_full = true;
