@@ -19,6 +19,19 @@ pub fn same_filled_word(page: &[u8; PAGE_SIZE]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::SysRoot;
+
+    #[test]
+    fn a_tree_has_the_model_page_and_the_running_kernel_its_own() {
+        assert_eq!(SysRoot::at("/nonexistent").page_size(), PAGE_SIZE as u64);
+        // getconf asks the C library, which asks the kernel (AT_PAGESZ), as sysconf does
+        let out = std::process::Command::new("getconf")
+            .arg("PAGESIZE")
+            .output()
+            .expect("getconf (libc-bin) runs");
+        let getconf: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+        assert_eq!(SysRoot::host().page_size(), getconf);
+    }
 
     #[test]
     fn same_filled_needs_every_word_equal() {
