@@ -40,7 +40,7 @@ pub(crate) struct DeployOptions {
 }
 
 /// One result line.
-struct Outcome {
+struct StepResult {
     name: &'static str,
     result: Result<()>,
 }
@@ -49,7 +49,7 @@ struct Outcome {
 /// Returns true if and only if every step passed.
 pub(crate) fn run(o: &DeployOptions) -> Result<bool> {
     ensure_ansible(&o.venv)?;
-    let mut outcomes = vec![Outcome {
+    let mut outcomes = vec![StepResult {
         name: "lint",
         result: lint(o),
     }];
@@ -61,7 +61,7 @@ pub(crate) fn run(o: &DeployOptions) -> Result<bool> {
         restore_on_signals(restore.0.clone())?;
         let first = converge(o, &good_settings(), "converge");
         let converged = first.is_ok();
-        outcomes.push(Outcome {
+        outcomes.push(StepResult {
             name: "converge",
             result: first.map(|_| ()),
         });
@@ -73,7 +73,7 @@ pub(crate) fn run(o: &DeployOptions) -> Result<bool> {
         } else {
             Err(anyhow::anyhow!("skipped: converge failed"))
         };
-        outcomes.push(Outcome {
+        outcomes.push(StepResult {
             name: "idempotence",
             result: idem,
         });
@@ -82,7 +82,7 @@ pub(crate) fn run(o: &DeployOptions) -> Result<bool> {
         } else {
             Err(anyhow::anyhow!("skipped: converge failed"))
         };
-        outcomes.push(Outcome {
+        outcomes.push(StepResult {
             name: "verify",
             result: verify,
         });

@@ -23,14 +23,10 @@ pub enum PageFill {
 
 /// Classifies a page the way zswap's (6.1) and zram's same-filled scan do: 512 `u64` words.
 pub fn classify(page: &[u8; PAGE_SIZE]) -> PageFill {
-    let word = |c: &[u8]| u64::from_ne_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-    let first = word(&page[..8]);
-    if !page.chunks_exact(8).all(|c| word(c) == first) {
-        PageFill::Mixed
-    } else if first == 0 {
-        PageFill::Zero
-    } else {
-        PageFill::SameFilled
+    match zswap_core::page::same_filled_word(page) {
+        None => PageFill::Mixed,
+        Some(0) => PageFill::Zero,
+        Some(_) => PageFill::SameFilled,
     }
 }
 

@@ -9,10 +9,12 @@
 #![deny(missing_docs)]
 
 pub mod admin;
+mod atomic_file;
 pub mod compress;
 mod error;
 mod kernel;
 mod model;
+pub mod page;
 pub mod params;
 mod sample;
 pub mod sim;
@@ -21,12 +23,14 @@ mod sysroot;
 mod units;
 pub mod zram;
 
+pub use atomic_file::{AtomicWriteError, write_atomically};
 pub use compress::{
     Algorithm, CompressError, CompressFailure, DecompressError, PageCompressor, ParseAlgorithmError,
 };
 pub use error::{Error, Result};
 pub use kernel::{KernelRelease, read_release};
-pub use model::{PAGE_SIZE, REJECT_REASONS, ZswapModel, per_sec};
+pub use model::{REJECT_REASONS, ZswapModel, per_sec};
+pub use page::PAGE_SIZE;
 pub use params::{ParamName, ParamValue, ZswapParams, read_params};
 pub use sample::{CollectOptions, Problem, ZswapSample, collect_sample};
 pub use sysroot::SysRoot;

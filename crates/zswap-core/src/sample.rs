@@ -13,7 +13,7 @@ use crate::stats::cgroup::{
     Cgroup2Mount, CgroupFilter, CgroupsReading, find_cgroup2, read_cgroups,
 };
 use crate::stats::crypto::{CompressorInfo, read_crypto};
-use crate::stats::debugfs::{DebugfsReading, read_debugfs};
+use crate::stats::debugfs::{DebugfsReading, DebugfsStatus, read_debugfs};
 use crate::stats::meminfo::{MeminfoSample, read_meminfo};
 use crate::stats::swaps::{SwapDevice, read_swaps};
 use crate::stats::vmstat::{VmstatSample, read_vmstat};
@@ -65,6 +65,48 @@ pub struct ZswapSample {
     pub cgroups: Option<CgroupsReading>,
     /// Sources that could not be read.
     pub problems: Vec<Problem>,
+    /// Bytes per page of the sampled kernel ([`SysRoot::page_size`]); `None` (a sample built
+    /// by hand) means [`crate::page::PAGE_SIZE`]. Not part of the JSON output.
+    #[serde(skip)]
+    pub page_size: Option<u64>,
+}
+
+/// Why figures are missing, in sentences for people: the one source of the explanations that
+/// `zswapctl status` (its "Not shown" section) and `top` (its notes) lay out their own way.
+impl ZswapSample {
+    /// Bytes per page of the sampled kernel, to turn its page counts into bytes.
+    pub fn page_bytes(&self) -> u64 {
+        self.page_size.unwrap_or(crate::page::PAGE_SIZE as u64)
+    }
+
+    /// Why there are no zswap figures at all: the kernel has no zswap. `None` when the
+    /// parameters were read, or could not be read for a reason [`Problem::reason`] gives.
+    pub fn no_zswap_reason(&self) -> Option<&'static str> {
+        let unreadable = self.problems.iter().any(|p| p.source == "params");
+        (self.params.is_none() && !unreadable).then_some(
+            "this kernel has no zswap (no /sys/module/zswap/parameters): it was built without \
+             CONFIG_ZSWAP",
+        )
+    }
+
+    /// Why the debugfs counters are missing and how to get them, if they are.
+    pub fn debugfs_missing_reason(&self) -> Option<&'static str> {
+        self.debugfs
+            .as_ref()
+            .filter(|d| d.status != DebugfsStatus::Available)
+            .map(|d| d.status.explain())
+    }
+}
+
+impl Problem {
+    /// Why the source is missing: the error, and the fix when it is a permission refusal.
+    pub fn reason(&self) -> String {
+        if self.permission {
+            format!("{}: run as root", self.message)
+        } else {
+            self.message.clone()
+        }
+    }
 }
 
 /// What [`collect_sample`] reads besides the system-wide figures.
@@ -81,6 +123,7 @@ pub fn collect_sample(root: &SysRoot, opts: &CollectOptions) -> ZswapSample {
             .duration_since(UNIX_EPOCH)
             .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
             .unwrap_or(0),
+        page_size: Some(root.page_size()),
         ..Default::default()
     };
     let problems = &mut s.problems;

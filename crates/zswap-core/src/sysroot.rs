@@ -64,6 +64,16 @@ impl SysRoot {
         *self == SysRoot::host()
     }
 
+    /// Bytes per page of the kernel this root shows: `sysconf(_SC_PAGESIZE)` for the running
+    /// kernel (16 KiB or 64 KiB on some arm64 and ppc64 kernels), [`crate::page::PAGE_SIZE`]
+    /// for a captured tree (the trees are of x86_64 kernels and do not record it).
+    pub fn page_size(&self) -> u64 {
+        if !self.is_host() {
+            return crate::page::PAGE_SIZE as u64;
+        }
+        crate::page::running_kernel_page_size()
+    }
+
     /// The root directory.
     pub fn root(&self) -> &Path {
         &self.root

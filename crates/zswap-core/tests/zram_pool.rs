@@ -19,11 +19,10 @@ use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use zswap_core::compress::{Algorithm, PageCompressor};
+use zswap_core::page::{PAGE_SIZE as PAGE, same_filled_word};
 use zswap_core::sim::{KernelEra, ZsHandle, ZsPool};
 use zswap_testkit::host::{HostLock, is_root, require};
 use zswap_testkit::pages::{Rng, mixed_corpus};
-
-const PAGE: usize = 4096;
 
 /// A hot-added zram device; reset and hot-removed when dropped.
 struct Zram(u32);
@@ -140,11 +139,6 @@ fn machine_pages(seed: u64, n: usize) -> Vec<[u8; PAGE]> {
     out
 }
 
-/// zram's `page_same_filled`: all 512 words equal.
-fn same_filled(p: &[u8; PAGE]) -> bool {
-    p.chunks_exact(8).all(|w| w == &p[..8])
-}
-
 /// The object size zram hands zs_malloc for `p`, or None for a same-filled page.
 fn zram_object(
     c: &mut PageCompressor,
@@ -152,7 +146,7 @@ fn zram_object(
     p: &[u8; PAGE],
     out: &mut Vec<u8>,
 ) -> Option<usize> {
-    if same_filled(p) {
+    if same_filled_word(p).is_some() {
         return None;
     }
     match c.compress(p, out) {

@@ -10,7 +10,6 @@ mod http;
 mod log;
 
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -71,7 +70,8 @@ fn run(cli: Cli) -> Result<()> {
             max_cgroups: cli.cgroup_max,
         },
         ebpf,
-        page_size: kernel_page_size()?,
+        // the running kernel's, also under `--path.*`: those move mount points, not kernels
+        page_size: zswap_core::page::running_kernel_page_size(),
     };
     if cli.once {
         // a probe that did not load was reported above; its scrape failure says it again
@@ -86,7 +86,7 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         return match &cli.textfile_output {
-            Some(path) => write_atomically(path, &text),
+            Some(path) => Ok(zswap_core::write_atomically(path, text.as_bytes())?),
             None => {
                 let mut out = std::io::stdout().lock();
                 out.write_all(text.as_bytes())
@@ -115,50 +115,4 @@ fn run(cli: Cli) -> Result<()> {
         .build()
         .context("starting the runtime")?;
     rt.block_on(http::serve(cfg, opts))
-}
-
-/// The page size of the running kernel (the auxiliary vector's `AT_PAGESZ`, which
-/// `sysconf` returns): 4096 on x86_64, 16384 or 65536 on some arm64 kernels. `--path.*` move
-/// mount points, not kernels, so this is the page size of the kernel the exporter reports on.
-fn kernel_page_size() -> Result<u64> {
-    // SAFETY: sysconf reads a process constant and has no preconditions
-    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    u64::try_from(n).ok().filter(|&n| n > 0).with_context(|| {
-        format!("the kernel reported page size '{n}': cannot convert pages to bytes")
-    })
-}
-
-/// Writes `text` to a temporary file next to `path`, syncs it, then renames it over `path`,
-/// so a reader (node_exporter's textfile collector) never sees a partial file.
-#[allow(clippy::disallowed_methods)] // the exporter's own output file, not a kernel file
-fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .with_context(|| format!("'{}' is not a file name", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| {
-            format!(
-                "cannot write '{}': check that '{}' exists and is writable",
-                path.display(),
-                dir.display()
-            )
-        });
-    }
-    Ok(())
 }

@@ -267,156 +267,193 @@ fn read_btf(root: &SysRoot) -> Result<Option<Btf>> {
         .map_err(|source| ProbeError::BadBtf { path, source })
 }
 
+/// Fails, naming what is missing, unless this process may load and attach the probe.
+fn check_privilege() -> Result<()> {
+    let effective = crate::caps::effective().unwrap_or_default();
+    let missing = crate::caps::missing(&effective);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    // SAFETY: geteuid has no preconditions.
+    let euid = unsafe { libc::geteuid() };
+    Err(ProbeError::MissingCapabilities {
+        euid,
+        missing: missing.join(", "),
+    })
+}
+
+/// The kernel's symbols, for the kprobe fallback.
+fn read_kallsyms(root: &SysRoot) -> Result<KernelSymbols> {
+    let kallsyms = root.proc("kallsyms");
+    match root.read_opt(&kallsyms) {
+        Ok(text) => Ok(KernelSymbols::parse(text.as_deref().unwrap_or(""))),
+        // systemd's ProtectKernelTunables= puts an inaccessible file over /proc/kallsyms:
+        // the plan then rests on BTF alone (fentry), and only a kprobe fallback is lost.
+        Err(e) if matches!(e.errno(), Some(libc::EACCES | libc::EPERM)) => {
+            Ok(KernelSymbols::default())
+        }
+        Err(source) => Err(ProbeError::Kallsyms {
+            path: kallsyms,
+            source,
+        }),
+    }
+}
+
+/// Loads the object with the plan's kernel-specific constants (structure offsets, return
+/// kinds, slot modes) set as its globals.
+fn load_object(object: &[u8], plan: &AttachPlan, opts: &ProbeOptions) -> Result<Ebpf> {
+    let mut loader = EbpfLoader::new();
+    let offsets = plan.memcg;
+    let have = u64::from(offsets.is_some());
+    let o = offsets.unwrap_or(crate::plan::MemcgOffsets {
+        objcg_memcg: 0,
+        memcg_css: 0,
+        css_cgroup: 0,
+        cgroup_kn: 0,
+        kn_id: 0,
+    });
+    let values: [(&str, u64); 12] = [
+        (global::OFF_OBJCG_MEMCG, o.objcg_memcg),
+        (global::OFF_MEMCG_CSS, o.memcg_css),
+        (global::OFF_CSS_CGROUP, o.css_cgroup),
+        (global::OFF_CGROUP_KN, o.cgroup_kn),
+        (global::OFF_KN_ID, o.kn_id),
+        (global::HAVE_MEMCG_OFFSETS, have),
+        (global::STORE_RET_KIND, plan.store_ret),
+        (global::LOAD_RET_KIND, plan.load_ret),
+        (global::EMIT_EVENTS, u64::from(opts.events)),
+        (global::SLOT_MODE, plan.slot_mode),
+        (global::INVALIDATE_SLOT_MODE, plan.invalidate_slot_mode),
+        (global::OFF_FOLIO_SWAP, plan.folio_swap_offset),
+    ];
+    for (name, value) in &values {
+        loader.override_global(name, value, true);
+    }
+    loader
+        .load(object)
+        .map_err(|e| ProbeError::Object { detail: short(&e) })
+}
+
+/// What the hooks can attach by on this kernel.
+struct Mechanisms {
+    /// The kernel's BTF as aya reads it, for fentry/fexit.
+    btf: Option<aya::Btf>,
+    /// The kprobe PMU's directory (named when kprobes are missing).
+    kprobe_pmu: std::path::PathBuf,
+    /// Whether that directory exists: the kernel has kprobes.
+    have_kprobes: bool,
+    /// `ProbeOptions::kprobes_only`.
+    kprobes_only: bool,
+}
+
+/// Attaches one hook, fentry first and kprobe second; on failure, why each was not possible.
+fn attach_hook(
+    ebpf: &mut Ebpf,
+    hook: &Hook,
+    m: &Mechanisms,
+) -> std::result::Result<Attached, Vec<Failure>> {
+    let mut failures: Vec<Failure> = Vec::new();
+    let attached = |symbol: String, mechanism| Attached {
+        role: hook.role,
+        symbol,
+        mechanism,
+    };
+    if hook.in_btf && !m.kprobes_only {
+        match &m.btf {
+            Some(b) => match attach_fentry(ebpf, b, hook) {
+                Ok(()) => return Ok(attached(hook.function.clone(), crate::Mechanism::Fentry)),
+                Err(f) => failures.push(f),
+            },
+            None => failures.push(Failure {
+                detail: "aya cannot read the kernel's btf".into(),
+                eperm: false,
+            }),
+        }
+    }
+    match (&hook.kprobe_symbol, m.have_kprobes) {
+        (Some(sym), true) => match attach_kprobe(ebpf, sym, hook.role) {
+            Ok(()) => return Ok(attached(sym.clone(), crate::Mechanism::Kprobe)),
+            Err(f) => failures.push(f),
+        },
+        (None, _) => failures.push(Failure {
+            detail: "kprobe: no such symbol in kallsyms".into(),
+            eperm: false,
+        }),
+        (Some(_), false) => failures.push(Failure {
+            detail: format!(
+                "kprobes are not available on this kernel (no '{}')",
+                m.kprobe_pmu.display()
+            ),
+            eperm: false,
+        }),
+    }
+    Err(failures)
+}
+
+/// A hook that attached by no mechanism: skipped if optional, else the load's error (a
+/// refusal by the kernel's policy when fentry got `EPERM`).
+fn unattached(hook: &Hook, failures: &[Failure]) -> std::result::Result<Skipped, ProbeError> {
+    let detail = failures
+        .iter()
+        .map(|f| f.detail.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    if !hook.role.required() {
+        return Ok(Skipped {
+            role: hook.role,
+            function: hook.function.clone(),
+            reason: detail,
+        });
+    }
+    if let Some(first) = failures.first().filter(|f| f.eperm) {
+        let kprobes = failures.get(1).map_or_else(
+            || "no kprobe fallback was possible".to_owned(),
+            |f| f.detail.clone(),
+        );
+        return Err(ProbeError::TracingRefused {
+            function: hook.function.clone(),
+            detail: first.detail.clone(),
+            kprobes,
+        });
+    }
+    Err(ProbeError::Attach {
+        function: hook.function.clone(),
+        detail,
+    })
+}
+
 impl Probe {
     /// Loads the probe into the running kernel and attaches it to zswap.
     pub fn load(opts: &ProbeOptions) -> Result<Probe> {
         // Privilege first: a user without it should hear that before any reason (such as a
         // probe-less build) that only a privileged user could act on.
-        let effective = crate::caps::effective().unwrap_or_default();
-        let missing = crate::caps::missing(&effective);
-        if !missing.is_empty() {
-            // SAFETY: geteuid has no preconditions.
-            let euid = unsafe { libc::geteuid() };
-            return Err(ProbeError::MissingCapabilities {
-                euid,
-                missing: missing.join(", "),
-            });
-        }
+        check_privilege()?;
         let object = object()?;
         let root = &opts.sysroot;
         let btf = read_btf(root)?;
-        let kallsyms = root.proc("kallsyms");
-        let syms = match root.read_opt(&kallsyms) {
-            Ok(text) => KernelSymbols::parse(text.as_deref().unwrap_or("")),
-            // systemd's ProtectKernelTunables= puts an inaccessible file over /proc/kallsyms:
-            // the plan then rests on BTF alone (fentry), and only a kprobe fallback is lost.
-            Err(e) if matches!(e.errno(), Some(libc::EACCES | libc::EPERM)) => {
-                KernelSymbols::default()
-            }
-            Err(source) => {
-                return Err(ProbeError::Kallsyms {
-                    path: kallsyms,
-                    source,
-                });
-            }
-        };
+        let syms = read_kallsyms(root)?;
         let release = root
             .read_opt(&root.proc("sys/kernel/osrelease"))
             .ok()
             .flatten()
             .unwrap_or_default();
         let plan = plan(btf.as_ref(), &syms, release.trim())?;
+        let mut ebpf = load_object(object, &plan, opts)?;
 
-        let mut loader = EbpfLoader::new();
-        let offsets = plan.memcg;
-        let have = u64::from(offsets.is_some());
-        let o = offsets.unwrap_or(crate::plan::MemcgOffsets {
-            objcg_memcg: 0,
-            memcg_css: 0,
-            css_cgroup: 0,
-            cgroup_kn: 0,
-            kn_id: 0,
-        });
-        let values: [(&str, u64); 12] = [
-            (global::OFF_OBJCG_MEMCG, o.objcg_memcg),
-            (global::OFF_MEMCG_CSS, o.memcg_css),
-            (global::OFF_CSS_CGROUP, o.css_cgroup),
-            (global::OFF_CGROUP_KN, o.cgroup_kn),
-            (global::OFF_KN_ID, o.kn_id),
-            (global::HAVE_MEMCG_OFFSETS, have),
-            (global::STORE_RET_KIND, plan.store_ret),
-            (global::LOAD_RET_KIND, plan.load_ret),
-            (global::EMIT_EVENTS, u64::from(opts.events)),
-            (global::SLOT_MODE, plan.slot_mode),
-            (global::INVALIDATE_SLOT_MODE, plan.invalidate_slot_mode),
-            (global::OFF_FOLIO_SWAP, plan.folio_swap_offset),
-        ];
-        for (name, value) in &values {
-            loader.override_global(name, value, true);
-        }
-        let mut ebpf = loader
-            .load(object)
-            .map_err(|e| ProbeError::Object { detail: short(&e) })?;
-
-        let aya_btf = if btf.is_some() {
-            aya::Btf::from_sys_fs().ok()
-        } else {
-            None
-        };
         let kprobe_pmu = root.sys("bus/event_source/devices/kprobe");
-        let have_kprobes = root.is_dir(&kprobe_pmu);
+        let mechanisms = Mechanisms {
+            btf: btf.and_then(|_| aya::Btf::from_sys_fs().ok()),
+            have_kprobes: root.is_dir(&kprobe_pmu),
+            kprobe_pmu,
+            kprobes_only: opts.kprobes_only,
+        };
         let mut attached = Vec::new();
         let mut skipped = Vec::new();
         for hook in &plan.hooks {
-            let mut failures: Vec<Failure> = Vec::new();
-            let mut done = None;
-            if hook.in_btf && !opts.kprobes_only {
-                match &aya_btf {
-                    Some(b) => match attach_fentry(&mut ebpf, b, hook) {
-                        Ok(()) => done = Some((hook.function.clone(), crate::Mechanism::Fentry)),
-                        Err(f) => failures.push(f),
-                    },
-                    None => failures.push(Failure {
-                        detail: "aya cannot read the kernel's btf".into(),
-                        eperm: false,
-                    }),
-                }
+            match attach_hook(&mut ebpf, hook, &mechanisms) {
+                Ok(a) => attached.push(a),
+                Err(failures) => skipped.push(unattached(hook, &failures)?),
             }
-            if done.is_none() {
-                match (&hook.kprobe_symbol, have_kprobes) {
-                    (Some(sym), true) => match attach_kprobe(&mut ebpf, sym, hook.role) {
-                        Ok(()) => done = Some((sym.clone(), crate::Mechanism::Kprobe)),
-                        Err(f) => failures.push(f),
-                    },
-                    (None, _) => failures.push(Failure {
-                        detail: "kprobe: no such symbol in kallsyms".into(),
-                        eperm: false,
-                    }),
-                    (Some(_), false) => failures.push(Failure {
-                        detail: format!(
-                            "kprobes are not available on this kernel (no '{}')",
-                            kprobe_pmu.display()
-                        ),
-                        eperm: false,
-                    }),
-                }
-            }
-            if let Some((symbol, mechanism)) = done {
-                attached.push(Attached {
-                    role: hook.role,
-                    symbol,
-                    mechanism,
-                });
-                continue;
-            }
-            let detail = failures
-                .iter()
-                .map(|f| f.detail.as_str())
-                .collect::<Vec<_>>()
-                .join("; ");
-            if !hook.role.required() {
-                skipped.push(Skipped {
-                    role: hook.role,
-                    function: hook.function.clone(),
-                    reason: detail,
-                });
-                continue;
-            }
-            if let Some(first) = failures.first().filter(|f| f.eperm) {
-                let kprobes = failures.get(1).map_or_else(
-                    || "no kprobe fallback was possible".to_owned(),
-                    |f| f.detail.clone(),
-                );
-                return Err(ProbeError::TracingRefused {
-                    function: hook.function.clone(),
-                    detail: first.detail.clone(),
-                    kprobes,
-                });
-            }
-            return Err(ProbeError::Attach {
-                function: hook.function.clone(),
-                detail,
-            });
         }
         let stats = if opts.self_cost {
             Some(

@@ -140,6 +140,30 @@ impl LatencyHistogram {
     pub fn bucket_low_ns(b: usize) -> u64 {
         if b == 0 { 0 } else { 1u64 << (b - 1).min(63) }
     }
+
+    /// The exclusive upper bound in ns of bucket `b` (`u64::MAX` past the last one).
+    pub fn bucket_high_ns(b: usize) -> u64 {
+        1u64.checked_shl(u32::try_from(b).unwrap_or(u32::MAX))
+            .unwrap_or(u64::MAX)
+    }
+
+    /// The upper bound in ns of the bucket holding quantile `q` (0..=1), or `None` if
+    /// nothing was counted.
+    pub fn quantile_ns(&self, q: f64) -> Option<u64> {
+        let total = self.total();
+        if total == 0 {
+            return None;
+        }
+        let want = ((total as f64) * q.clamp(0.0, 1.0)).ceil().max(1.0) as u64;
+        let mut seen = 0u64;
+        for (b, n) in self.buckets.iter().enumerate() {
+            seen += n;
+            if seen >= want {
+                return Some(Self::bucket_high_ns(b));
+            }
+        }
+        Some(Self::bucket_high_ns(self.buckets.len().saturating_sub(1)))
+    }
 }
 
 /// Totals of one cgroup; see [`zswap_probe_common::CgroupCounters`] for attribution.
@@ -305,5 +329,34 @@ mod tests {
         assert_eq!(LatencyHistogram::bucket_low_ns(0), 0);
         assert_eq!(LatencyHistogram::bucket_low_ns(1), 1);
         assert_eq!(LatencyHistogram::bucket_low_ns(11), 1024);
+        assert_eq!(LatencyHistogram::bucket_high_ns(0), 1);
+        assert_eq!(LatencyHistogram::bucket_high_ns(10), 1024);
+        assert_eq!(LatencyHistogram::bucket_high_ns(64), u64::MAX);
+    }
+
+    fn hist(buckets: &[u64]) -> LatencyHistogram {
+        LatencyHistogram {
+            outcome: Outcome::Ok,
+            buckets: buckets.to_vec(),
+        }
+    }
+
+    #[test]
+    fn quantiles_are_bucket_upper_bounds() {
+        // 10 calls in [512, 1024) ns, 89 in [1024, 2048), 1 in [8192, 16384)
+        let mut b = vec![0; 16];
+        b[10] = 10;
+        b[11] = 89;
+        b[14] = 1;
+        let h = hist(&b);
+        assert_eq!(h.total(), 100);
+        assert_eq!(h.quantile_ns(0.05), Some(1024));
+        assert_eq!(h.quantile_ns(0.5), Some(2048));
+        assert_eq!(h.quantile_ns(1.0), Some(16384));
+    }
+
+    #[test]
+    fn empty_histogram_has_no_quantile() {
+        assert_eq!(hist(&[0, 0, 0]).quantile_ns(0.5), None);
     }
 }

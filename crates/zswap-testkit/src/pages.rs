@@ -2,8 +2,7 @@
 //! and zero-filled memory, repeats, and incompressible bytes. The same seed always gives the
 //! same page, so tests and benchmarks can name their corpus by seed.
 
-/// Bytes in a page.
-pub const PAGE: usize = 4096;
+use zswap_core::page::PAGE_SIZE;
 
 /// A small deterministic generator (SplitMix64).
 #[derive(Clone, Debug)]
@@ -103,9 +102,9 @@ fn text(rng: &mut Rng, out: &mut [u8]) {
 }
 
 /// One page of `kind` for `seed`.
-pub fn page(kind: PageKind, seed: u64) -> [u8; PAGE] {
+pub fn page(kind: PageKind, seed: u64) -> [u8; PAGE_SIZE] {
     let mut rng = Rng::new(seed ^ (kind as u64).wrapping_mul(0x1000_0000_01b3));
-    let mut p = [0u8; PAGE];
+    let mut p = [0u8; PAGE_SIZE];
     match kind {
         PageKind::Text => text(&mut rng, &mut p),
         PageKind::Heap => {
@@ -126,7 +125,7 @@ pub fn page(kind: PageKind, seed: u64) -> [u8; PAGE] {
         PageKind::Sparse => {
             let n = 1 + rng.below(64);
             for _ in 0..n {
-                let at = rng.below(PAGE - 8);
+                let at = rng.below(PAGE_SIZE - 8);
                 let len = 1 + rng.below(8);
                 for b in &mut p[at..at + len] {
                     *b = rng.next_u64() as u8;
@@ -140,15 +139,15 @@ pub fn page(kind: PageKind, seed: u64) -> [u8; PAGE] {
                 *b = pat[i % period];
             }
             for _ in 0..rng.below(20) {
-                let at = rng.below(PAGE);
+                let at = rng.below(PAGE_SIZE);
                 p[at] = rng.next_u64() as u8;
             }
         }
         PageKind::TextAndNoise => {
             text(&mut rng, &mut p);
             let mut i = rng.below(256);
-            while i < PAGE {
-                let len = (16 + rng.below(400)).min(PAGE - i);
+            while i < PAGE_SIZE {
+                let len = (16 + rng.below(400)).min(PAGE_SIZE - i);
                 for b in &mut p[i..i + len] {
                     *b = rng.next_u64() as u8;
                 }
@@ -167,7 +166,7 @@ pub fn page(kind: PageKind, seed: u64) -> [u8; PAGE] {
 }
 
 /// `n` pages cycling through every kind, each with its own seed derived from `seed`.
-pub fn mixed_corpus(seed: u64, n: usize) -> Vec<[u8; PAGE]> {
+pub fn mixed_corpus(seed: u64, n: usize) -> Vec<[u8; PAGE_SIZE]> {
     let mut rng = Rng::new(seed);
     (0..n)
         .map(|i| page(PageKind::ALL[i % PageKind::ALL.len()], rng.next_u64()))

@@ -12,7 +12,9 @@ use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::pages::{PAGE, Rng};
+use zswap_core::page::PAGE_SIZE;
+
+use crate::pages::Rng;
 
 /// Where zram devices are created and removed.
 pub const ZRAM_CONTROL: &str = "/sys/class/zram-control";
@@ -117,7 +119,7 @@ impl ZramDevice {
             }
         }
         self.set("comp_algorithm", algorithm)?;
-        self.set("disksize", &(pages * PAGE).to_string())
+        self.set("disksize", &(pages * PAGE_SIZE).to_string())
     }
 
     /// Writes `data` (whole pages) from offset 0 with O_DIRECT, in 1 MiB writes.
@@ -126,10 +128,10 @@ impl ZramDevice {
             .write(true)
             .custom_flags(libc::O_DIRECT)
             .open(format!("/dev/zram{}", self.id))?;
-        let chunk = 256 * PAGE;
+        let chunk = 256 * PAGE_SIZE;
         // O_DIRECT needs a page-aligned buffer.
-        let mut buf = vec![0u8; chunk + PAGE];
-        let start = buf.as_ptr().align_offset(PAGE);
+        let mut buf = vec![0u8; chunk + PAGE_SIZE];
+        let start = buf.as_ptr().align_offset(PAGE_SIZE);
         for (i, part) in data.chunks(chunk).enumerate() {
             let b = &mut buf[start..start + part.len()];
             b.copy_from_slice(part);
@@ -143,7 +145,7 @@ impl ZramDevice {
     pub fn store_each(
         &self,
         algorithm: &str,
-        pages: &[[u8; PAGE]],
+        pages: &[[u8; PAGE_SIZE]],
     ) -> std::io::Result<Vec<ZramPage>> {
         self.configure(algorithm, pages.len())?;
         let file = OpenOptions::new()
@@ -151,13 +153,13 @@ impl ZramDevice {
             .custom_flags(libc::O_DIRECT)
             .open(format!("/dev/zram{}", self.id))?;
         // O_DIRECT needs a page-aligned buffer.
-        let mut buf = vec![0u8; 2 * PAGE];
-        let start = buf.as_ptr().align_offset(PAGE);
+        let mut buf = vec![0u8; 2 * PAGE_SIZE];
+        let start = buf.as_ptr().align_offset(PAGE_SIZE);
         let mut before = self.mm_stat()?;
         let mut out = Vec::with_capacity(pages.len());
         for (i, page) in pages.iter().enumerate() {
-            buf[start..start + PAGE].copy_from_slice(page);
-            file.write_all_at(&buf[start..start + PAGE], (i * PAGE) as u64)?;
+            buf[start..start + PAGE_SIZE].copy_from_slice(page);
+            file.write_all_at(&buf[start..start + PAGE_SIZE], (i * PAGE_SIZE) as u64)?;
             let after = self.mm_stat()?;
             let field = |v: &[u64], k: usize| v.get(k).copied().unwrap_or(0);
             out.push(ZramPage {
@@ -202,7 +204,7 @@ fn files_under(dir: &Path, limit: usize, out: &mut Vec<PathBuf>) {
         };
         if meta.is_dir() {
             files_under(&p, limit, out);
-        } else if meta.is_file() && meta.len() >= PAGE as u64 {
+        } else if meta.is_file() && meta.len() >= PAGE_SIZE as u64 {
             out.push(p);
         }
     }
@@ -210,7 +212,7 @@ fn files_under(dir: &Path, limit: usize, out: &mut Vec<PathBuf>) {
 
 /// `n` pages of the files under `dirs` (at most 4000 files each), chosen by `seed`: the same
 /// files give the same pages. Empty when no file is at least a page long.
-pub fn pages_from_files(dirs: &[&str], seed: u64, n: usize) -> Vec<[u8; PAGE]> {
+pub fn pages_from_files(dirs: &[&str], seed: u64, n: usize) -> Vec<[u8; PAGE_SIZE]> {
     let mut files = Vec::new();
     for dir in dirs {
         let mut some = Vec::new();
@@ -225,9 +227,9 @@ pub fn pages_from_files(dirs: &[&str], seed: u64, n: usize) -> Vec<[u8; PAGE]> {
         let path = &files[rng.below(files.len())];
         let Ok(f) = File::open(path) else { continue };
         let Ok(meta) = f.metadata() else { continue };
-        let npages = (meta.len() as usize) / PAGE;
-        let at = rng.below(npages) * PAGE;
-        let mut page = [0u8; PAGE];
+        let npages = (meta.len() as usize) / PAGE_SIZE;
+        let at = rng.below(npages) * PAGE_SIZE;
+        let mut page = [0u8; PAGE_SIZE];
         if f.read_exact_at(&mut page, at as u64).is_ok() {
             pages.push(page);
         }

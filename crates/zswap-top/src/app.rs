@@ -11,7 +11,7 @@ use zswap_core::{ZswapModel, ZswapSample};
 use crate::args::{MAX_RATE, MIN_RATE};
 use crate::event::Event;
 use crate::history::{RatePoint, Ring};
-use crate::probe::ProbeStatus;
+use crate::latency::ProbeStatus;
 
 pub use cgroups::{CgroupRow, CgroupSort};
 

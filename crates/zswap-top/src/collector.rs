@@ -10,7 +10,7 @@ use zswap_core::zram::read_zram;
 use zswap_core::{CollectOptions, SysRoot, collect_sample};
 
 use crate::event::Event;
-use crate::probe::{ProbeSource, ProbeStatus};
+use crate::latency::{ProbeSource, ProbeStatus};
 
 /// Messages to the collector thread.
 #[derive(Debug)]
@@ -114,7 +114,9 @@ impl Drop for Collector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::LatencyHistogram;
+    use zswap_probe::{LatencyHistogram, Op, Outcome};
+
+    use crate::latency::OpLatency;
     use zswap_testkit::FixtureRoot;
 
     /// A collector reading `f` every 250ms.
@@ -167,12 +169,15 @@ mod tests {
     struct Fake(u64);
 
     impl ProbeSource for Fake {
-        fn read(&mut self) -> Result<Vec<LatencyHistogram>, String> {
+        fn read(&mut self) -> Result<Vec<OpLatency>, String> {
             self.0 += 1;
             if self.0 == 1 {
-                Ok(vec![LatencyHistogram {
-                    label: "store ok".into(),
-                    buckets: vec![0, 1],
+                Ok(vec![OpLatency {
+                    op: Op::Store,
+                    histogram: LatencyHistogram {
+                        outcome: Outcome::Ok,
+                        buckets: vec![0, 1],
+                    },
                 }])
             } else {
                 Err("detached".into())
@@ -219,7 +224,7 @@ mod tests {
     struct Panics;
 
     impl ProbeSource for Panics {
-        fn read(&mut self) -> Result<Vec<LatencyHistogram>, String> {
+        fn read(&mut self) -> Result<Vec<OpLatency>, String> {
             panic!("probe panicked on purpose");
         }
     }

@@ -2,15 +2,15 @@
 //! load latency histograms, by outcome, summed over CPUs since the probe was attached.
 
 use zswap_core::SysRoot;
-use zswap_probe::{Probe, ProbeOptions, ProbeSnapshot};
+use zswap_probe::{LatencyHistogram, Op, Probe, ProbeOptions, ProbeSnapshot};
 
-use crate::probe::{LatencyHistogram, ProbeSource};
+use crate::latency::{OpLatency, ProbeSource};
 
 /// The attached probe; detached when dropped (when the dashboard ends).
 struct EbpfProbe(Probe);
 
 impl ProbeSource for EbpfProbe {
-    fn read(&mut self) -> Result<Vec<LatencyHistogram>, String> {
+    fn read(&mut self) -> Result<Vec<OpLatency>, String> {
         self.0
             .snapshot()
             .map(|s| histograms(&s))
@@ -18,16 +18,16 @@ impl ProbeSource for EbpfProbe {
     }
 }
 
-/// The snapshot's histograms, stores first, labelled `<op> <outcome>`.
-pub(crate) fn histograms(s: &ProbeSnapshot) -> Vec<LatencyHistogram> {
-    let label = |op: &str, h: &zswap_probe::LatencyHistogram| LatencyHistogram {
-        label: format!("{op} {}", h.outcome.name()),
-        buckets: h.buckets.clone(),
+/// The snapshot's histograms, stores first, each with its operation.
+pub(crate) fn histograms(s: &ProbeSnapshot) -> Vec<OpLatency> {
+    let timed = |op: Op, h: &LatencyHistogram| OpLatency {
+        op,
+        histogram: h.clone(),
     };
     s.store_latency
         .iter()
-        .map(|h| label("store", h))
-        .chain(s.load_latency.iter().map(|h| label("load", h)))
+        .map(|h| timed(Op::Store, h))
+        .chain(s.load_latency.iter().map(|h| timed(Op::Load, h)))
         .collect()
 }
 
@@ -61,11 +61,11 @@ mod tests {
         load[9] = 7;
         let snap = ProbeSnapshot::from_raw(&store, &load, &[], &[], BTreeMap::new());
         let h = histograms(&snap);
-        let labels: Vec<&str> = h.iter().map(|h| h.label.as_str()).collect();
+        let labels: Vec<String> = h.iter().map(OpLatency::label).collect();
         assert_eq!(labels, ["store ok", "store rejected", "load ok"]);
-        assert_eq!(h[0].total(), 5);
-        assert_eq!(h[0].quantile_ns(0.5), Some(1024));
-        assert_eq!(h[2].total(), 7);
+        assert_eq!(h[0].histogram.total(), 5);
+        assert_eq!(h[0].histogram.quantile_ns(0.5), Some(1024));
+        assert_eq!(h[2].histogram.total(), 7);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crossterm::event::KeyEvent;
 use zswap_core::ZswapSample;
 use zswap_core::zram::ZramDevice;
 
-use crate::probe::ProbeStatus;
+use crate::latency::ProbeStatus;
 
 /// One thing that happened.
 #[derive(Debug, Clone)]

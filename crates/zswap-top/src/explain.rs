@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 use zswap_core::ZswapSample;
-use zswap_core::stats::debugfs::DebugfsStatus;
 
 /// One explanation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -25,32 +24,26 @@ fn note(what: &'static str, text: impl Into<String>) -> Note {
 /// (Why the cgroup table is empty is said in the table itself.)
 pub(crate) fn notes(s: &ZswapSample) -> Vec<Note> {
     let mut out = Vec::new();
-    let params_problem = s.problems.iter().any(|p| p.source == "params");
-    match &s.params {
-        None if !params_problem => out.push(note(
-            "zswap",
-            "this kernel has no zswap (no /sys/module/zswap/parameters): it was built without \
-             CONFIG_ZSWAP",
-        )),
-        Some(p) if p.enabled() == Some(false) => {
-            let stored = s.vmstat.as_ref().and_then(|v| v.get("zswpout"));
-            out.push(note(
-                "zswap",
-                if stored == Some(0) {
-                    "zswap is disabled and has never stored a page on this boot: turn it on \
-                     with 'zswapctl set enabled true'"
-                } else {
-                    "zswap is disabled: new swap-outs bypass it; pages already in the pool stay \
-                     until loaded or invalidated"
-                },
-            ));
-        }
-        _ => {}
+    if let Some(reason) = s.no_zswap_reason() {
+        out.push(note("zswap", reason));
     }
-    if let Some(d) = &s.debugfs
-        && d.status != DebugfsStatus::Available
+    if let Some(p) = &s.params
+        && p.enabled() == Some(false)
     {
-        out.push(note("debugfs", d.status.explain()));
+        let stored = s.vmstat.as_ref().and_then(|v| v.get("zswpout"));
+        out.push(note(
+            "zswap",
+            if stored == Some(0) {
+                "zswap is disabled and has never stored a page on this boot: turn it on \
+                 with 'zswapctl set enabled true'"
+            } else {
+                "zswap is disabled: new swap-outs bypass it; pages already in the pool stay \
+                 until loaded or invalidated"
+            },
+        ));
+    }
+    if let Some(reason) = s.debugfs_missing_reason() {
+        out.push(note("debugfs", reason));
     }
     if let Some(swaps) = &s.swaps
         && swaps.is_empty()
@@ -61,11 +54,7 @@ pub(crate) fn notes(s: &ZswapSample) -> Vec<Note> {
         ));
     }
     for p in &s.problems {
-        let mut text = p.message.clone();
-        if p.permission {
-            text.push_str(": run as root");
-        }
-        out.push(note(p.source, text));
+        out.push(note(p.source, p.reason()));
     }
     out
 }
@@ -73,7 +62,7 @@ pub(crate) fn notes(s: &ZswapSample) -> Vec<Note> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zswap_core::stats::debugfs::DebugfsReading;
+    use zswap_core::stats::debugfs::{DebugfsReading, DebugfsStatus};
     use zswap_core::stats::vmstat::parse_vmstat;
     use zswap_core::{ParamName, ParamValue, Problem, ZswapParams};
 

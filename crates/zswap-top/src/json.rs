@@ -9,7 +9,7 @@ use zswap_core::ZswapParams;
 
 use crate::app::{App, CgroupRow};
 use crate::explain::{Note, notes};
-use crate::probe::ProbeStatus;
+use crate::latency::ProbeStatus;
 
 /// One line of output: what the dashboard shows after a reading. Figures that cannot be
 /// read are `null`, and `notes` says why.
@@ -97,7 +97,7 @@ struct Probe<'a> {
 /// `2^(b-1)`).
 #[derive(Debug, Serialize)]
 struct Histogram<'a> {
-    label: &'a str,
+    label: String,
     count: u64,
     /// Upper bound of the bucket holding the median.
     p50_ns: Option<u64>,
@@ -171,11 +171,11 @@ fn probe(status: &ProbeStatus) -> Probe<'_> {
             histograms: hists
                 .iter()
                 .map(|h| Histogram {
-                    label: &h.label,
-                    count: h.total(),
-                    p50_ns: h.quantile_ns(0.5),
-                    p99_ns: h.quantile_ns(0.99),
-                    buckets: &h.buckets,
+                    label: h.label(),
+                    count: h.histogram.total(),
+                    p50_ns: h.histogram.quantile_ns(0.5),
+                    p99_ns: h.histogram.quantile_ns(0.99),
+                    buckets: &h.histogram.buckets,
                 })
                 .collect(),
         },
@@ -193,7 +193,9 @@ mod tests {
 
     use super::*;
     use crate::app::AppOptions;
-    use crate::probe::LatencyHistogram;
+    use zswap_probe::{LatencyHistogram, Op, Outcome};
+
+    use crate::latency::OpLatency;
 
     fn app(probe: ProbeStatus) -> App {
         App::new(
@@ -264,9 +266,12 @@ mod tests {
         let p = &json(&a)["probe"];
         assert_eq!(p["loaded"], false);
         assert_eq!(p["reason"], "no BTF");
-        let mut a = app(ProbeStatus::Loaded(vec![LatencyHistogram {
-            label: "store ok".into(),
-            buckets: vec![0, 0, 3, 1],
+        let mut a = app(ProbeStatus::Loaded(vec![OpLatency {
+            op: Op::Store,
+            histogram: LatencyHistogram {
+                outcome: Outcome::Ok,
+                buckets: vec![0, 0, 3, 1],
+            },
         }]));
         a.update(sample(1000, 1, 1));
         let h = &json(&a)["probe"]["histograms"][0];

@@ -23,7 +23,7 @@ use crate::collector::Collector;
 use crate::ebpf;
 use crate::event::Event;
 use crate::json::Record;
-use crate::probe::{ProbeSource, ProbeStatus};
+use crate::latency::{ProbeSource, ProbeStatus};
 use crate::terminal;
 use crate::ui;
 

@@ -12,8 +12,7 @@
 
 pub mod synthetic;
 
-/// Bytes in a page on every kernel these tests boot (x86_64).
-pub const PAGE_SIZE: usize = 4096;
+use zswap_core::page::PAGE_SIZE;
 
 /// What a page holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -22,8 +22,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use zswap_core::page::PAGE_SIZE;
 use zswap_workload::synthetic::{Pattern, Shape};
-use zswap_workload::{PAGE_SIZE, PageKind, fill, kind};
+use zswap_workload::{PageKind, fill, kind};
 
 mod synthetic_run;
 

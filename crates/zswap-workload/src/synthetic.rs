@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::PAGE_SIZE;
+use zswap_core::page::PAGE_SIZE;
 
 /// Which page the workload touches next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

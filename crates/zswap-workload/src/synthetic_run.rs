@@ -19,7 +19,7 @@ use std::fs::File;
 use std::io::Read;
 
 use anyhow::{Context, Result, bail};
-use zswap_workload::PAGE_SIZE;
+use zswap_core::page::PAGE_SIZE;
 use zswap_workload::synthetic::{Episode, Shape, mixed_page, note_store};
 
 use crate::Mapping;

@@ -17,19 +17,13 @@ pub(crate) fn read_opt(path: &Path) -> Result<Option<String>> {
     }
 }
 
-/// Writes a file through a temporary sibling and a rename, creating parent directories.
+/// Replaces a file atomically and durably ([`zswap_core::write_atomically`]), creating its
+/// parent directories first (`/var/lib/zswapctl` does not exist before the first `check`).
 pub(crate) fn write_atomic(path: &Path, content: &str) -> Result<()> {
-    let dir = path
-        .parent()
-        .with_context(|| format!("'{}' has no parent directory", path.display()))?;
-    fs::create_dir_all(dir).with_context(|| format!("cannot create '{}'", dir.display()))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.zswapctl-tmp"));
-    fs::write(&tmp, content).with_context(|| format!("cannot write '{}'", tmp.display()))?;
-    fs::rename(&tmp, path).with_context(|| format!("cannot replace '{}'", path.display()))
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create '{}'", dir.display()))?;
+    }
+    Ok(zswap_core::write_atomically(path, content.as_bytes())?)
 }
 
 /// Points `link` at `target` (replacing an existing link), creating parent directories.

@@ -8,7 +8,7 @@ mod cmd;
 mod exit;
 mod files;
 mod human;
-mod probe;
+mod modprobe;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -30,21 +30,21 @@ fn main() -> ExitCode {
         Command::Top(args) => run_top(root, args, cli.json, &mut out),
         Command::Get(args) => cmd::get::run(&root, args, cli.json, &mut out),
         Command::Set(args) => {
-            cmd::set::run(&root, args, &*probe::for_root(&root), cli.json, &mut out)
+            cmd::set::run(&root, args, &*modprobe::for_root(&root), cli.json, &mut out)
         }
         Command::Apply(args) => {
-            cmd::apply::run(&root, args, &*probe::for_root(&root), cli.json, &mut out)
+            cmd::apply::run(&root, args, &*modprobe::for_root(&root), cli.json, &mut out)
         }
         Command::Persist(args) => {
-            cmd::persist::run(&root, args, &*probe::for_root(&root), cli.json, &mut out)
+            cmd::persist::run(&root, args, &*modprobe::for_root(&root), cli.json, &mut out)
         }
         Command::Check(args) => {
-            cmd::check::run(&root, args, &*probe::for_root(&root), cli.json, &mut out)
+            cmd::check::run(&root, args, &*modprobe::for_root(&root), cli.json, &mut out)
         }
         Command::Completions(args) => cmd::generate::completions(args, &mut out),
         Command::Man(args) => cmd::generate::man(args, &mut out),
         Command::Analyze(args) => {
-            cmd::analyze::run(&root, args, &*probe::for_root(&root), cli.json, &mut out)
+            cmd::analyze::run(&root, args, &*modprobe::for_root(&root), cli.json, &mut out)
         }
         Command::Trace(args) => cmd::trace::run(&root, args, cli.json, &mut out),
         Command::Simulate(args) => cmd::simulate::run(&root, args, cli.json, &mut out),

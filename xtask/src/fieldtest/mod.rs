@@ -121,7 +121,7 @@ pub(crate) fn names() -> String {
 
 /// One verdict line.
 #[derive(Debug)]
-pub(crate) struct Outcome {
+pub(crate) struct Verdict {
     pub(crate) pass: bool,
     pub(crate) line: String,
 }
@@ -161,7 +161,7 @@ fn on_path(tool: &str) -> bool {
 }
 
 /// Runs every distro × scenario pair, printing each verdict as it comes.
-pub(crate) fn run(opts: &Options, report: &mut dyn FnMut(&Outcome)) -> Result<Vec<Outcome>> {
+pub(crate) fn run(opts: &Options, report: &mut dyn FnMut(&Verdict)) -> Result<Vec<Verdict>> {
     let mut outcomes = Vec::new();
     let tools = ensure_tools();
     for &distro in &opts.distros {
@@ -184,11 +184,11 @@ pub(crate) fn run(opts: &Options, report: &mut dyn FnMut(&Outcome)) -> Result<Ve
                 .map_err(|e| anyhow::anyhow!("image: {e:#}"))
                 .and_then(|img| run_one(opts, img, distro, sc));
             let o = match verdict {
-                Ok(()) => Outcome {
+                Ok(()) => Verdict {
                     pass: true,
                     line: format!("PASS {} {}", distro.suite(), sc.name),
                 },
-                Err(e) => Outcome {
+                Err(e) => Verdict {
                     pass: false,
                     line: format!(
                         "FAIL {} {} {}",

@@ -50,7 +50,7 @@ use zswap_core::compress::{Algorithm, KernelEra};
 use super::Series;
 use super::console::Report;
 
-const PAGE: u64 = 4096;
+const PAGE: u64 = zswap_core::page::PAGE_SIZE as u64;
 /// The largest allocation a store can add to the pool: a zsmalloc zspage chain (8 pages in
 /// 6.12+, 4 in 6.1; a zbud page is one).
 const ONE_ALLOCATION: u64 = 8 * PAGE;

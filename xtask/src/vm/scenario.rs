@@ -35,7 +35,7 @@ pub(crate) struct Scenario {
     /// Modules to load at boot (with their dependencies); names absent from a kernel are
     /// skipped (built in, or not configured there).
     pub(crate) modules: &'static [&'static str],
-    /// Kernel arguments added after `console=ttyS0 panic=-1`.
+    /// Kernel arguments added after `console=ttyS0 panic=-1 quiet no_timer_check`.
     pub(crate) cmdline: &'static [&'static str],
     pub(crate) memory_mb: u32,
     pub(crate) host_check: Option<HostCheck>,

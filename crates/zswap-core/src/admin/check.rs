@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::admin::caps::{KernelCaps, ModuleProbe};
 use crate::admin::config::parse_config;
-use crate::admin::plan::{Plan, Refusal};
-use crate::model::PAGE_SIZE;
+use crate::admin::plan::{Plan, PlanRefusal};
 use crate::params::ParamName;
 use crate::sample::ZswapSample;
 use crate::stats::cgroup::Limit;
@@ -218,7 +217,8 @@ fn check_pool_limit(s: &ZswapSample, enabled: bool, out: &mut Vec<Finding>) {
         return;
     }
     if let Some(mi) = &s.meminfo {
-        let limit = mi.mem_total_bytes / PAGE_SIZE * u64::from(pct) / 100 * PAGE_SIZE;
+        let page = s.page_bytes();
+        let limit = mi.mem_total_bytes / page * u64::from(pct) / 100 * page;
         const MIN: u64 = 16 << 20;
         if limit < MIN {
             out.push(finding(
@@ -399,7 +399,7 @@ pub fn check_config(
             .map(|(line, r)| {
                 let at = line.map(|l| format!(" line {l}")).unwrap_or_default();
                 let code = match r {
-                    Refusal::ZpoolRemoved { .. } | Refusal::NotOnThisKernel { .. } => {
+                    PlanRefusal::ZpoolRemoved { .. } | PlanRefusal::NotOnThisKernel { .. } => {
                         "config-removed-setting"
                     }
                     _ => "config-invalid",

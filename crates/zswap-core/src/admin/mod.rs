@@ -26,4 +26,6 @@ pub use lock::{
     LOCK_HELD_LONG, LockError, LockHolder, PARAMS_LOCK, ParamsLock, check_lock, lock_holder,
     lock_path, now_ms,
 };
-pub use plan::{DesiredConfig, ParamChange, Plan, PlanError, Refusal, absent_param, desired_one};
+pub use plan::{
+    DesiredConfig, ParamChange, Plan, PlanError, PlanRefusal, absent_param, desired_one,
+};

@@ -58,7 +58,7 @@ impl DesiredConfig {
 /// Why a wanted value cannot be applied on this kernel. Nothing has been written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum Refusal {
+pub enum PlanRefusal {
     /// zswap is not in this kernel.
     #[error(
         "this kernel has no zswap (no /sys/module/zswap/parameters): it was built without CONFIG_ZSWAP"
@@ -134,7 +134,7 @@ pub enum Refusal {
 #[error("{}; nothing was changed", self.render())]
 pub struct PlanError {
     /// The refusals, in write order.
-    pub refusals: Vec<(Option<u64>, Refusal)>,
+    pub refusals: Vec<(Option<u64>, PlanRefusal)>,
 }
 
 impl PlanError {
@@ -241,7 +241,7 @@ impl Plan {
         {
             refusals.push((
                 desired.line(ParamName::Enabled),
-                Refusal::EnableWithUnavailableCompressor {
+                PlanRefusal::EnableWithUnavailableCompressor {
                     value: c.clone(),
                     available: caps.compressor_names(),
                 },
@@ -263,15 +263,15 @@ impl Plan {
 }
 
 /// Why parameter `name`, which this kernel does not have, can be neither read nor set:
-/// [`Refusal::ZpoolRemoved`] for `zpool` on a kernel that dropped it, otherwise
-/// [`Refusal::NotOnThisKernel`] with the parameters the kernel does have.
-pub fn absent_param(caps: &KernelCaps, name: ParamName) -> Refusal {
+/// [`PlanRefusal::ZpoolRemoved`] for `zpool` on a kernel that dropped it, otherwise
+/// [`PlanRefusal::NotOnThisKernel`] with the parameters the kernel does have.
+pub fn absent_param(caps: &KernelCaps, name: ParamName) -> PlanRefusal {
     if name == ParamName::Zpool && caps.zpool_removed() {
-        return Refusal::ZpoolRemoved {
+        return PlanRefusal::ZpoolRemoved {
             release: caps.release_text(),
         };
     }
-    Refusal::NotOnThisKernel {
+    PlanRefusal::NotOnThisKernel {
         name,
         release: caps.release_text(),
         present: caps
@@ -288,7 +288,7 @@ fn check_one(
     name: ParamName,
     value: &ParamValue,
     probe: &dyn ModuleProbe,
-) -> Result<(), Refusal> {
+) -> Result<(), PlanRefusal> {
     if !caps.has(name) {
         return Err(absent_param(caps, name));
     }
@@ -296,7 +296,7 @@ fn check_one(
         (ParamName::Compressor, ParamValue::Text(c))
             if caps.compressor_state(c, probe) == CompressorState::Unavailable =>
         {
-            return Err(Refusal::CompressorUnavailable {
+            return Err(PlanRefusal::CompressorUnavailable {
                 value: c.clone(),
                 available: caps.compressor_names(),
                 hint: compressor_hint(c),
@@ -305,7 +305,7 @@ fn check_one(
         (ParamName::Zpool, ParamValue::Text(z)) => {
             let choices = caps.zpool_choices();
             if !choices.contains(&z.as_str()) {
-                return Err(Refusal::ZpoolUnavailable {
+                return Err(PlanRefusal::ZpoolUnavailable {
                     value: z.clone(),
                     release: caps.release_text(),
                     choices: choices.iter().map(|s| (*s).to_owned()).collect(),
@@ -321,7 +321,7 @@ fn check_one(
 /// one-entry configuration, as `zswapctl set NAME VALUE` does.
 pub fn desired_one(name: ParamName, text: &str) -> Result<DesiredConfig, PlanError> {
     let value = ParamValue::parse_user(name, text).map_err(|e| PlanError {
-        refusals: vec![(None, Refusal::Value(e))],
+        refusals: vec![(None, PlanRefusal::Value(e))],
     })?;
     let mut d = DesiredConfig::new();
     d.set(name, value, None);

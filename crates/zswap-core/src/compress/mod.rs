@@ -32,8 +32,7 @@ use std::str::FromStr;
 
 pub use crate::sim::{KernelEra, StableFacts};
 
-/// Bytes in one page, the unit zswap compresses (x86-64 `PAGE_SIZE`).
-pub const PAGE_SIZE: usize = 4096;
+pub use crate::page::PAGE_SIZE;
 
 /// The output capacity zswap gives the compressor: one page.
 pub const OUTPUT_CAPACITY: usize = PAGE_SIZE;

@@ -7,9 +7,6 @@ use serde::Serialize;
 
 use crate::sample::ZswapSample;
 
-/// Bytes per page on the architectures zswap-tools supports (x86_64).
-pub const PAGE_SIZE: u64 = 4096;
-
 /// The reject reasons of debugfs, as `reason` → file.
 pub const REJECT_REASONS: [(&str, &str); 5] = [
     ("compress_poor", "reject_compress_poor"),
@@ -55,6 +52,7 @@ pub struct ZswapModel {
 impl ZswapModel {
     /// Derives figures from `s`, and rates from `prev` when given.
     pub fn new(s: &ZswapSample, prev: Option<&ZswapSample>) -> ZswapModel {
+        let page = s.page_bytes();
         let dbg = s.debugfs.as_ref().and_then(|d| d.stats.as_ref());
         let mi = s.meminfo.as_ref();
         let pool_bytes = dbg
@@ -62,21 +60,21 @@ impl ZswapModel {
             .or(mi.and_then(|m| m.zswap_bytes));
         let stored_pages = dbg
             .and_then(|d| d.get("stored_pages"))
-            .or(mi.and_then(|m| m.zswapped_bytes).map(|b| b / PAGE_SIZE));
-        let stored_bytes = stored_pages.and_then(|p| p.checked_mul(PAGE_SIZE));
+            .or(mi.and_then(|m| m.zswapped_bytes).map(|b| b / page));
+        let stored_bytes = stored_pages.and_then(|p| p.checked_mul(page));
         let compression_ratio = match (stored_bytes, pool_bytes) {
             (Some(st), Some(pool)) if pool > 0 => Some(st as f64 / pool as f64),
             _ => None,
         };
         let params = s.params.as_ref();
-        let total_pages = mi.map(|m| m.mem_total_bytes / PAGE_SIZE);
+        let total_pages = mi.map(|m| m.mem_total_bytes / page);
         let max_pages = total_pages
             .zip(params.and_then(|p| p.max_pool_percent()))
             .and_then(|(t, p)| t.checked_mul(u64::from(p)).map(|v| v / 100));
         let thr_pages = max_pages
             .zip(params.and_then(|p| p.accept_threshold_percent()))
             .and_then(|(m, a)| m.checked_mul(u64::from(a)).map(|v| v / 100));
-        let pool_limit_bytes = max_pages.and_then(|p| p.checked_mul(PAGE_SIZE));
+        let pool_limit_bytes = max_pages.and_then(|p| p.checked_mul(page));
         let pool_usage_ratio = match (pool_bytes, pool_limit_bytes) {
             (Some(p), Some(l)) if l > 0 => Some(p as f64 / l as f64),
             _ => None,
@@ -91,7 +89,7 @@ impl ZswapModel {
             stored_bytes,
             compression_ratio,
             pool_limit_bytes,
-            accept_threshold_bytes: thr_pages.and_then(|p| p.checked_mul(PAGE_SIZE)),
+            accept_threshold_bytes: thr_pages.and_then(|p| p.checked_mul(page)),
             pool_usage_ratio,
             rejects,
             rates_per_sec: prev.map(|p| rates(p, s)).unwrap_or_default(),

@@ -87,3 +87,26 @@ fn per_sec_rules() {
     assert_eq!(per_sec(None, Some(3), 2.0), None);
     assert_eq!(per_sec(Some(5), Some(3), 2.0), None);
 }
+
+/// A 16 KiB-page kernel: meminfo's bytes become pages (and pages bytes) by its own page size,
+/// not by 4096.
+#[test]
+fn page_counts_use_the_sampled_kernels_page_size() {
+    let mut params = ZswapParams::default();
+    params.insert(ParamName::MaxPoolPercent, ParamValue::Uint(20));
+    let s = ZswapSample {
+        params: Some(params),
+        // 4 GiB of RAM; 64 MiB in zswap holding 256 MiB
+        meminfo: parse_meminfo(&zswap_testkit::meminfo_text(
+            4 * 1024 * 1024,
+            Some((64 * 1024, 256 * 1024)),
+        )),
+        page_size: Some(16384),
+        ..Default::default()
+    };
+    let m = ZswapModel::new(&s, None);
+    assert_eq!(m.stored_pages, Some(256 * 1024 * 1024 / 16384));
+    assert_eq!(m.stored_bytes, Some(256 << 20));
+    // 20% of 262,144 pages = 52,428 pages (rounded down in pages, as the kernel does)
+    assert_eq!(m.pool_limit_bytes, Some(52_428 * 16384));
+}

@@ -4,8 +4,8 @@
 //! real use can plug in the kernel-exact compressors. A [`CodecProvider`] resolves a
 //! `compressor` parameter value to a codec, as `crypto_has_acomp()` + allocation do.
 
-use super::PAGE_SIZE;
 use super::era::KernelEra;
+use crate::page::PAGE_SIZE;
 
 /// Why a compressor failed; mirrors the kernel's errno.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +50,7 @@ impl PageCodec for RleCodec {
             while i + n < page.len() && page[i + n] == b && n < 255 {
                 n += 1;
             }
-            if out.len() + 2 > PAGE_SIZE as usize {
+            if out.len() + 2 > PAGE_SIZE {
                 out.clear();
                 return Err(self.overflow);
             }

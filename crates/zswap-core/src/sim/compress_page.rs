@@ -2,7 +2,6 @@
 //! (docs/kernel-notes.md §3.6), the 6.1 zbud
 //! header, and the allocation, with the reject counters they feed.
 
-use super::PAGE_SIZE;
 use super::codec::CodecError;
 use super::config::ZpoolKind;
 use super::era::KernelEra;
@@ -10,6 +9,7 @@ use super::memcg::MemcgId;
 use super::pool::{AllocError, Handle};
 use super::store::RejectReason;
 use super::zswap::{Fault, Zswap};
+use crate::page::PAGE_SIZE;
 
 /// A compressed (or raw) page placed in the allocator.
 pub(crate) struct Compressed {
@@ -35,13 +35,13 @@ impl Zswap {
         };
         let mut comp = pool.codec.compress(page, &mut buf);
         if let Ok(n) = comp
-            && n > PAGE_SIZE as usize
+            && n > PAGE_SIZE
         {
             comp = Err(CodecError::NoSpace);
         }
         let kind = pool.kind;
         let (data, raw) = match comp {
-            Ok(n) if era == KernelEra::V6_18 && (n == 0 || n >= PAGE_SIZE as usize) => (None, true),
+            Ok(n) if era == KernelEra::V6_18 && (n == 0 || n >= PAGE_SIZE) => (None, true),
             Ok(n) => (Some(buf[..n].to_vec()), false),
             Err(_) if era == KernelEra::V6_18 => (None, true),
             Err(e) => {

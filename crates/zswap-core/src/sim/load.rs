@@ -1,9 +1,9 @@
 //! Load, invalidate and entry freeing (docs/kernel-notes.md §3.7, §3.8).
 
-use super::PAGE_SIZE;
 use super::era::KernelEra;
 use super::memcg::Event;
 use super::zswap::{Fault, Zswap};
+use crate::page::PAGE_SIZE;
 
 /// What a swap-in of one slot found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,7 +91,7 @@ impl Zswap {
             true
         } else {
             match e.pool.and_then(|p| self.pools.get_mut(&p)) {
-                Some(p) => p.codec.decompress(&e.data, page) == Ok(PAGE_SIZE as usize),
+                Some(p) => p.codec.decompress(&e.data, page) == Ok(PAGE_SIZE),
                 None => false,
             }
         };
@@ -160,7 +160,7 @@ impl Zswap {
                 self.raw.stored_incompressible_pages.saturating_sub(1);
         }
         if self.era == KernelEra::V6_1 {
-            self.e1_update_total_size();
+            self.refresh_cached_total_size();
         }
         true
     }

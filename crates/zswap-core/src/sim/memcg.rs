@@ -1,7 +1,7 @@
 //! Memory cgroups as zswap uses them (`mm/memcontrol.c`, docs/kernel-notes.md §2.4): hierarchical
 //! `zswap`/`zswapped` state, events, `memory.zswap.max` and `memory.zswap.writeback`.
 
-use super::PAGE_SIZE;
+use crate::page::PAGE_SIZE;
 
 /// A memory cgroup of the model. [`MemcgId::ROOT`] always exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -139,7 +139,7 @@ impl Memcgs {
             match cg.zswap_max {
                 None => {}
                 Some(0) => return false,
-                Some(max) if cg.zswap_b / u64::from(PAGE_SIZE) >= max => return false,
+                Some(max) if cg.zswap_b / PAGE_SIZE as u64 >= max => return false,
                 Some(_) => {}
             }
         }

@@ -17,7 +17,7 @@ mod kernel_codecs;
 mod load;
 mod lru;
 mod memcg;
-mod params;
+mod param_writes;
 mod pool;
 mod store;
 mod writeback;
@@ -42,9 +42,6 @@ pub use writeback::{ShrinkReport, ShrinkerScan};
 pub use zbud::{Buddy, ZBUD_MAX_ALLOC, ZbudError, ZbudHandle, ZbudPool};
 pub use zsmalloc::{ClassTable, SizeClass, ZsError, ZsHandle, ZsPool};
 pub use zswap::{Fault, SimError, Zswap};
-
-/// Page size of every modelled kernel (x86_64).
-pub const PAGE_SIZE: u32 = 4096;
 
 #[cfg(test)]
 mod tests;

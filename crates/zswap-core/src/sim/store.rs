@@ -3,9 +3,10 @@
 //! frontswap's duplicate
 //! handling (6.1) in front of them.
 
-use super::PAGE_SIZE;
 use super::era::KernelEra;
 use super::memcg::{Event, MemcgId};
+use crate::page::PAGE_SIZE;
+use crate::page::same_filled_word;
 
 use super::zswap::{Entry, Fault, Zswap};
 
@@ -78,17 +79,6 @@ fn is_zero(page: &[u8; 4096]) -> bool {
     page.iter().all(|&b| b == 0)
 }
 
-/// 6.1 `zswap_is_page_same_filled`: 512 native-endian words all equal.
-fn same_filled(page: &[u8; 4096]) -> Option<u64> {
-    let word = |i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&page[i * 8..i * 8 + 8]);
-        u64::from_ne_bytes(w)
-    };
-    let v = word(0);
-    (1..512).all(|i| word(i) == v).then_some(v)
-}
-
 impl Zswap {
     /// Swaps out one page to `slot` for a process in `memcg`.
     pub fn store(&mut self, slot: u64, memcg: MemcgId, page: &[u8; 4096]) -> StoreOutcome {
@@ -110,17 +100,23 @@ impl Zswap {
             return StoreOutcome::Rejected(RejectReason::LargeFolio);
         }
         match self.era {
-            KernelEra::V6_1 => self.store_e1(first_slot, memcg, pages),
-            _ => self.store_e2(first_slot, memcg, pages),
+            KernelEra::V6_1 => self.store_via_frontswap(first_slot, memcg, pages),
+            _ => self.store_via_swap_writepage(first_slot, memcg, pages),
         }
     }
 
-    fn store_e1(&mut self, slot: u64, memcg: MemcgId, pages: &[[u8; 4096]]) -> StoreOutcome {
+    /// 6.1: zswap is frontswap's backend (`zswap_frontswap_store`), one page at a time.
+    fn store_via_frontswap(
+        &mut self,
+        slot: u64,
+        memcg: MemcgId,
+        pages: &[[u8; 4096]],
+    ) -> StoreOutcome {
         // frontswap removes a duplicate first, whatever the outcome of the new store.
         if self.frontswap_map.remove(&slot) {
             self.free_entry(slot);
         }
-        let res = self.try_store_e1(slot, memcg, pages);
+        let res = self.try_store_via_frontswap(slot, memcg, pages);
         match res {
             Ok(length) => {
                 self.frontswap_map.insert(slot);
@@ -134,7 +130,7 @@ impl Zswap {
         }
     }
 
-    fn try_store_e1(
+    fn try_store_via_frontswap(
         &mut self,
         slot: u64,
         memcg: MemcgId,
@@ -154,7 +150,7 @@ impl Zswap {
         let t = self.total_ram_pages;
         let p = u64::from(self.params.max_pool_percent);
         let a = u64::from(self.params.accept_threshold_percent);
-        let cur = self.e1_total_size.div_ceil(u64::from(PAGE_SIZE));
+        let cur = self.cached_total_size.div_ceil(PAGE_SIZE as u64);
         if t * p / 100 < cur {
             self.raw.pool_limit_hit += 1;
             self.reached_full = true;
@@ -186,7 +182,7 @@ impl Zswap {
             referenced: false,
             lru_seq: None,
         };
-        match same_filled(page).filter(|_| self.params.same_filled_pages_enabled) {
+        match same_filled_word(page).filter(|_| self.params.same_filled_pages_enabled) {
             Some(v) => {
                 entry.same_value = Some(v);
                 self.raw.same_filled_pages += 1;
@@ -210,7 +206,7 @@ impl Zswap {
         let length = entry.length;
         self.insert_entry(slot, entry, objcg);
         self.raw.zswpout += 1;
-        self.e1_update_total_size();
+        self.refresh_cached_total_size();
         Ok(length)
     }
 
@@ -244,7 +240,13 @@ impl Zswap {
         self.entries.insert(slot, entry);
     }
 
-    fn store_e2(&mut self, first: u64, memcg: MemcgId, pages: &[[u8; 4096]]) -> StoreOutcome {
+    /// 6.12+: `swap_writepage` calls `zswap_store` directly with the whole folio.
+    fn store_via_swap_writepage(
+        &mut self,
+        first: u64,
+        memcg: MemcgId,
+        pages: &[[u8; 4096]],
+    ) -> StoreOutcome {
         let n = pages.len() as u64;
         let slots = first..first + n;
         // swap_writepage: an all-zero folio goes to the zeromap and zswap is not called.
@@ -261,7 +263,7 @@ impl Zswap {
         if n > 1 && !self.era.stores_large_folios() {
             return StoreOutcome::Rejected(RejectReason::LargeFolio);
         }
-        match self.try_store_e2(first, memcg, pages) {
+        match self.try_store_via_swap_writepage(first, memcg, pages) {
             Ok(length) => {
                 self.raw.zswpout += n;
                 if memcg != MemcgId::ROOT && self.era == KernelEra::V6_18 {
@@ -281,7 +283,7 @@ impl Zswap {
         }
     }
 
-    fn try_store_e2(
+    fn try_store_via_swap_writepage(
         &mut self,
         first: u64,
         memcg: MemcgId,

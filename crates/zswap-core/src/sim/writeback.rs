@@ -58,7 +58,7 @@ impl Zswap {
     /// Runs the queued shrink work to completion, as the `zswap-shrink` workqueue would.
     pub fn run_shrink_worker(&mut self) -> ShrinkReport {
         if self.era == KernelEra::V6_1 {
-            return self.shrink_worker_e1();
+            return self.shrink_queued_pools();
         }
         let mut rep = ShrinkReport::default();
         if !self.shrink_pending {
@@ -190,7 +190,7 @@ impl Zswap {
     }
 
     /// 6.1 `shrink_worker` for every pool whose work is queued: `zpool_shrink(pool, 1)`.
-    fn shrink_worker_e1(&mut self) -> ShrinkReport {
+    fn shrink_queued_pools(&mut self) -> ShrinkReport {
         let mut rep = ShrinkReport::default();
         let queued: Vec<u32> = self
             .pools
@@ -232,7 +232,7 @@ impl Zswap {
                     .get(&id)
                     .and_then(|p| p.owners.get(&Handle::Zbud(h)).copied());
                 let ok = match slot {
-                    Some(slot) => self.writeback_entry_e1(slot),
+                    Some(slot) => self.writeback_zpool_entry(slot),
                     None => true,
                 };
                 if !ok {
@@ -252,7 +252,7 @@ impl Zswap {
     }
 
     /// 6.1 `zswap_writeback_entry(zpool, handle)`.
-    fn writeback_entry_e1(&mut self, slot: u64) -> bool {
+    fn writeback_zpool_entry(&mut self, slot: u64) -> bool {
         if self.take_fault(Fault::SwapCacheExists) {
             return false;
         }

@@ -8,15 +8,15 @@
 
 use std::collections::HashMap;
 
-use super::PAGE_SIZE;
+use crate::page::PAGE_SIZE;
 
 const CHUNK_SHIFT: u32 = 6;
 const CHUNK_SIZE: u32 = 1 << CHUNK_SHIFT;
 const ZHDR_SIZE_ALIGNED: u32 = CHUNK_SIZE;
-const NCHUNKS: u32 = (PAGE_SIZE - ZHDR_SIZE_ALIGNED) >> CHUNK_SHIFT;
+const NCHUNKS: u32 = (PAGE_SIZE as u32 - ZHDR_SIZE_ALIGNED) >> CHUNK_SHIFT;
 
 /// Largest object zbud accepts: a page minus the header minus one chunk (3968 bytes).
-pub const ZBUD_MAX_ALLOC: usize = (PAGE_SIZE - ZHDR_SIZE_ALIGNED - CHUNK_SIZE) as usize;
+pub const ZBUD_MAX_ALLOC: usize = PAGE_SIZE - (ZHDR_SIZE_ALIGNED + CHUNK_SIZE) as usize;
 
 /// Which half of a zbud page an object occupies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

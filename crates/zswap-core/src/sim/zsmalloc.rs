@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use super::PAGE_SIZE;
 use super::era::KernelEra;
+use crate::page::PAGE_SIZE;
 
 const ZS_MIN_ALLOC_SIZE: u32 = 32;
 const ZS_SIZE_CLASS_DELTA: u32 = 16;
@@ -41,7 +41,7 @@ fn chain_max_used(size: u32, max_pages: u32) -> u32 {
     let mut best_pct = 0;
     let mut best = 1;
     for k in 1..=max_pages {
-        let zspage = k * PAGE_SIZE;
+        let zspage = k * PAGE_SIZE as u32;
         let waste = zspage % size;
         let used_pct = (zspage - waste) * 100 / zspage;
         if used_pct > best_pct {
@@ -59,7 +59,7 @@ fn chain_min_waste(size: u32, max_pages: u32) -> u32 {
     let mut best = 1;
     let mut min_waste = u32::MAX;
     for k in 1..=max_pages {
-        let waste = (k * PAGE_SIZE) % size;
+        let waste = (k * PAGE_SIZE as u32) % size;
         if waste < min_waste {
             min_waste = waste;
             best = k;
@@ -76,12 +76,12 @@ impl ClassTable {
         let mut by_index = vec![0usize; ZS_SIZE_CLASSES];
         let mut huge_class_size = 0;
         for i in (0..ZS_SIZE_CLASSES).rev() {
-            let size = (ZS_MIN_ALLOC_SIZE + ZS_SIZE_CLASS_DELTA * i as u32).min(PAGE_SIZE);
+            let size = (ZS_MIN_ALLOC_SIZE + ZS_SIZE_CLASS_DELTA * i as u32).min(PAGE_SIZE as u32);
             let ppz = match era {
                 KernelEra::V6_1 => chain_max_used(size, max_pages),
                 KernelEra::V6_12 | KernelEra::V6_18 => chain_min_waste(size, max_pages),
             };
-            let opz = ppz * PAGE_SIZE / size;
+            let opz = ppz * PAGE_SIZE as u32 / size;
             if huge_class_size == 0 && ppz != 1 && opz != 1 {
                 huge_class_size = size - (ZS_HANDLE_SIZE - 1);
             }
@@ -316,7 +316,7 @@ impl ZsPool {
         if size == 0 {
             return Err(ZsError::Invalid);
         }
-        if size > PAGE_SIZE as usize {
+        if size > PAGE_SIZE {
             return Err(match self.era {
                 KernelEra::V6_1 => ZsError::Invalid,
                 _ => ZsError::NoSpace,

@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use super::PAGE_SIZE;
 use super::codec::CodecProvider;
 use super::config::{Params, SimConfig};
 use super::counters::{DebugfsCounters, MeminfoCounters, Raw, VmstatCounters, ZswapCounters};
@@ -11,6 +10,7 @@ use super::era::KernelEra;
 use super::lru::Lru;
 use super::memcg::{MemcgId, MemcgZswapStat, Memcgs};
 use super::pool::{Handle, Pool, PoolInfo};
+use crate::page::PAGE_SIZE;
 
 /// A one-shot failure to inject at the next point where the kernel could fail this way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +116,7 @@ pub struct Zswap {
     pub(crate) shrink_pending: bool,
     pub(crate) next_shrink: Option<MemcgId>,
     /// 6.1 `zswap_pool_total_size`, refreshed after each store and free.
-    pub(crate) e1_total_size: u64,
+    pub(crate) cached_total_size: u64,
     pub(crate) zeromap: BTreeSet<u64>,
     pub(crate) frontswap_map: BTreeSet<u64>,
     pub(crate) disk: BTreeMap<u64, Box<[u8; 4096]>>,
@@ -157,12 +157,12 @@ impl Zswap {
             reached_full: false,
             shrink_pending: false,
             next_shrink: None,
-            e1_total_size: 0,
+            cached_total_size: 0,
             zeromap: BTreeSet::new(),
             frontswap_map: BTreeSet::new(),
             disk: BTreeMap::new(),
             faults: VecDeque::new(),
-            scratch: Vec::with_capacity(2 * PAGE_SIZE as usize),
+            scratch: Vec::with_capacity(2 * PAGE_SIZE),
         };
         if z.era == KernelEra::V6_1 || z.params.enabled {
             z.run_setup();
@@ -283,7 +283,7 @@ impl Zswap {
             .memcgs
             .get_mut(id)
             .ok_or(SimError::UnknownMemcg { id: id.0 })?;
-        m.zswap_max = bytes.map(|b| b / u64::from(PAGE_SIZE));
+        m.zswap_max = bytes.map(|b| b / PAGE_SIZE as u64);
         Ok(())
     }
 
@@ -305,7 +305,7 @@ impl Zswap {
             .ok_or(SimError::UnknownMemcg { id: id.0 })?;
         Ok(MemcgZswapStat {
             zswap: m.zswap_b,
-            zswapped: m.zswapped * u64::from(PAGE_SIZE),
+            zswapped: m.zswapped * PAGE_SIZE as u64,
             zswpin: m.zswpin,
             zswpout: m.zswpout,
             zswpwb: (self.era != KernelEra::V6_1).then_some(m.zswpwb),
@@ -315,8 +315,8 @@ impl Zswap {
     /// `pool_total_size` as the era reports it, in bytes.
     pub fn pool_total_size(&self) -> u64 {
         match self.era {
-            KernelEra::V6_1 => self.e1_total_size,
-            _ => self.total_pages() * u64::from(PAGE_SIZE),
+            KernelEra::V6_1 => self.cached_total_size,
+            _ => self.total_pages() * PAGE_SIZE as u64,
         }
     }
 
@@ -351,14 +351,14 @@ impl Zswap {
             },
             meminfo: MeminfoCounters {
                 zswap_kb: pool_total_size >> 10,
-                zswapped_kb: r.stored_pages * u64::from(PAGE_SIZE / 1024),
+                zswapped_kb: r.stored_pages * (PAGE_SIZE / 1024) as u64,
             },
             frontswap: e1.then_some(r.fs),
         }
     }
 
     /// 6.1: recompute the cached `zswap_pool_total_size`.
-    pub(crate) fn e1_update_total_size(&mut self) {
-        self.e1_total_size = self.total_pages() * u64::from(PAGE_SIZE);
+    pub(crate) fn refresh_cached_total_size(&mut self) {
+        self.cached_total_size = self.total_pages() * PAGE_SIZE as u64;
     }
 }

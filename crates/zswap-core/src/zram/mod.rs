@@ -97,6 +97,10 @@ pub struct ZramDevice {
     pub swap: Option<ZramSwap>,
     /// The figures left out, and why.
     pub absent: Vec<Absent>,
+    /// Bytes per page of the kernel ([`SysRoot::page_size`]): `mm_stat` counts same-filled
+    /// pages, not bytes. Not part of the JSON output.
+    #[serde(skip)]
+    pub page_size: u64,
 }
 
 impl ZramDevice {
@@ -104,7 +108,7 @@ impl ZramDevice {
     pub fn compression_ratio(&self) -> Option<f64> {
         let m = self.mm_stat?;
         // same-filled pages count in orig_data_size but take no memory: leave them out
-        let same = m.same_pages.checked_mul(crate::PAGE_SIZE)?;
+        let same = m.same_pages.checked_mul(self.page_size)?;
         let orig = m.orig_data_size_bytes.checked_sub(same)?;
         (m.compr_data_size_bytes > 0).then(|| orig as f64 / m.compr_data_size_bytes as f64)
     }
@@ -324,6 +328,7 @@ pub fn read_device(
         writeback_limit_bytes,
         swap,
         absent,
+        page_size: root.page_size(),
     }
 }
 

@@ -142,18 +142,14 @@ pub(crate) struct Scrape {
     pub(crate) ebpf_cgroups: Option<CgroupLabels>,
     /// zram devices.
     pub(crate) zram: Option<ZramReading>,
-    /// The kernel's page size in bytes.
-    pub(crate) page_size: u64,
     /// One entry per collector that ran.
     pub(crate) outcomes: Vec<Outcome>,
 }
 
 /// Runs every enabled collector once, reading the kernel's files now.
 pub(crate) fn collect(cfg: &CollectConfig) -> Scrape {
-    let mut s = Scrape {
-        page_size: cfg.page_size,
-        ..Scrape::default()
-    };
+    let mut s = Scrape::default();
+    s.sample.page_size = Some(cfg.page_size);
     for name in CollectorName::ALL {
         if !cfg.enabled.contains(&name) {
             continue;
@@ -197,7 +193,7 @@ pub(crate) fn families(s: &Scrape, version: &'static str) -> Families {
     let mut out = Families::default();
     let sample = &s.sample;
     if let Some(p) = &sample.params {
-        params::families(&mut out, p, s.page_size);
+        params::families(&mut out, p, sample.page_bytes());
     }
     if let Some(d) = sample.debugfs.as_ref().and_then(|r| r.stats.as_ref()) {
         debugfs::families(&mut out, d);
@@ -206,7 +202,7 @@ pub(crate) fn families(s: &Scrape, version: &'static str) -> Families {
         meminfo::families(&mut out, m);
     }
     if let Some(v) = &sample.vmstat {
-        vmstat::families(&mut out, v, s.page_size);
+        vmstat::families(&mut out, v, sample.page_bytes());
     }
     if sample.params.is_some() || sample.debugfs.is_some() || sample.meminfo.is_some() {
         derived::families(&mut out, &ZswapModel::new(sample, None));

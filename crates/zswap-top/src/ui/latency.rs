@@ -7,7 +7,9 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Paragraph, Wrap};
 
 use crate::app::{App, Focus};
 use crate::format;
-use crate::probe::{LatencyHistogram, ProbeStatus, bucket_high_ns};
+use zswap_probe::LatencyHistogram;
+
+use crate::latency::ProbeStatus;
 use crate::ui::theme::Theme;
 
 /// The range of buckets worth drawing: from the first to the last non-empty one.
@@ -59,22 +61,29 @@ pub(crate) fn draw(f: &mut Frame<'_>, area: Rect, app: &App, t: Theme) {
     let selected = app.latency_selected().min(hists.len() - 1);
     let label_w = hists
         .iter()
-        .map(|h| h.label.chars().count())
+        .map(|h| h.label().chars().count())
         .max()
         .unwrap_or(0);
     let lines: Vec<Line<'_>> = hists
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            let q = |q: f64| h.quantile_ns(q).map_or("-".to_owned(), format::nanos);
+            let q = |q: f64| {
+                h.histogram
+                    .quantile_ns(q)
+                    .map_or("-".to_owned(), format::nanos)
+            };
             let style = if i == selected && app.focus() == Focus::Latency {
                 t.selected()
             } else {
                 t.value()
             };
             Line::from(vec![
-                Span::styled(format!("{:<label_w$}", h.label), style),
-                Span::styled(format!(" n {:>6}", format::count(h.total())), t.label()),
+                Span::styled(format!("{:<label_w$}", h.label()), style),
+                Span::styled(
+                    format!(" n {:>6}", format::count(h.histogram.total())),
+                    t.label(),
+                ),
                 Span::styled(format!(" p50 <{:>6}", q(0.5)), t.label()),
                 Span::styled(format!(" p99 <{:>6}", q(0.99)), t.label()),
             ])
@@ -85,7 +94,7 @@ pub(crate) fn draw(f: &mut Frame<'_>, area: Rect, app: &App, t: Theme) {
         Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()),
         list_area,
     );
-    let h = &hists[selected];
+    let h = &hists[selected].histogram;
     let Some((lo, hi)) = busy_range(h) else {
         return;
     };
@@ -100,7 +109,9 @@ pub(crate) fn draw(f: &mut Frame<'_>, area: Rect, app: &App, t: Theme) {
             Bar::default()
                 .value(h.buckets[b])
                 .text_value(format::count(h.buckets[b]))
-                .label(Line::from(format::nanos(bucket_high_ns(b))))
+                .label(Line::from(format::nanos(LatencyHistogram::bucket_high_ns(
+                    b,
+                ))))
                 .style(t.store())
         })
         .collect();

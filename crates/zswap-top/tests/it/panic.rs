@@ -9,7 +9,7 @@ use std::time::Duration;
 use zswap_core::SysRoot;
 use zswap_testkit::host::require;
 use zswap_testkit::tmux::{Tmux, sh_path, sh_quote, wait_for_file};
-use zswap_top::{LatencyHistogram, ProbeSource, TopArgs, TopOptions};
+use zswap_top::{OpLatency, ProbeSource, TopArgs, TopOptions};
 
 const WAIT: Duration = Duration::from_secs(15);
 const CHILD: &str = "panic::dashboard_whose_probe_panics";
@@ -20,7 +20,7 @@ const TRIGGER_VAR: &str = "ZSWAP_TOP_TEST_PANIC_TRIGGER";
 struct PanicsOnTrigger(PathBuf);
 
 impl ProbeSource for PanicsOnTrigger {
-    fn read(&mut self) -> Result<Vec<LatencyHistogram>, String> {
+    fn read(&mut self) -> Result<Vec<OpLatency>, String> {
         if self.0.exists() {
             panic!("probe panicked on purpose");
         }

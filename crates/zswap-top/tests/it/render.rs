@@ -6,8 +6,9 @@
 use std::fs;
 
 use insta::assert_snapshot;
+use zswap_probe::{LatencyHistogram, Op, Outcome};
 use zswap_testkit::FixtureRoot;
-use zswap_top::{App, LatencyHistogram, ProbeStatus};
+use zswap_top::{App, OpLatency, ProbeStatus};
 
 use crate::support::{
     T0_MS, app_with, fixture_trees, options, read_tree, render, screen, series, with_zram,
@@ -175,7 +176,7 @@ fn kernel_without_zswap_is_explained() {
     assert!(text.contains("parameters unavailable"), "{text}");
 }
 
-fn histograms() -> Vec<LatencyHistogram> {
+fn histograms() -> Vec<OpLatency> {
     let mut store = vec![0u64; 32];
     store[9] = 120;
     store[10] = 3400;
@@ -188,13 +189,19 @@ fn histograms() -> Vec<LatencyHistogram> {
     load[10] = 300;
     load[13] = 4;
     vec![
-        LatencyHistogram {
-            label: "store ok".into(),
-            buckets: store,
+        OpLatency {
+            op: Op::Store,
+            histogram: LatencyHistogram {
+                outcome: Outcome::Ok,
+                buckets: store,
+            },
         },
-        LatencyHistogram {
-            label: "load ok".into(),
-            buckets: load,
+        OpLatency {
+            op: Op::Load,
+            histogram: LatencyHistogram {
+                outcome: Outcome::Ok,
+                buckets: load,
+            },
         },
     ]
 }

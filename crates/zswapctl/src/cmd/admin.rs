@@ -6,8 +6,8 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 use zswap_core::admin::{
-    ApplyError, ApplyReport, KernelCaps, ParamChange, ParamsLock, Plan, PlanError, ReadBack,
-    Refusal, RollbackStep, apply_plan,
+    ApplyError, ApplyReport, KernelCaps, ParamChange, ParamsLock, Plan, PlanError, PlanRefusal,
+    ReadBack, RollbackStep, apply_plan,
 };
 use zswap_core::{ParamName, SysRoot};
 
@@ -36,7 +36,7 @@ pub(crate) fn lock(root: &SysRoot, args: &LockArgs, dry_run: bool) -> Result<Opt
 pub(crate) fn discover(root: &SysRoot) -> Result<KernelCaps> {
     match KernelCaps::discover(root) {
         Ok(Some(c)) => Ok(c),
-        Ok(None) => Err(coded(Exit::Usage, Refusal::NoZswap)),
+        Ok(None) => Err(coded(Exit::Usage, PlanRefusal::NoZswap)),
         Err(e) if e.is_permission() => Err(coded(
             Exit::Permission,
             anyhow::Error::new(e).context("run as root"),
@@ -52,7 +52,7 @@ pub(crate) fn refused(e: PlanError) -> anyhow::Error {
 
 /// What `set --json` and `apply --json` print.
 #[derive(Debug, Serialize)]
-struct Outcome<'a> {
+struct ChangeOutput<'a> {
     /// `planned` (dry run), `applied`, `unchanged` or `failed`.
     status: &'static str,
     plan: &'a Plan,
@@ -68,10 +68,10 @@ struct Outcome<'a> {
     rollback: Option<&'a [RollbackStep]>,
 }
 
-impl<'a> Outcome<'a> {
+impl<'a> ChangeOutput<'a> {
     /// The outcome `status` of `plan`, with nothing else to say yet.
-    fn of(status: &'static str, plan: &'a Plan) -> Outcome<'a> {
-        Outcome {
+    fn of(status: &'static str, plan: &'a Plan) -> ChangeOutput<'a> {
+        ChangeOutput {
             status,
             plan,
             report: None,
@@ -120,7 +120,7 @@ pub(crate) fn execute(
 ) -> Result<()> {
     if dry_run {
         if json {
-            Outcome::of("planned", plan).write(out)?;
+            ChangeOutput::of("planned", plan).write(out)?;
         } else {
             print_plan(plan, out)?;
             writeln!(out, "dry run: nothing was written")?;
@@ -135,9 +135,9 @@ pub(crate) fn execute(
                 } else {
                     "applied"
                 };
-                Outcome {
+                ChangeOutput {
                     report: Some(&report),
-                    ..Outcome::of(status, plan)
+                    ..ChangeOutput::of(status, plan)
                 }
                 .write(out)?;
             } else {
@@ -174,12 +174,12 @@ pub(crate) fn execute(
 
 fn report_failure(plan: &Plan, e: &ApplyError, json: bool, out: &mut dyn Write) -> Result<()> {
     if json {
-        return Outcome {
+        return ChangeOutput {
             failed: e.failed.as_ref(),
             failure: Some(e.failure.to_string()),
             applied_before_failure: Some(&e.applied),
             rollback: Some(&e.rollback),
-            ..Outcome::of("failed", plan)
+            ..ChangeOutput::of("failed", plan)
         }
         .write(out);
     }

@@ -14,7 +14,7 @@ use zswap_core::admin::{
 };
 use zswap_core::admin::{check_lock, lock_holder, lock_path, now_ms};
 use zswap_core::stats::cgroup::CgroupFilter;
-use zswap_core::{CollectOptions, SysRoot, collect_sample};
+use zswap_core::{CollectOptions, SysRoot, ZswapSample, collect_sample};
 
 use crate::cli::CheckArgs;
 use crate::exit::{Exit, coded};
@@ -52,100 +52,21 @@ pub(crate) fn run(
         .clone()
         .unwrap_or_else(|| root.map_abs(Path::new(STATE_FILE)));
     let mut findings = Vec::new();
-    let previous = match files::read_opt(&state) {
-        Ok(Some(text)) => match serde_json::from_str::<CounterSnapshot>(&text) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                findings.push(note(
-                    "state-unreadable",
-                    format!("the state file '{}' is not valid ({e})", state.display()),
-                    "it is replaced by this check's counters".into(),
-                ));
-                None
-            }
-        },
-        Ok(None) => None,
-        Err(e) => {
-            findings.push(note("state-unreadable", format!("{e:#}"), state_fix(&e)));
-            None
-        }
-    };
+    let previous = read_previous(&state, &mut findings);
     findings.extend(check_sample(&sample, previous.as_ref(), probe));
     // zram next to zswap (docs/zram.md); an unreadable /sys/block only loses these findings
     if let Ok(z) = zswap_core::zram::read_zram(root) {
         findings.extend(zswap_core::admin::check_zram(&sample, &z.devices));
     }
-    for p in &sample.problems {
-        findings.push(note(
-            "unreadable",
-            p.message.clone(),
-            if p.permission {
-                "run as root".into()
-            } else if root.is_host() {
-                "the figures from this file are left out of the check".into()
-            } else {
-                "the figures from this file are left out; check that the tree given to --root \
-                 is complete"
-                    .into()
-            },
-        ));
-    }
+    findings.extend(unreadable_sources(root, &sample));
     // a writer stuck while holding the parameter lock blocks every other one
     if let Ok(holder) = lock_holder(root) {
         findings.extend(check_lock(holder.as_ref(), &lock_path(root), now_ms()));
     }
     let config = config_path(root, args);
-    if let Ok(Some(caps)) = KernelCaps::discover(root) {
-        if let Ok(Some(cmdline)) = root.read_opt(&root.proc("cmdline")) {
-            findings.extend(check_cmdline(&cmdline, &caps));
-        }
-        if let Some(path) = &config {
-            match files::read_opt(path) {
-                Ok(Some(text)) => findings.extend(check_config(
-                    &path.display().to_string(),
-                    &text,
-                    &caps,
-                    probe,
-                )),
-                Ok(None) if args.config.is_some() => findings.push(Finding {
-                    severity: Severity::Error,
-                    code: "config-missing",
-                    message: format!("the configuration '{}' does not exist", path.display()),
-                    fix: "give the path of the file 'zswapctl persist' wrote (--config), or \
-                          write one with 'zswapctl persist'"
-                        .into(),
-                }),
-                Ok(None) => {}
-                Err(e) => findings.push(note(
-                    "config-unreadable",
-                    format!("{e:#}"),
-                    "run as root".into(),
-                )),
-            }
-        }
-    }
+    findings.extend(check_boot_settings(root, args, config.as_deref(), probe));
     if !args.no_save {
-        let snap = counter_snapshot(&sample);
-        if !snap.counters.is_empty() {
-            let saved = serde_json::to_string_pretty(&snap)
-                .map_err(anyhow::Error::from)
-                .and_then(|t| files::write_atomic(&state, &t));
-            match saved {
-                Ok(()) => {
-                    if let Some(f) = findings.iter_mut().find(|f| f.code == "first-look") {
-                        f.message.push_str(&format!(
-                            "; this check's counters are saved in '{}'",
-                            state.display()
-                        ));
-                    }
-                }
-                Err(e) => findings.push(note(
-                    "state-unsaved",
-                    format!("could not save the counters for the next check: {e:#}"),
-                    state_fix(&e),
-                )),
-            }
-        }
+        save_counters(&state, &sample, &mut findings);
     }
     if !root.is_host() {
         // advice on a tree must act on the tree, as this check did
@@ -168,20 +89,7 @@ pub(crate) fn run(
         serde_json::to_writer_pretty(&mut *out, &o)?;
         writeln!(out)?;
     } else {
-        for f in &findings {
-            let sev = match f.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Info => "info",
-            };
-            writeln!(out, "{sev:<8} [{}] {}", f.code, f.message)?;
-            writeln!(out, "         fix: {}", f.fix)?;
-        }
-        writeln!(
-            out,
-            "{errors} error(s), {warnings} warning(s), {} note(s)",
-            findings.len() - errors - warnings
-        )?;
+        render(&findings, errors, warnings, out)?;
     }
     if errors + warnings > 0 {
         return Err(coded(
@@ -192,13 +100,143 @@ pub(crate) fn run(
     Ok(())
 }
 
+/// The last check's counters from `state`; a file that cannot be read or parsed adds a
+/// note and counts as no previous check.
+fn read_previous(state: &Path, findings: &mut Vec<Finding>) -> Option<CounterSnapshot> {
+    match files::read_opt(state) {
+        Ok(Some(text)) => match serde_json::from_str::<CounterSnapshot>(&text) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                findings.push(note(
+                    "state-unreadable",
+                    format!("the state file '{}' is not valid ({e})", state.display()),
+                    "it is replaced by this check's counters".into(),
+                ));
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(e) => {
+            findings.push(note("state-unreadable", format!("{e:#}"), state_fix(&e)));
+            None
+        }
+    }
+}
+
+/// A note per source the sample could not read: its figures are left out of the check.
+fn unreadable_sources(root: &SysRoot, sample: &ZswapSample) -> Vec<Finding> {
+    sample
+        .problems
+        .iter()
+        .map(|p| {
+            note(
+                "unreadable",
+                p.message.clone(),
+                if p.permission {
+                    "run as root".into()
+                } else if root.is_host() {
+                    "the figures from this file are left out of the check".into()
+                } else {
+                    "the figures from this file are left out; check that the tree given to \
+                     --root is complete"
+                        .into()
+                },
+            )
+        })
+        .collect()
+}
+
+/// What the next boot will set: the kernel command line and the boot configuration file
+/// (`config`), checked against this kernel's capabilities.
+fn check_boot_settings(
+    root: &SysRoot,
+    args: &CheckArgs,
+    config: Option<&Path>,
+    probe: &dyn ModuleProbe,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let Ok(Some(caps)) = KernelCaps::discover(root) else {
+        return findings;
+    };
+    if let Ok(Some(cmdline)) = root.read_opt(&root.proc("cmdline")) {
+        findings.extend(check_cmdline(&cmdline, &caps));
+    }
+    let Some(path) = config else {
+        return findings;
+    };
+    match files::read_opt(path) {
+        Ok(Some(text)) => findings.extend(check_config(
+            &path.display().to_string(),
+            &text,
+            &caps,
+            probe,
+        )),
+        Ok(None) if args.config.is_some() => findings.push(Finding {
+            severity: Severity::Error,
+            code: "config-missing",
+            message: format!("the configuration '{}' does not exist", path.display()),
+            fix: "give the path of the file 'zswapctl persist' wrote (--config), or write one \
+                  with 'zswapctl persist'"
+                .into(),
+        }),
+        Ok(None) => {}
+        Err(e) => findings.push(note(
+            "config-unreadable",
+            format!("{e:#}"),
+            "run as root".into(),
+        )),
+    }
+    findings
+}
+
+/// Saves this check's counters to `state` for the next one, and says where (or why not).
+fn save_counters(state: &Path, sample: &ZswapSample, findings: &mut Vec<Finding>) {
+    let snap = counter_snapshot(sample);
+    if snap.counters.is_empty() {
+        return;
+    }
+    let saved = serde_json::to_string_pretty(&snap)
+        .map_err(anyhow::Error::from)
+        .and_then(|t| files::write_atomic(state, &t));
+    match saved {
+        Ok(()) => {
+            if let Some(f) = findings.iter_mut().find(|f| f.code == "first-look") {
+                f.message.push_str(&format!(
+                    "; this check's counters are saved in '{}'",
+                    state.display()
+                ));
+            }
+        }
+        Err(e) => findings.push(note(
+            "state-unsaved",
+            format!("could not save the counters for the next check: {e:#}"),
+            state_fix(&e),
+        )),
+    }
+}
+
+/// The findings as text, most severe first, then the tally.
+fn render(findings: &[Finding], errors: usize, warnings: usize, out: &mut dyn Write) -> Result<()> {
+    for f in findings {
+        let sev = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        };
+        writeln!(out, "{sev:<8} [{}] {}", f.code, f.message)?;
+        writeln!(out, "         fix: {}", f.fix)?;
+    }
+    writeln!(
+        out,
+        "{errors} error(s), {warnings} warning(s), {} note(s)",
+        findings.len() - errors - warnings
+    )?;
+    Ok(())
+}
+
 /// What to do about a state file that cannot be read or written.
 fn state_fix(e: &anyhow::Error) -> String {
-    let denied = e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied)
-    });
-    if denied {
+    if files::is_permission(e) {
         "run as root, or pass --state FILE".into()
     } else {
         "pass --state FILE with a file in an existing, writable directory".into()

@@ -12,7 +12,9 @@ use zswap_core::SysRoot;
 use zswap_core::admin::persist::{
     GRUB_DROPIN, SYSTEMD_UNIT, SYSTEMD_WANTS_LINK, cmdline_notes, grub_dropin, systemd_unit,
 };
-use zswap_core::admin::{DesiredConfig, ModuleProbe, Plan, parse_config, render_config};
+use zswap_core::admin::{
+    DesiredConfig, KernelCaps, ModuleProbe, Plan, parse_config, render_config,
+};
 
 use crate::cli::{PersistArgs, PersistMethod};
 use crate::cmd::admin::{discover, refused};
@@ -64,68 +66,13 @@ pub(crate) fn run(
         ));
     }
     let caps = discover(root)?;
-    let values = match &args.from {
-        Some(path) => {
-            let text = files::read_opt(path)
-                .map_err(|e| coded(Exit::Usage, e))?
-                .with_context(|| format!("configuration file '{}' does not exist", path.display()))
-                .map_err(|e| coded(Exit::Usage, e))?;
-            parse_config(&text)
-                .with_context(|| format!("'{}'; nothing was written", path.display()))
-                .map_err(|e| coded(Exit::Usage, e))?
-        }
-        None => {
-            let mut d = DesiredConfig::new();
-            for (name, v) in caps.params.iter() {
-                d.set(name, v.clone(), None);
-            }
-            d
-        }
-    };
+    let values = desired_values(args, &caps)?;
     Plan::build(&caps, &values, probe)
         .map_err(refused)
         .context("refusing to persist settings this kernel would not take")?;
     let mut report = match args.method {
-        PersistMethod::Grub => PersistOut {
-            method: "grub",
-            dry_run: args.dry_run,
-            files: vec![file(root, Path::new(GRUB_DROPIN), grub_dropin(&values))],
-            enable_link: None,
-            notes: cmdline_notes(&caps, &values, probe),
-            next_step: "run 'update-grub' (or 'grub-mkconfig -o /boot/grub/grub.cfg'); the \
-                        settings apply from the next boot"
-                .into(),
-            values,
-        },
-        PersistMethod::Systemd => {
-            let exe = match &args.exec {
-                Some(p) => p.clone(),
-                None => std::env::current_exe().context("cannot find this program's path")?,
-            };
-            let heading = "zswap parameters applied at boot by zswap-apply.service\n\
-                           (zswapctl apply -f); written by 'zswapctl persist'";
-            PersistOut {
-                method: "systemd",
-                dry_run: args.dry_run,
-                files: vec![
-                    file(root, &args.config, render_config(&values, heading)),
-                    file(
-                        root,
-                        Path::new(SYSTEMD_UNIT),
-                        systemd_unit(&exe, &args.config),
-                    ),
-                ],
-                enable_link: Some(LinkOut {
-                    link: SYSTEMD_WANTS_LINK.into(),
-                    target: "../zswap-apply.service".into(),
-                }),
-                notes: Vec::new(),
-                next_step: "run 'systemctl daemon-reload'; the unit is enabled for \
-                            sysinit.target and applies the settings at every boot"
-                    .into(),
-                values,
-            }
-        }
+        PersistMethod::Grub => grub_report(root, args, &caps, values, probe),
+        PersistMethod::Systemd => systemd_report(root, args, values)?,
     };
     if !args.dry_run {
         write_all(root, &report).map_err(|e| {
@@ -143,6 +90,87 @@ pub(crate) fn run(
         writeln!(out)?;
         return Ok(());
     }
+    render(root, args, &report, out)
+}
+
+/// The values to persist: those of `--from`, else the running kernel's current ones.
+fn desired_values(args: &PersistArgs, caps: &KernelCaps) -> Result<DesiredConfig> {
+    let Some(path) = &args.from else {
+        let mut d = DesiredConfig::new();
+        for (name, v) in caps.params.iter() {
+            d.set(name, v.clone(), None);
+        }
+        return Ok(d);
+    };
+    let text = files::read_opt(path)
+        .map_err(|e| coded(Exit::Usage, e))?
+        .with_context(|| format!("configuration file '{}' does not exist", path.display()))
+        .map_err(|e| coded(Exit::Usage, e))?;
+    parse_config(&text)
+        .with_context(|| format!("'{}'; nothing was written", path.display()))
+        .map_err(|e| coded(Exit::Usage, e))
+}
+
+/// `zswap.*=` options in a GRUB drop-in, with notes on what the command line cannot say.
+fn grub_report(
+    root: &SysRoot,
+    args: &PersistArgs,
+    caps: &KernelCaps,
+    values: DesiredConfig,
+    probe: &dyn ModuleProbe,
+) -> PersistOut {
+    PersistOut {
+        method: "grub",
+        dry_run: args.dry_run,
+        files: vec![file(root, Path::new(GRUB_DROPIN), grub_dropin(&values))],
+        enable_link: None,
+        notes: cmdline_notes(caps, &values, probe),
+        next_step: "run 'update-grub' (or 'grub-mkconfig -o /boot/grub/grub.cfg'); the \
+                    settings apply from the next boot"
+            .into(),
+        values,
+    }
+}
+
+/// The YAML `zswapctl apply` reads at boot, the oneshot unit that runs it, and the link that
+/// enables the unit.
+fn systemd_report(root: &SysRoot, args: &PersistArgs, values: DesiredConfig) -> Result<PersistOut> {
+    let exe = match &args.exec {
+        Some(p) => p.clone(),
+        None => std::env::current_exe().context("cannot find this program's path")?,
+    };
+    let heading = "zswap parameters applied at boot by zswap-apply.service\n\
+                   (zswapctl apply -f); written by 'zswapctl persist'";
+    Ok(PersistOut {
+        method: "systemd",
+        dry_run: args.dry_run,
+        files: vec![
+            file(root, &args.config, render_config(&values, heading)),
+            file(
+                root,
+                Path::new(SYSTEMD_UNIT),
+                systemd_unit(&exe, &args.config),
+            ),
+        ],
+        enable_link: Some(LinkOut {
+            link: SYSTEMD_WANTS_LINK.into(),
+            target: "../zswap-apply.service".into(),
+        }),
+        notes: Vec::new(),
+        next_step: "run 'systemctl daemon-reload'; the unit is enabled for sysinit.target and \
+                    applies the settings at every boot"
+            .into(),
+        values,
+    })
+}
+
+/// What was (or would be) written and linked, the notes, and the next step.
+fn render(
+    root: &SysRoot,
+    args: &PersistArgs,
+    report: &PersistOut,
+    out: &mut dyn Write,
+) -> Result<()> {
     let verb = if args.dry_run { "would write" } else { "wrote" };
     for f in &report.files {
         writeln!(out, "{verb} {}:", f.written_at)?;

@@ -6,9 +6,11 @@ use anyhow::Result;
 use serde::Serialize;
 use zswap_core::stats::cgroup::{CgroupFilter, CgroupZswap, Limit};
 use zswap_core::stats::crypto::algorithm_names;
-use zswap_core::stats::debugfs::{COUNTERS, DebugfsStatus};
+use zswap_core::stats::debugfs::COUNTERS;
 use zswap_core::zram::{ZramDevice, read_zram};
-use zswap_core::{CollectOptions, ParamName, SysRoot, ZswapModel, ZswapSample, collect_sample};
+use zswap_core::{
+    CollectOptions, ParamName, SysRoot, ZswapModel, ZswapParams, ZswapSample, collect_sample,
+};
 
 use crate::cli::StatusArgs;
 use crate::human;
@@ -78,20 +80,16 @@ fn kernel_path(root: &SysRoot, p: &std::path::Path) -> std::path::PathBuf {
 
 fn explain_missing(root: &SysRoot, s: &ZswapSample, with_cgroups: bool) -> Vec<Missing> {
     let mut out = Vec::new();
-    if s.params.is_none() && !s.problems.iter().any(|p| p.source == "params") {
+    if let Some(reason) = s.no_zswap_reason() {
         out.push(Missing {
             what: "zswap".into(),
-            reason: "this kernel has no zswap (no /sys/module/zswap/parameters): it was built \
-                     without CONFIG_ZSWAP"
-                .into(),
+            reason: reason.into(),
         });
     }
-    if let Some(d) = &s.debugfs
-        && d.status != DebugfsStatus::Available
-    {
+    if let Some(reason) = s.debugfs_missing_reason() {
         out.push(Missing {
             what: "debugfs counters".into(),
-            reason: d.status.explain().into(),
+            reason: reason.into(),
         });
     }
     if with_cgroups {
@@ -113,13 +111,9 @@ fn explain_missing(root: &SysRoot, s: &ZswapSample, with_cgroups: bool) -> Vec<M
         }
     }
     for p in &s.problems {
-        let mut reason = p.message.clone();
-        if p.permission {
-            reason.push_str(": run as root");
-        }
         out.push(Missing {
             what: p.source.to_owned(),
-            reason,
+            reason: p.reason(),
         });
     }
     out
@@ -147,8 +141,6 @@ fn yes_no(b: bool) -> &'static str {
 
 fn render(r: &StatusReport, exact: bool, out: &mut dyn Write) -> Result<()> {
     let s = &r.sample;
-    let d = &r.derived;
-    let sz = |b: u64| human::bytes(b, exact);
     let release = s
         .release
         .as_ref()
@@ -164,7 +156,45 @@ fn render(r: &StatusReport, exact: bool, out: &mut dyn Write) -> Result<()> {
         None => "unknown",
     };
     writeln!(out, "zswap {state} on {release}")?;
-    let mut kv = |k: &str, v: String| writeln!(out, "  {k:<17} {v}");
+    render_rows(&param_rows(s, params, &r.derived, exact), out)?;
+    writeln!(out, "Pool")?;
+    render_rows(&pool_rows(s, &r.derived, exact), out)?;
+    render_debugfs_counters(s, out)?;
+    render_vmstat(s, out)?;
+    render_swaps(s, exact, out)?;
+    if let Some(cgs) = &s.cgroups {
+        render_cgroups(&cgs.cgroups, cgs.truncated, exact, out)?;
+    }
+    render_zram(&r.zram, exact, out)?;
+    render_missing(r, out)
+}
+
+/// The narrowest label column of the parameter and pool sections; a longer label (6.1's
+/// `non_same_filled_pages_enabled`, a parameter unknown to this version) widens it.
+const LABEL_WIDTH: usize = 17;
+
+/// Label–value lines with the values in one column, wide enough for the longest label.
+fn render_rows(rows: &[(String, String)], out: &mut dyn Write) -> Result<()> {
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .fold(LABEL_WIDTH, usize::max);
+    for (k, v) in rows {
+        writeln!(out, "  {k:<width$} {v}")?;
+    }
+    Ok(())
+}
+
+/// The parameters: compressor, allocator, limits and switches, in that order.
+fn param_rows(
+    s: &ZswapSample,
+    params: &ZswapParams,
+    d: &ZswapModel,
+    exact: bool,
+) -> Vec<(String, String)> {
+    let sz = |b: u64| human::bytes(b, exact);
+    let mut rows = Vec::new();
+    let mut kv = |k: &str, v: String| rows.push((k.to_owned(), v));
     if let Some(c) = params.compressor() {
         let avail = s
             .compressors
@@ -178,29 +208,29 @@ fn render(r: &StatusReport, exact: bool, out: &mut dyn Write) -> Result<()> {
         } else {
             format!(" (not loaded; loaded: {})", avail.join(", "))
         };
-        kv("compressor", format!("{c}{note}"))?;
+        kv("compressor", format!("{c}{note}"));
     }
     match params.zpool() {
-        Some(z) => kv("allocator", format!("{z} (zpool parameter)"))?,
+        Some(z) => kv("allocator", format!("{z} (zpool parameter)")),
         None => kv(
             "allocator",
             "zsmalloc (no zpool parameter: fixed since Linux 6.18)".into(),
-        )?,
+        ),
     }
     if let Some(p) = params.max_pool_percent() {
         let limit = d
             .pool_limit_bytes
             .map_or(String::new(), |b| format!(" = {}", sz(b)));
-        kv("pool limit", format!("{p}% of RAM{limit}"))?;
+        kv("pool limit", format!("{p}% of RAM{limit}"));
     }
     if let Some(a) = params.accept_threshold_percent() {
         let thr = d
             .accept_threshold_bytes
             .map_or(String::new(), |b| format!(" = {}", sz(b)));
-        kv("accept threshold", format!("{a}% of the limit{thr}"))?;
+        kv("accept threshold", format!("{a}% of the limit{thr}"));
     }
     if let Some(b) = params.shrinker_enabled() {
-        kv("shrinker", yes_no(b).into())?;
+        kv("shrinker", yes_no(b).into());
     }
     for n in [
         ParamName::SameFilledPagesEnabled,
@@ -208,92 +238,114 @@ fn render(r: &StatusReport, exact: bool, out: &mut dyn Write) -> Result<()> {
         ParamName::ExclusiveLoads,
     ] {
         if let Some(v) = params.get(n).and_then(|v| v.as_bool()) {
-            kv(n.as_str(), yes_no(v).into())?;
+            kv(n.as_str(), yes_no(v).into());
         }
     }
     for (k, v) in &params.unknown {
-        kv(k, format!("{v} (unknown to this version of zswapctl)"))?;
+        kv(k, format!("{v} (unknown to this version of zswapctl)"));
     }
-    writeln!(out, "Pool")?;
-    let mut kv = |k: &str, v: String| writeln!(out, "  {k:<17} {v}");
+    rows
+}
+
+/// The pool: its size, what it stores and how well that compresses.
+fn pool_rows(s: &ZswapSample, d: &ZswapModel, exact: bool) -> Vec<(String, String)> {
+    let sz = |b: u64| human::bytes(b, exact);
+    let mut rows = Vec::new();
+    let mut kv = |k: &str, v: String| rows.push((k.to_owned(), v));
     if let Some(pool) = d.pool_bytes {
         let usage = d.pool_usage_ratio.map_or(String::new(), |u| {
             format!(" ({:.1}% of the limit)", u * 100.0)
         });
-        kv("pool size", format!("{}{usage}", sz(pool)))?;
+        kv("pool size", format!("{}{usage}", sz(pool)));
     }
     if let Some(pages) = d.stored_pages {
         let st = d
             .stored_bytes
             .map_or(String::new(), |b| format!(" = {} uncompressed", sz(b)));
-        kv("stored pages", format!("{}{st}", human::count(pages)))?;
+        kv("stored pages", format!("{}{st}", human::count(pages)));
     }
     match d.compression_ratio {
-        Some(ratio) => kv("compression", human::ratio(ratio))?,
-        None => kv("compression", "- (pool empty)".into())?,
+        Some(ratio) => kv("compression", human::ratio(ratio)),
+        None => kv("compression", "- (pool empty)".into()),
     }
-    let dbg = s.debugfs.as_ref().and_then(|x| x.stats.as_ref());
-    if let Some(dbg) = dbg {
+    if let Some(dbg) = s.debugfs.as_ref().and_then(|x| x.stats.as_ref()) {
         if let Some(n) = dbg.get("stored_incompressible_pages") {
             kv(
                 "stored raw",
                 format!("{} pages (incompressible)", human::count(n)),
-            )?;
+            );
         }
         if let Some(n) = dbg.get("same_filled_pages") {
-            kv("same-filled", format!("{} pages", human::count(n)))?;
-        }
-        writeln!(out, "Counters (debugfs)")?;
-        for def in COUNTERS
-            .iter()
-            .filter(|c| c.kind == zswap_core::stats::debugfs::CounterKind::Counter)
-        {
-            if let Some(v) = dbg.get(def.name) {
-                writeln!(
-                    out,
-                    "  {:<28}{:>14}  {}",
-                    def.name,
-                    human::count(v),
-                    def.help
-                )?;
-            }
+            kv("same-filled", format!("{} pages", human::count(n)));
         }
     }
-    if let Some(vm) = &s.vmstat {
-        writeln!(out, "Activity (/proc/vmstat, pages since boot)")?;
-        for (k, v) in vm
-            .iter()
-            .filter(|(k, _)| k.starts_with("zswp") || k.ends_with("_zero"))
-        {
-            writeln!(out, "  {k:<28}{:>14}", human::count(v))?;
-        }
-    }
-    if let Some(swaps) = &s.swaps {
-        writeln!(out, "Swap")?;
-        if swaps.is_empty() {
+    rows
+}
+
+/// debugfs's event counters, with what each counts.
+fn render_debugfs_counters(s: &ZswapSample, out: &mut dyn Write) -> Result<()> {
+    let Some(dbg) = s.debugfs.as_ref().and_then(|x| x.stats.as_ref()) else {
+        return Ok(());
+    };
+    writeln!(out, "Counters (debugfs)")?;
+    for def in COUNTERS
+        .iter()
+        .filter(|c| c.kind == zswap_core::stats::debugfs::CounterKind::Counter)
+    {
+        if let Some(v) = dbg.get(def.name) {
             writeln!(
                 out,
-                "  none: zswap only holds pages on their way to a swap device, so nothing is \
-                 stored until one is active (swapon)"
-            )?;
-        }
-        for sw in swaps {
-            writeln!(
-                out,
-                "  {:<28}{} {} of {} used, priority {}",
-                sw.filename,
-                sw.kind,
-                sz(sw.used_bytes),
-                sz(sw.size_bytes),
-                sw.priority
+                "  {:<28}{:>14}  {}",
+                def.name,
+                human::count(v),
+                def.help
             )?;
         }
     }
-    if let Some(cgs) = &s.cgroups {
-        render_cgroups(&cgs.cgroups, cgs.truncated, exact, out)?;
+    Ok(())
+}
+
+/// The zswap lines of `/proc/vmstat`.
+fn render_vmstat(s: &ZswapSample, out: &mut dyn Write) -> Result<()> {
+    let Some(vm) = &s.vmstat else {
+        return Ok(());
+    };
+    writeln!(out, "Activity (/proc/vmstat, pages since boot)")?;
+    for (k, v) in vm
+        .iter()
+        .filter(|(k, _)| k.starts_with("zswp") || k.ends_with("_zero"))
+    {
+        writeln!(out, "  {k:<28}{:>14}", human::count(v))?;
     }
-    render_zram(&r.zram, exact, out)?;
-    render_missing(r, out)
+    Ok(())
+}
+
+/// The active swap devices, or why none means nothing is stored.
+fn render_swaps(s: &ZswapSample, exact: bool, out: &mut dyn Write) -> Result<()> {
+    let Some(swaps) = &s.swaps else {
+        return Ok(());
+    };
+    let sz = |b: u64| human::bytes(b, exact);
+    writeln!(out, "Swap")?;
+    if swaps.is_empty() {
+        writeln!(
+            out,
+            "  none: zswap only holds pages on their way to a swap device, so nothing is \
+             stored until one is active (swapon)"
+        )?;
+    }
+    for sw in swaps {
+        writeln!(
+            out,
+            "  {:<28}{} {} of {} used, priority {}",
+            sw.filename,
+            sw.kind,
+            sz(sw.used_bytes),
+            sz(sw.size_bytes),
+            sw.priority
+        )?;
+    }
+    Ok(())
 }
 
 fn render_cgroups(

@@ -15,21 +15,22 @@ use std::io::Write;
 use std::path::Path;
 
 use zswap_core::compress::PAGE_SIZE;
+use zswap_core::page::same_filled_word;
 use zswap_testkit::host::{HostLock, is_root, require};
 use zswap_testkit::zram::{ZRAM_CONTROL, ZramDevice, pages_from_files};
 
 use crate::util::{json, zswapctl};
-
-fn same_filled(p: &[u8]) -> bool {
-    p.chunks_exact(8).all(|w| w == &p[..8])
-}
 
 /// `n` pages, none same-filled, from files under /usr picked by `seed`.
 fn host_corpus(seed: u64, n: usize) -> Vec<u8> {
     let dirs = ["/usr/bin", "/usr/lib/x86_64-linux-gnu", "/usr/share"];
     let pages = pages_from_files(&dirs, seed, 2 * n);
     let mut out = Vec::with_capacity(n * PAGE_SIZE);
-    for p in pages.iter().filter(|p| !same_filled(&p[..])).take(n) {
+    for p in pages
+        .iter()
+        .filter(|p| same_filled_word(p).is_none())
+        .take(n)
+    {
         out.extend_from_slice(p);
     }
     assert_eq!(
@@ -129,11 +130,12 @@ fn analyze_zram_figure_equals_mem_used_total_with_same_filled_pages() {
     ) {
         return;
     }
-    let corpus: Vec<u8> = zswap_testkit::pages::mixed_corpus(1806, 3000).concat();
+    let pages = zswap_testkit::pages::mixed_corpus(1806, 3000);
     assert!(
-        corpus.chunks_exact(PAGE_SIZE).any(same_filled),
+        pages.iter().any(|p| same_filled_word(p).is_some()),
         "the corpus should hold same-filled pages"
     );
+    let corpus: Vec<u8> = pages.concat();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("corpus.bin");
     File::create(&file).unwrap().write_all(&corpus).unwrap();

@@ -111,10 +111,12 @@ fn text_status_names_tree_compressor_and_allocator() {
         assert!(out.status.success());
         let text = String::from_utf8(out.stdout).unwrap();
         let compressor = read_trim(&tree.join("sys/module/zswap/parameters/compressor"));
-        assert!(
-            text.contains(&format!("compressor        {compressor}")),
-            "{text}"
-        );
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("  compressor "))
+            .unwrap_or_else(|| panic!("no compressor line: {text}"));
+        let value = line["  compressor".len()..].trim_start();
+        assert_eq!(value.split(' ').next(), Some(compressor.as_str()), "{text}");
         let zpool = tree.join("sys/module/zswap/parameters/zpool");
         if zpool.exists() {
             assert!(
@@ -157,6 +159,45 @@ fn after_workload_tree_derives_ratio_from_its_counters() {
     let grouped = zswap_core::exact_bytes(pool as u64);
     assert!(grouped.contains(','), "{grouped}");
     assert!(text.contains(&grouped), "{text}");
+}
+
+/// Every parameter line of the text status has its value in one column, apart from its label,
+/// including 6.1's `non_same_filled_pages_enabled` (wider than the other labels).
+#[test]
+fn text_status_aligns_parameter_values_past_the_longest_label() {
+    for tree in trees() {
+        let text = String::from_utf8(zswapctl(Some(&tree), &["status"]).stdout).unwrap();
+        let params: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            .collect();
+        assert!(params.len() > 3, "{text}");
+        // (label, column of the value): a label ends at its first double space, or at its
+        // only single space when it fills the column.
+        let split = |l: &str| {
+            let body = &l[2..];
+            let end = body
+                .find("  ")
+                .or_else(|| body.find(' '))
+                .unwrap_or_else(|| panic!("no value in {l:?}"));
+            let gap = body[end..].len() - body[end..].trim_start().len();
+            (body[..end].to_owned(), 2 + end + gap)
+        };
+        let rows: Vec<(String, usize)> = params.iter().map(|l| split(l)).collect();
+        assert!(
+            rows.iter().all(|(_, c)| *c == rows[0].1),
+            "{}: {rows:?}\n{text}",
+            tree.display()
+        );
+        if tree.ends_with("linux-6.1-fresh") {
+            assert!(
+                rows.iter()
+                    .any(|(label, _)| label == "non_same_filled_pages_enabled"),
+                "{text}"
+            );
+        }
+    }
 }
 
 #[test]

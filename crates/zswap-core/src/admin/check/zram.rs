@@ -145,6 +145,7 @@ mod tests {
                 size_bytes: 1 << 30,
             }),
             absent: Vec::new(),
+            page_size: 4096,
         }
     }
 

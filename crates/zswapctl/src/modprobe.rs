@@ -1,5 +1,5 @@
 //! Whether the kernel could load a compressor module, asked the way the kernel itself
-//! would (`request_module("crypto-<name>")` runs modprobe). `main` picks the probe: the
+//! would (`request_module("crypto-<name>")` runs modprobe). `main` picks the resolver: the
 //! live system asks `modprobe -n` (dry run, loads nothing); a captured tree answers from
 //! its own `lib/modules/<release>/modules.alias`.
 
@@ -25,7 +25,7 @@ impl ModuleProbe for ModprobeDryRun {
     }
 }
 
-/// The probe for `root`: modprobe on the live system, the tree's `modules.alias` otherwise.
+/// The module resolver for `root`: modprobe on the live system, the tree's `modules.alias` otherwise.
 pub(crate) fn for_root(root: &SysRoot) -> Box<dyn ModuleProbe> {
     if root.is_host() {
         return Box::new(ModprobeDryRun);
