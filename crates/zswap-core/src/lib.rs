@@ -10,6 +10,7 @@
 
 pub mod admin;
 pub mod compress;
+mod era;
 mod error;
 mod kernel;
 mod model;
@@ -18,12 +19,14 @@ mod sample;
 pub mod sim;
 pub mod stats;
 mod sysroot;
+pub mod trace;
 mod units;
 pub mod zram;
 
 pub use compress::{
     Algorithm, CompressError, CompressFailure, DecompressError, PageCompressor, ParseAlgorithmError,
 };
+pub use era::{KernelEra, ParseEraError, StableFacts, ZswapInterface};
 pub use error::{Error, Result};
 pub use kernel::{KernelRelease, read_release};
 pub use model::{PAGE_SIZE, REJECT_REASONS, ZswapModel, per_sec};

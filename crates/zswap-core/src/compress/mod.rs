@@ -30,7 +30,7 @@ mod zstd;
 use std::fmt;
 use std::str::FromStr;
 
-pub use crate::sim::{KernelEra, StableFacts};
+use crate::era::{KernelEra, StableFacts};
 
 /// Bytes in one page, the unit zswap compresses (x86-64 `PAGE_SIZE`).
 pub const PAGE_SIZE: usize = 4096;

@@ -5,7 +5,7 @@
 //! `compressor` parameter value to a codec, as `crypto_has_acomp()` + allocation do.
 
 use super::PAGE_SIZE;
-use super::era::KernelEra;
+use crate::era::KernelEra;
 
 /// Why a compressor failed; mirrors the kernel's errno.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

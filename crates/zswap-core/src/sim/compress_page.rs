@@ -5,11 +5,11 @@
 use super::PAGE_SIZE;
 use super::codec::CodecError;
 use super::config::ZpoolKind;
-use super::era::KernelEra;
 use super::memcg::MemcgId;
 use super::pool::{AllocError, Handle};
 use super::store::RejectReason;
 use super::zswap::{Fault, Zswap};
+use crate::era::KernelEra;
 
 /// A compressed (or raw) page placed in the allocator.
 pub(crate) struct Compressed {

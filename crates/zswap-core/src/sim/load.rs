@@ -1,9 +1,9 @@
 //! Load, invalidate and entry freeing (docs/kernel-notes.md §3.7, §3.8).
 
 use super::PAGE_SIZE;
-use super::era::KernelEra;
 use super::memcg::Event;
 use super::zswap::{Fault, Zswap};
+use crate::era::KernelEra;
 
 /// What a swap-in of one slot found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

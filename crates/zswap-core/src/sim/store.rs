@@ -4,8 +4,8 @@
 //! handling (6.1) in front of them.
 
 use super::PAGE_SIZE;
-use super::era::KernelEra;
 use super::memcg::{Event, MemcgId};
+use crate::era::KernelEra;
 
 use super::zswap::{Entry, Fault, Zswap};
 

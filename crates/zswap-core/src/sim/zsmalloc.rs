@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::PAGE_SIZE;
-use super::era::KernelEra;
+use crate::era::KernelEra;
 
 const ZS_MIN_ALLOC_SIZE: u32 = 32;
 const ZS_SIZE_CLASS_DELTA: u32 = 16;

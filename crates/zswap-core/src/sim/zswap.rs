@@ -7,10 +7,10 @@ use super::PAGE_SIZE;
 use super::codec::CodecProvider;
 use super::config::{Params, SimConfig};
 use super::counters::{DebugfsCounters, MeminfoCounters, Raw, VmstatCounters, ZswapCounters};
-use super::era::KernelEra;
 use super::lru::Lru;
 use super::memcg::{MemcgId, MemcgZswapStat, Memcgs};
 use super::pool::{Handle, Pool, PoolInfo};
+use crate::era::KernelEra;
 
 /// A one-shot failure to inject at the next point where the kernel could fail this way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
