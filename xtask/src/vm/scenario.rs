@@ -421,6 +421,21 @@ mod tests {
     }
 
     #[test]
+    fn scenarios_that_run_the_probe_say_so() {
+        for s in SCENARIOS {
+            let runs_trace = s
+                .script
+                .lines()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .any(|l| l.contains("zswapctl trace") && !l.contains("--totals"));
+            assert_eq!(runs_trace, s.loads_probe, "{}: loads_probe", s.name);
+            if s.loads_probe {
+                assert!(s.binaries.contains(&ZSWAPCTL), "{}: no zswapctl", s.name);
+            }
+        }
+    }
+
+    #[test]
     fn scripts_only_use_the_protocol_through_helpers() {
         for s in SCENARIOS {
             assert!(

@@ -286,11 +286,11 @@ pub(crate) fn run(
     out: &mut dyn Write,
 ) -> Result<()> {
     refuse_bad_inputs(args)?;
-    if let Some(path) = args.input.as_deref().filter(|_| args.pid.is_none()) {
-        if input_format(path, args.format)? == InputFormat::Trace {
-            let (analysis, evidence) = analyze_trace(path, args)?;
-            return emit(&analysis, &evidence, args, json, out);
-        }
+    if let Some(path) = args.input.as_deref().filter(|_| args.pid.is_none())
+        && input_format(path, args.format)? == InputFormat::Trace
+    {
+        let (analysis, evidence) = analyze_trace(path, args)?;
+        return emit(&analysis, &evidence, args, json, out);
     }
     let (era, evidence) = pick_era(root, args.kernel)?;
     let algorithms = pick_algorithms(&args.compressor, era)?;
