@@ -6,6 +6,10 @@
 //! this kernel lacks is absent (`None`), not zero. See
 //! `Documentation/admin-guide/mm/zswap.rst`. This crate does no printing and parses no
 //! command line.
+//!
+//! Shared vocabulary lives here once: [`KernelEra`] (the behaviour profile the model, the
+//! compressors and the analyses follow), [`ZswapInterface`] (the entry points the eBPF probe
+//! hooks) and the swap-trace format ([`trace`]) that the probe writes and zswap-analyze reads.
 #![deny(missing_docs)]
 
 pub mod admin;
