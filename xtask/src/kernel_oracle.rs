@@ -20,8 +20,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
-use zswap_core::compress::{Algorithm, KernelEra, PAGE_SIZE, PageCompressor, StableFacts};
+use zswap_core::compress::{Algorithm, PageCompressor};
+use zswap_core::page::PAGE_SIZE;
 use zswap_core::sim::ClassTable;
+use zswap_core::{KernelEra, StableFacts};
 use zswap_testkit::pages::{PageKind, Rng, mixed_corpus, page};
 
 use crate::vm::Series;

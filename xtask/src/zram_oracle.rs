@@ -11,7 +11,9 @@
 //! follows the kernel release.
 
 use anyhow::{Context, Result, bail};
-use zswap_core::compress::{Algorithm, KernelEra, PAGE_SIZE, PageCompressor};
+use zswap_core::KernelEra;
+use zswap_core::compress::{Algorithm, PageCompressor};
+use zswap_core::page::PAGE_SIZE;
 use zswap_testkit::pages::mixed_corpus;
 use zswap_testkit::zram::{self, ZramDevice};
 
@@ -40,7 +42,7 @@ pub(crate) struct OracleArgs {
 fn era_of_running_kernel() -> Result<KernelEra> {
     let release = zswap_core::read_release(&zswap_core::SysRoot::host())?
         .context("the kernel release is unreadable (/proc/sys/kernel/osrelease)")?;
-    KernelEra::for_release(release.major, release.minor).with_context(|| {
+    KernelEra::of_release(&release).with_context(|| {
         format!(
             "kernel {}.{} is none of the modelled eras 6.1, 6.12, 6.18+",
             release.major, release.minor

@@ -11,7 +11,9 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use zswap_core::compress::{Algorithm, KernelEra, PAGE_SIZE, PageCompressor};
+use zswap_core::KernelEra;
+use zswap_core::compress::{Algorithm, PageCompressor};
+use zswap_core::page::PAGE_SIZE;
 
 fn cpu_s() -> f64 {
     let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();

@@ -8,7 +8,8 @@
 //! descriptors, per-CPU compression buffers, the swap device's own per-slot maps).
 
 use serde::Serialize;
-use zswap_core::compress::{KernelEra, PAGE_SIZE};
+use zswap_core::KernelEra;
+use zswap_core::page::PAGE_SIZE;
 use zswap_core::sim::{XA_CHUNK_SHIFT, XA_NODE_SIZE, ZSWAP_SLOTS_PER_TREE};
 
 /// zswap's memory for the pages: pool plus its per-entry structures.

@@ -13,13 +13,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, mpsc};
 
 use serde::Serialize;
-use zswap_core::compress::{Algorithm, KernelEra, PAGE_SIZE, PageCompressor};
+use zswap_core::KernelEra;
+use zswap_core::compress::{Algorithm, PageCompressor};
+use zswap_core::page::PAGE_SIZE;
 use zswap_core::sim::{ClassTable, ZbudError, ZbudPool};
 
 use crate::error::{AnalyzeError, Result};
+use crate::page_outcomes::{PageFill, Stored, Tally, classify, needs_compression, outcome};
 use crate::report::{CompressorReport, Recommendation, ZbudFigures, recommend};
 use crate::source::{PageSource, SourceSummary};
-use crate::stats::{PageFill, Stored, Tally, classify, needs_compression, outcome};
 
 /// Pages per buffer a worker takes from the source at a time (1 MiB).
 pub const CHUNK_PAGES: usize = 256;

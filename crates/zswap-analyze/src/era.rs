@@ -1,13 +1,15 @@
-//! Which era's rules the running (or captured) kernel follows, from what its zswap exposes:
-//! `same_filled_pages_enabled` exists only in the 6.1 profile, `zpool` only up to 6.17
-//! (docs/kernel-notes.md §1.1); otherwise the release decides.
+//! Which era's rules ([`KernelEra`]) a kernel follows: the running (or captured) kernel's,
+//! from what its zswap exposes (`same_filled_pages_enabled` exists only in the 6.1 profile,
+//! `zpool` only up to 6.17, docs/kernel-notes.md §1.1; otherwise the release decides), or a
+//! recorded trace's, from its header's kernel release.
 
-use zswap_core::compress::KernelEra;
-use zswap_core::{SysRoot, read_release};
+use zswap_core::KernelEra;
+use zswap_core::trace::TraceHeader;
+use zswap_core::{KernelRelease, SysRoot, read_release};
 
 /// The era found and how it was told.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EraGuess {
+pub struct ResolvedEra {
     /// The era profile.
     pub era: KernelEra,
     /// How it was decided, for messages.
@@ -18,26 +20,36 @@ const PARAMS: &str = "module/zswap/parameters";
 
 /// The era of the kernel below `root`, or None when nothing tells it (no zswap parameters
 /// and a release outside the modelled ones).
-pub fn detect_era(root: &SysRoot) -> Option<EraGuess> {
+pub fn detect_era(root: &SysRoot) -> Option<ResolvedEra> {
     let params = root.sys(PARAMS);
     if root.exists(&params.join("same_filled_pages_enabled")) {
-        return Some(EraGuess {
+        return Some(ResolvedEra {
             era: KernelEra::V6_1,
             evidence: "zswap has same_filled_pages_enabled (6.1 profile)".to_owned(),
         });
     }
     let release = read_release(root).ok().flatten();
     if root.exists(&params.join("zpool")) {
-        return Some(EraGuess {
+        return Some(ResolvedEra {
             era: KernelEra::V6_12,
             evidence: "zswap has a zpool parameter (6.12 profile, kernels up to 6.17)".to_owned(),
         });
     }
     let r = release?;
-    let era = KernelEra::for_release(r.major, r.minor)?;
-    Some(EraGuess {
+    let era = KernelEra::of_release(&r)?;
+    Some(ResolvedEra {
         era,
         evidence: format!("kernel release '{}'", r.text),
+    })
+}
+
+/// The era of the kernel a trace was recorded on, from its header's release; None when the
+/// release is missing or outside the modelled ones.
+pub fn trace_era(header: &TraceHeader) -> Option<ResolvedEra> {
+    let era = KernelRelease::parse(&header.kernel).and_then(|r| KernelEra::of_release(&r))?;
+    Some(ResolvedEra {
+        era,
+        evidence: format!("trace kernel '{}'", header.kernel),
     })
 }
 
@@ -71,5 +83,28 @@ mod tests {
         let g = FixtureRoot::new();
         g.proc("sys/kernel/osrelease", "6.6.1\n");
         assert_eq!(detect_era(&g.root()), None);
+    }
+
+    #[test]
+    fn a_trace_tells_its_era_by_its_kernel_release() {
+        let header = |kernel: &str| TraceHeader {
+            format: zswap_core::trace::TRACE_FORMAT.into(),
+            version: zswap_core::trace::TRACE_VERSION,
+            kernel: kernel.into(),
+            era: zswap_core::ZswapInterface::Folio,
+            page_size: 4096,
+            clock: "monotonic".into(),
+            hooks: Vec::new(),
+            compressor: None,
+            max_pool_percent: None,
+            accept_threshold_percent: None,
+            shrinker_enabled: None,
+            ram_pages: None,
+        };
+        let r = trace_era(&header("6.12.117+deb13-amd64")).unwrap();
+        assert_eq!(r.era, KernelEra::V6_12);
+        assert_eq!(r.evidence, "trace kernel '6.12.117+deb13-amd64'");
+        assert_eq!(trace_era(&header("6.6.1")), None);
+        assert_eq!(trace_era(&header("")), None);
     }
 }

@@ -13,7 +13,7 @@
 //! swap trace the eBPF probe recorded.
 //!
 //! The input readers do I/O (files, `/proc/PID/*` through a [`zswap_core::SysRoot`]); the
-//! per-page rules ([`stats`]) and reports are pure. [`analyze`] uses every core and bounded
+//! per-page rules ([`page_outcomes`]) and reports are pure. [`analyze`] uses every core and bounded
 //! memory; see `engine` for the threading design.
 #![deny(missing_docs)]
 
@@ -21,18 +21,19 @@ mod cost;
 mod engine;
 mod era;
 mod error;
+pub mod page_outcomes;
 mod replay;
 mod report;
 mod simulate;
 mod source;
-pub mod stats;
 pub mod svg;
+mod trace;
 
 pub use cost::{ZramCost, ZswapCost, xarray_nodes};
 pub use engine::{
     Analysis, AnalyzeOptions, CHUNK_PAGES, analyze, analyze_sizes, modelled_algorithms,
 };
-pub use era::{EraGuess, detect_era};
+pub use era::{ResolvedEra, detect_era, trace_era};
 pub use error::{AnalyzeError, FailureKind, Result};
 pub use replay::{
     Agreement, KernelSide, RecordedSizes, RecordedSizesProvider, Refusal, ReplayError,
@@ -43,9 +44,10 @@ pub use report::{
 };
 pub use simulate::{
     Episode, Pattern, Sample, SimResult, SimSettings, Workload, page_contents, simulate,
-    suggest_max_pool_percent,
+    suggest_accept_threshold, suggest_max_pool_percent,
 };
 pub use source::{
-    AddressRange, CoreSource, FileSource, PageSource, ParseRangeError, PidSource, SourceSummary,
-    anonymous_ranges, is_elf,
+    AddressRange, CoreSource, FileSource, InputKind, PageSource, ParseRangeError, PidSource,
+    SourceSummary, anonymous_ranges, is_elf,
 };
+pub use trace::{SlotCount, TraceTotals, recorded_store_lengths};

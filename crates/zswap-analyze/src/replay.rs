@@ -24,9 +24,10 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use zswap_core::compress::PAGE_SIZE;
+use zswap_core::KernelEra;
+use zswap_core::page::PAGE_SIZE;
 use zswap_core::sim::{
-    CodecError, CodecProvider, KernelEra, LoadOutcome, MemcgId, PageCodec, SimError, overflow_error,
+    CodecError, CodecProvider, LoadOutcome, MemcgId, PageCodec, SimError, overflow_error,
 };
 
 use zswap_workload::synthetic::note_store;

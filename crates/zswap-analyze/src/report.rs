@@ -2,12 +2,13 @@
 //! Pure: no I/O, no clock.
 
 use serde::Serialize;
-use zswap_core::compress::{KernelEra, PAGE_SIZE};
+use zswap_core::KernelEra;
 use zswap_core::human_bytes;
+use zswap_core::page::PAGE_SIZE;
 use zswap_core::sim::ClassTable;
 
 use crate::cost::{ZramCost, ZswapCost};
-use crate::stats::Tally;
+use crate::page_outcomes::Tally;
 
 /// One zsmalloc class's share of the pool.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -261,7 +262,7 @@ pub fn recommend(reports: &[CompressorReport]) -> Option<Recommendation> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::{PageFill, Stored};
+    use crate::page_outcomes::{PageFill, Stored};
 
     fn report(name: &str, pool: u64, ns: f64) -> CompressorReport {
         let table = ClassTable::for_era(KernelEra::V6_18);

@@ -12,7 +12,9 @@
 use std::fmt;
 
 use serde::Serialize;
-use zswap_core::compress::{Algorithm, KernelEra, PAGE_SIZE};
+use zswap_core::KernelEra;
+use zswap_core::compress::Algorithm;
+use zswap_core::page::PAGE_SIZE;
 use zswap_core::sim::{
     CodecProvider, KernelCodecs, LoadOutcome, MemcgId, RejectReason, SimConfig, SimError,
     StoreOutcome, Zswap,
@@ -266,6 +268,18 @@ pub fn suggest_max_pool_percent(unlimited: &SimResult) -> Option<u32> {
     let ram = unlimited.settings.ram_pages.max(1);
     // Full ⇔ cur >= T*P/100; the smallest P with T*P/100 > peak.
     (1..=100u32).find(|&p| ram * u64::from(p) / 100 > peak_pages)
+}
+
+/// The accept threshold of the run with the least disk traffic (ties: the higher one).
+pub fn suggest_accept_threshold(runs: &[SimResult]) -> Option<u32> {
+    runs.iter()
+        .min_by_key(|r| {
+            (
+                r.disk_io_pages(),
+                std::cmp::Reverse(r.settings.accept_threshold_percent),
+            )
+        })
+        .map(|r| r.settings.accept_threshold_percent)
 }
 
 #[cfg(test)]

@@ -14,7 +14,9 @@ use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
-use zswap_core::compress::{Algorithm, KernelEra, PAGE_SIZE, PageCompressor};
+use zswap_core::KernelEra;
+use zswap_core::compress::{Algorithm, PageCompressor};
+use zswap_core::page::PAGE_SIZE;
 use zswap_testkit::pages::mixed_corpus;
 
 /// 256 pages: text, heap, sparse, repeats, text with noise, random, zero, filled.

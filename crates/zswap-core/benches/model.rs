@@ -12,8 +12,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use zswap_core::KernelEra;
 use zswap_core::compress::{Algorithm, PageCompressor};
-use zswap_core::sim::{KernelEra, MemcgId, SimConfig, Zswap};
+use zswap_core::sim::{MemcgId, SimConfig, Zswap};
 use zswap_testkit::pages::mixed_corpus;
 
 const ERA: KernelEra = KernelEra::V6_18;

@@ -6,11 +6,16 @@
 //! this kernel lacks is absent (`None`), not zero. See
 //! `Documentation/admin-guide/mm/zswap.rst`. This crate does no printing and parses no
 //! command line.
+//!
+//! Shared vocabulary lives here once: [`KernelEra`] (the behaviour profile the model, the
+//! compressors and the analyses follow), [`ZswapInterface`] (the entry points the eBPF probe
+//! hooks) and the swap-trace format ([`trace`]) that the probe writes and zswap-analyze reads.
 #![deny(missing_docs)]
 
 pub mod admin;
 mod atomic_file;
 pub mod compress;
+mod era;
 mod error;
 mod kernel;
 mod model;
@@ -20,6 +25,7 @@ mod sample;
 pub mod sim;
 pub mod stats;
 mod sysroot;
+pub mod trace;
 mod units;
 pub mod zram;
 
@@ -27,6 +33,7 @@ pub use atomic_file::{AtomicWriteError, write_atomically};
 pub use compress::{
     Algorithm, CompressError, CompressFailure, DecompressError, PageCompressor, ParseAlgorithmError,
 };
+pub use era::{KernelEra, ParseEraError, StableFacts, ZswapInterface};
 pub use error::{Error, Result};
 pub use kernel::{KernelRelease, read_release};
 pub use model::{REJECT_REASONS, ZswapModel, per_sec};

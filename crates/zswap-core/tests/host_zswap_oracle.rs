@@ -16,7 +16,8 @@
 use std::fs;
 use std::path::PathBuf;
 
-use zswap_core::sim::{KernelEra, MemcgId, SimConfig, StoreOutcome, Zswap};
+use zswap_core::KernelEra;
+use zswap_core::sim::{MemcgId, SimConfig, StoreOutcome, Zswap};
 use zswap_testkit::host::{HostLock, require};
 use zswap_testkit::pages::{Rng, mixed_corpus};
 use zswap_testkit::swapout::{self, Debugfs, Reclaimable, SavedParams, SwapFile, debugfs};

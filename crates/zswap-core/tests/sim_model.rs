@@ -6,10 +6,11 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
+use zswap_core::KernelEra;
 use zswap_core::compress::{Algorithm, PageCompressor};
 use zswap_core::sim::{
-    KernelCodecs, KernelEra, LoadOutcome, MemcgId, Param, RejectReason, SimConfig, StoreOutcome,
-    ZpoolKind, Zswap,
+    KernelCodecs, LoadOutcome, MemcgId, Param, RejectReason, SimConfig, StoreOutcome, ZpoolKind,
+    Zswap,
 };
 use zswap_testkit::pages::{PageKind, mixed_corpus, page};
 

@@ -12,7 +12,9 @@
 
 #![allow(clippy::unwrap_used)] // helpers of a test: failing is the point
 
-use zswap_core::compress::{Algorithm, KernelEra, PAGE_SIZE, PageCompressor};
+use zswap_core::KernelEra;
+use zswap_core::compress::{Algorithm, PageCompressor};
+use zswap_core::page::PAGE_SIZE;
 use zswap_testkit::host::{HostLock, is_root, require};
 use zswap_testkit::pages::mixed_corpus;
 use zswap_testkit::zram::{self, ZramDevice};

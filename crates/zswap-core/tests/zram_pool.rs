@@ -18,9 +18,10 @@ use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+use zswap_core::KernelEra;
 use zswap_core::compress::{Algorithm, PageCompressor};
 use zswap_core::page::{PAGE_SIZE as PAGE, same_filled_word};
-use zswap_core::sim::{KernelEra, ZsHandle, ZsPool};
+use zswap_core::sim::{ZsHandle, ZsPool};
 use zswap_testkit::host::{HostLock, is_root, require};
 use zswap_testkit::pages::{Rng, mixed_corpus};
 

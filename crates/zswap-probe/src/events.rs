@@ -7,8 +7,10 @@ use std::time::Duration;
 use aya::maps::{MapData, RingBuf};
 use zswap_probe_common::{Event, swap_slot};
 
+use zswap_core::trace::{Op, Outcome};
+
 use crate::error::{ProbeError, Result};
-use crate::snapshot::{Op, Outcome};
+use crate::snapshot::{op_from_code, outcome_from_code};
 
 /// One zswap operation seen by the probe.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -48,7 +50,7 @@ pub struct SwapSlot {
     pub offset: u64,
 }
 
-/// `TYPE:OFFSET`, as `zswap-probe events` and `zswapctl trace` print a slot.
+/// `TYPE:OFFSET`, as `zswapctl trace` prints a slot.
 impl std::fmt::Display for SwapSlot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:{}", self.swap_type, self.offset)
@@ -64,8 +66,8 @@ impl ProbeEvent {
             cgroup_id: e.cgroup_id,
             pid: e.pid,
             comm: String::from_utf8_lossy(&e.comm[..end]).into_owned(),
-            op: Op::from_code(e.op)?,
-            outcome: Outcome::from_code(e.outcome)?,
+            op: op_from_code(e.op)?,
+            outcome: outcome_from_code(e.outcome)?,
             latency_ns: e.latency_ns,
             bytes: e.bytes,
             pages: e.pages,

@@ -25,17 +25,14 @@ mod events;
 mod kallsyms;
 mod plan;
 mod probe;
+mod record;
 mod snapshot;
-mod trace;
 
 pub use btf::{Btf, BtfError, FuncSig, ReturnType};
 pub use built::{INSTALL_SCRIPT, PROBE_BUILD, PROBE_VERSION_LINE, ProbeBuild};
 pub use error::{ProbeError, Result};
 pub use events::{EventStream, ProbeEvent, SwapSlot};
 pub use kallsyms::KernelSymbols;
-pub use plan::{AttachPlan, Era, Hook, MemcgOffsets, Role, plan};
+pub use plan::{AttachPlan, Hook, MemcgOffsets, Role, plan};
 pub use probe::{Attached, Mechanism, Probe, ProbeOptions, ProgramCost, Skipped, probe_built};
-pub use snapshot::{CgroupTotals, Counters, LatencyHistogram, Op, Outcome, ProbeSnapshot};
-pub use trace::{
-    TRACE_FORMAT, TRACE_VERSION, TraceError, TraceHeader, TraceRecord, TraceWriter, read_trace,
-};
+pub use snapshot::{CgroupTotals, Counters, LatencyHistogram, ProbeSnapshot};

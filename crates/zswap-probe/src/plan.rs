@@ -8,31 +8,12 @@
 //! Every decision here is read from BTF and kallsyms, never from the version number, except
 //! the return kind of a function BTF does not describe.
 
+use zswap_core::ZswapInterface;
 use zswap_probe_common::{ret_kind, slot_mode};
 
 use crate::btf::{Btf, ReturnType};
 use crate::error::{ProbeError, Result};
 use crate::kallsyms::KernelSymbols;
-
-/// zswap's generation on the running kernel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Era {
-    /// Up to about 6.5: zswap is a frontswap backend (`zswap_frontswap_*`).
-    Frontswap,
-    /// 6.6 and later: `zswap_store(folio)` / `zswap_load(folio)`.
-    Folio,
-}
-
-impl Era {
-    /// The name it is serialised under (`frontswap`, `folio`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Era::Frontswap => "frontswap",
-            Era::Folio => "folio",
-        }
-    }
-}
 
 /// What a hooked function is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -88,8 +69,10 @@ pub struct MemcgOffsets {
 /// Everything the loader decided before touching the kernel.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AttachPlan {
-    /// zswap's generation.
-    pub era: Era,
+    /// The shape of zswap's entry points; serialised as `era`, the key the trace header
+    /// has used for it since version 1.
+    #[serde(rename = "era")]
+    pub interface: ZswapInterface,
     /// Functions to hook, required ones first.
     pub hooks: Vec<Hook>,
     /// [`ret_kind`] of the store function.
@@ -135,14 +118,14 @@ fn release_version(release: &str) -> Option<(u32, u32)> {
 pub fn plan(btf: Option<&Btf>, syms: &KernelSymbols, release: &str) -> Result<AttachPlan> {
     let present =
         |name: &str| btf.is_some_and(|b| b.has_func(name)) || syms.kprobe_target(name).is_some();
-    let (era, names) = if present("zswap_store") {
+    let (interface, names) = if present("zswap_store") {
         (
-            Era::Folio,
+            ZswapInterface::Folio,
             ["zswap_store", "zswap_load", "zswap_invalidate"],
         )
     } else if present("zswap_frontswap_store") {
         (
-            Era::Frontswap,
+            ZswapInterface::Frontswap,
             [
                 "zswap_frontswap_store",
                 "zswap_frontswap_load",
@@ -178,9 +161,9 @@ pub fn plan(btf: Option<&Btf>, syms: &KernelSymbols, release: &str) -> Result<At
             });
         }
     }
-    let (store_fallback, load_fallback) = match era {
-        Era::Frontswap => (ret_kind::ERRNO, ret_kind::ERRNO),
-        Era::Folio => {
+    let (store_fallback, load_fallback) = match interface {
+        ZswapInterface::Frontswap => (ret_kind::ERRNO, ret_kind::ERRNO),
+        ZswapInterface::Folio => {
             let int_load = release_version(release).is_some_and(|v| v >= (6, 16));
             (
                 ret_kind::BOOL,
@@ -192,25 +175,25 @@ pub fn plan(btf: Option<&Btf>, syms: &KernelSymbols, release: &str) -> Result<At
             )
         }
     };
-    let (slot, folio_swap_offset) = store_slot_mode(btf, era);
+    let (slot, folio_swap_offset) = store_slot_mode(btf, interface);
     Ok(AttachPlan {
-        era,
+        interface,
         store_ret: ret_kind_of(btf, names[0], store_fallback),
         load_ret: ret_kind_of(btf, names[1], load_fallback),
         memcg: btf.and_then(memcg_offsets),
         hooks,
         slot_mode: slot,
-        invalidate_slot_mode: invalidate_slot_mode(btf, era, names[2]),
+        invalidate_slot_mode: invalidate_slot_mode(btf, interface, names[2]),
         folio_swap_offset,
     })
 }
 
 /// Where stores and loads keep their swap slot: the `(type, offset)` arguments of 6.1's
 /// frontswap functions, or `folio->swap` (6.6+) at an offset only BTF can give.
-fn store_slot_mode(btf: Option<&Btf>, era: Era) -> (u64, u64) {
-    match era {
-        Era::Frontswap => (slot_mode::TYPE_OFFSET_ARGS, 0),
-        Era::Folio => match btf.and_then(|b| b.member_offset("folio", "swap")) {
+fn store_slot_mode(btf: Option<&Btf>, interface: ZswapInterface) -> (u64, u64) {
+    match interface {
+        ZswapInterface::Frontswap => (slot_mode::TYPE_OFFSET_ARGS, 0),
+        ZswapInterface::Folio => match btf.and_then(|b| b.member_offset("folio", "swap")) {
             Some(off) => (slot_mode::FOLIO_SWAP, off.into()),
             None => (slot_mode::NONE, 0),
         },
@@ -220,42 +203,35 @@ fn store_slot_mode(btf: Option<&Btf>, era: Era) -> (u64, u64) {
 /// The invalidate function takes `(type, offset)` (6.1's `zswap_frontswap_invalidate_page`,
 /// 6.6-6.9's `zswap_invalidate`) or one `swp_entry_t` (6.10+): told apart by its parameter
 /// count in BTF; without BTF only the frontswap form is certain.
-fn invalidate_slot_mode(btf: Option<&Btf>, era: Era, function: &str) -> u64 {
+fn invalidate_slot_mode(btf: Option<&Btf>, interface: ZswapInterface, function: &str) -> u64 {
     match btf.and_then(|b| b.func(function)).map(|sig| sig.params) {
         Some(2) => slot_mode::TYPE_OFFSET_ARGS,
         Some(1) => slot_mode::ENTRY_ARG,
         Some(_) => slot_mode::NONE,
-        None if era == Era::Frontswap => slot_mode::TYPE_OFFSET_ARGS,
+        None if interface == ZswapInterface::Frontswap => slot_mode::TYPE_OFFSET_ARGS,
         None => slot_mode::NONE,
     }
 }
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn era_names_match_serialisation() {
-        for e in [super::Era::Frontswap, super::Era::Folio] {
-            assert_eq!(serde_json::to_value(e).unwrap(), e.as_str());
-        }
-    }
-
     use super::*;
     use crate::btf::tests::BtfBuilder;
 
-    /// A BTF blob shaped like era `era` with `load_int` deciding zswap_load's return type.
-    fn kernel(era: Era, load_int: bool) -> Btf {
+    /// A BTF blob of a kernel with `interface` with `load_int` deciding zswap_load's return type.
+    fn kernel(interface: ZswapInterface, load_int: bool) -> Btf {
         let mut b = BtfBuilder::new();
         let boolean = b.int("_Bool", 1, 4);
         let int = b.int("int", 4, 1);
         let ulong = b.int("long unsigned int", 8, 0);
         let p = b.ptr(ulong);
-        match era {
-            Era::Folio => {
+        match interface {
+            ZswapInterface::Folio => {
                 b.func("zswap_store", boolean, &[p]);
                 b.func("zswap_load", if load_int { int } else { boolean }, &[p]);
                 b.func("zswap_invalidate", 0, &[ulong]);
             }
-            Era::Frontswap => {
+            ZswapInterface::Frontswap => {
                 b.func("zswap_frontswap_store", int, &[int, ulong, p]);
                 b.func("zswap_frontswap_load", int, &[int, ulong, p]);
                 b.func("zswap_frontswap_invalidate_page", 0, &[int, ulong]);
@@ -283,9 +259,9 @@ mod tests {
 
     #[test]
     fn folio_era_with_bool_load() {
-        let btf = kernel(Era::Folio, false);
+        let btf = kernel(ZswapInterface::Folio, false);
         let p = plan(Some(&btf), &KernelSymbols::default(), "6.12.48+deb13-amd64").unwrap();
-        assert_eq!(p.era, Era::Folio);
+        assert_eq!(p.interface, ZswapInterface::Folio);
         assert_eq!(p.store_ret, ret_kind::BOOL);
         assert_eq!(p.load_ret, ret_kind::BOOL);
         let roles: Vec<Role> = p.hooks.iter().map(|h| h.role).collect();
@@ -297,16 +273,16 @@ mod tests {
 
     #[test]
     fn folio_era_with_int_load_is_read_from_btf_not_release() {
-        let btf = kernel(Era::Folio, true);
+        let btf = kernel(ZswapInterface::Folio, true);
         let p = plan(Some(&btf), &KernelSymbols::default(), "6.12.0").unwrap();
         assert_eq!(p.load_ret, ret_kind::ERRNO);
     }
 
     #[test]
     fn frontswap_era() {
-        let btf = kernel(Era::Frontswap, false);
+        let btf = kernel(ZswapInterface::Frontswap, false);
         let p = plan(Some(&btf), &KernelSymbols::default(), "6.1.0").unwrap();
-        assert_eq!(p.era, Era::Frontswap);
+        assert_eq!(p.interface, ZswapInterface::Frontswap);
         assert_eq!(p.hooks[0].function, "zswap_frontswap_store");
         assert_eq!(
             (p.store_ret, p.load_ret),
@@ -316,7 +292,7 @@ mod tests {
 
     #[test]
     fn memcg_offsets_come_from_btf() {
-        let btf = kernel(Era::Folio, false);
+        let btf = kernel(ZswapInterface::Folio, false);
         let p = plan(Some(&btf), &KernelSymbols::default(), "6.12").unwrap();
         let m = p.memcg.unwrap();
         assert_eq!(
@@ -351,7 +327,7 @@ mod tests {
     #[test]
     fn slots_come_from_folio_swap_and_the_invalidate_prototype() {
         let p = plan(
-            Some(&kernel(Era::Folio, false)),
+            Some(&kernel(ZswapInterface::Folio, false)),
             &KernelSymbols::default(),
             "6.12",
         )
@@ -361,7 +337,7 @@ mod tests {
             (slot_mode::FOLIO_SWAP, 40, slot_mode::ENTRY_ARG)
         );
         let p = plan(
-            Some(&kernel(Era::Frontswap, false)),
+            Some(&kernel(ZswapInterface::Frontswap, false)),
             &KernelSymbols::default(),
             "6.1",
         )

@@ -3,120 +3,37 @@
 
 use std::collections::BTreeMap;
 
+use zswap_core::trace::{Op, Outcome};
 use zswap_probe_common::{LATENCY_BUCKETS, SIZE_BUCKETS, counter, op, outcome};
 
-/// A zswap operation.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum Op {
-    /// A store (swap-out into zswap).
-    Store,
-    /// A load (swap-in from zswap).
-    Load,
-    /// An entry dropped because its swap slot was freed.
-    Invalidate,
-    /// An entry written back to the swap device.
-    Writeback,
+/// Decodes a [`zswap_probe_common::op`] code.
+pub(crate) fn op_from_code(code: u8) -> Option<Op> {
+    Some(match code {
+        op::STORE => Op::Store,
+        op::LOAD => Op::Load,
+        op::INVALIDATE => Op::Invalidate,
+        op::WRITEBACK => Op::Writeback,
+        _ => return None,
+    })
 }
 
-impl Op {
-    /// Decodes a [`zswap_probe_common::op`] code.
-    pub fn from_code(code: u8) -> Option<Op> {
-        Some(match code {
-            op::STORE => Op::Store,
-            op::LOAD => Op::Load,
-            op::INVALIDATE => Op::Invalidate,
-            op::WRITEBACK => Op::Writeback,
-            _ => return None,
-        })
-    }
-
-    /// The lowercase name used in output and traces.
-    pub fn name(self) -> &'static str {
-        match self {
-            Op::Store => "store",
-            Op::Load => "load",
-            Op::Invalidate => "invalidate",
-            Op::Writeback => "writeback",
-        }
-    }
+/// Decodes a [`zswap_probe_common::outcome`] code.
+pub(crate) fn outcome_from_code(code: u8) -> Option<Outcome> {
+    Outcome::ALL.get(usize::from(code)).copied()
 }
 
-/// How an operation ended; see [`zswap_probe_common::outcome`].
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    /// Stored / loaded / written back.
-    Ok,
-    /// A store refused without a reason code.
-    Rejected,
-    /// A load found no entry.
-    NotFound,
-    /// Decompression failed (-EIO).
-    IoError,
-    /// -EINVAL.
-    Invalid,
-    /// -ENOMEM.
-    NoMemory,
-    /// -ENOSPC.
-    NoSpace,
-    /// -ENODEV (zswap disabled, 6.1).
-    Disabled,
-    /// Any other error.
-    OtherError,
-}
-
-impl Outcome {
-    /// Every outcome, in code order.
-    pub const ALL: [Outcome; 9] = [
-        Outcome::Ok,
-        Outcome::Rejected,
-        Outcome::NotFound,
-        Outcome::IoError,
-        Outcome::Invalid,
-        Outcome::NoMemory,
-        Outcome::NoSpace,
-        Outcome::Disabled,
-        Outcome::OtherError,
-    ];
-
-    /// Decodes a [`zswap_probe_common::outcome`] code.
-    pub fn from_code(code: u8) -> Option<Outcome> {
-        Outcome::ALL.get(usize::from(code)).copied()
-    }
-
-    /// The code of this outcome.
-    pub fn code(self) -> u8 {
-        match self {
-            Outcome::Ok => outcome::OK,
-            Outcome::Rejected => outcome::REJECTED,
-            Outcome::NotFound => outcome::NOT_FOUND,
-            Outcome::IoError => outcome::IO_ERROR,
-            Outcome::Invalid => outcome::INVALID,
-            Outcome::NoMemory => outcome::NO_MEMORY,
-            Outcome::NoSpace => outcome::NO_SPACE,
-            Outcome::Disabled => outcome::DISABLED,
-            Outcome::OtherError => outcome::OTHER_ERROR,
-        }
-    }
-
-    /// The lowercase name used in output and traces.
-    pub fn name(self) -> &'static str {
-        match self {
-            Outcome::Ok => "ok",
-            Outcome::Rejected => "rejected",
-            Outcome::NotFound => "not-found",
-            Outcome::IoError => "io-error",
-            Outcome::Invalid => "invalid",
-            Outcome::NoMemory => "no-memory",
-            Outcome::NoSpace => "no-space",
-            Outcome::Disabled => "disabled",
-            Outcome::OtherError => "other-error",
-        }
+/// The [`zswap_probe_common::outcome`] code of `o`.
+fn outcome_code(o: Outcome) -> u8 {
+    match o {
+        Outcome::Ok => outcome::OK,
+        Outcome::Rejected => outcome::REJECTED,
+        Outcome::NotFound => outcome::NOT_FOUND,
+        Outcome::IoError => outcome::IO_ERROR,
+        Outcome::Invalid => outcome::INVALID,
+        Outcome::NoMemory => outcome::NO_MEMORY,
+        Outcome::NoSpace => outcome::NO_SPACE,
+        Outcome::Disabled => outcome::DISABLED,
+        Outcome::OtherError => outcome::OTHER_ERROR,
     }
 }
 
@@ -233,7 +150,7 @@ fn histograms(raw: &[u64]) -> Vec<LatencyHistogram> {
     Outcome::ALL
         .iter()
         .filter_map(|&o| {
-            let start = usize::from(o.code()) * n;
+            let start = usize::from(outcome_code(o)) * n;
             let buckets = raw.get(start..start + n)?.to_vec();
             buckets.iter().any(|&c| c > 0).then_some(LatencyHistogram {
                 outcome: o,
@@ -319,9 +236,9 @@ mod tests {
     #[test]
     fn outcome_codes_round_trip() {
         for o in Outcome::ALL {
-            assert_eq!(Outcome::from_code(o.code()), Some(o));
+            assert_eq!(outcome_from_code(outcome_code(o)), Some(o));
         }
-        assert_eq!(Outcome::from_code(200), None);
+        assert_eq!(outcome_from_code(200), None);
     }
 
     #[test]

@@ -114,7 +114,8 @@ impl Drop for Collector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zswap_probe::{LatencyHistogram, Op, Outcome};
+    use zswap_core::trace::{Op, Outcome};
+    use zswap_probe::LatencyHistogram;
 
     use crate::latency::OpLatency;
     use zswap_testkit::FixtureRoot;

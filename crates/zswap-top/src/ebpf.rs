@@ -2,7 +2,8 @@
 //! load latency histograms, by outcome, summed over CPUs since the probe was attached.
 
 use zswap_core::SysRoot;
-use zswap_probe::{LatencyHistogram, Op, Probe, ProbeOptions, ProbeSnapshot};
+use zswap_core::trace::Op;
+use zswap_probe::{LatencyHistogram, Probe, ProbeOptions, ProbeSnapshot};
 
 use crate::latency::{OpLatency, ProbeSource};
 

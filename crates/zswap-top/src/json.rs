@@ -193,7 +193,8 @@ mod tests {
 
     use super::*;
     use crate::app::AppOptions;
-    use zswap_probe::{LatencyHistogram, Op, Outcome};
+    use zswap_core::trace::{Op, Outcome};
+    use zswap_probe::LatencyHistogram;
 
     use crate::latency::OpLatency;
 

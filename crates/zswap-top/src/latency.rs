@@ -2,7 +2,8 @@
 //! probe itself: the caller hands it a [`ProbeSource`] (the zswap-probe loader adapts to
 //! it) or the reason there is none, and the panel shows either.
 
-use zswap_probe::{LatencyHistogram, Op};
+use zswap_core::trace::Op;
+use zswap_probe::LatencyHistogram;
 
 /// The calls of one operation that ended one way, timed: a row of the latency panel.
 #[derive(Debug, Clone, PartialEq, Eq)]

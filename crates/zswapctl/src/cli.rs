@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use clap::{Args, Parser, Subcommand};
+use zswap_core::page::PAGE_SIZE;
 
 /// `--version`: the crate's version, then whether the eBPF probe (`zswapctl trace`) is built
 /// in and, if not, why and how to fix it.
@@ -99,6 +100,23 @@ pub(crate) struct TraceArgs {
     /// and ns per run (what the probe costs; the timing adds two clock reads per run).
     #[arg(long, requires = "summary")]
     pub(crate) self_cost: bool,
+
+    /// With --summary: print `key=value` lines (counters, histogram totals, per-cgroup
+    /// counts, program costs) for scripts, instead of the tables.
+    #[arg(long, requires = "summary")]
+    pub(crate) kv: bool,
+
+    /// Also stop once FILE exists; FILE.ready is created as soon as the probe is attached,
+    /// for scripts that run the trace in the background.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) until_file: Option<PathBuf>,
+
+    /// Load no probe: print the totals of the recorded trace FILE (records, pages stored and
+    /// loaded, bytes, swap slots named, recorded settings) as `key=value` lines.
+    #[arg(long, value_name = "FILE", conflicts_with_all = [
+        "summary", "record", "duration", "kprobes", "until_file",
+    ])]
+    pub(crate) totals: Option<PathBuf>,
 }
 
 /// `zswapctl status`.
@@ -294,7 +312,7 @@ pub(crate) struct AnalyzeArgs {
 
     /// Kernel era whose rules apply (6.1, 6.12, 6.18 or later); default: the running kernel's.
     #[arg(long, value_name = "ERA")]
-    pub(crate) kernel: Option<zswap_core::compress::KernelEra>,
+    pub(crate) kernel: Option<zswap_core::KernelEra>,
 
     /// Worker threads; default: one per core.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(usize))]
@@ -306,7 +324,7 @@ pub(crate) struct AnalyzeArgs {
 
     /// Disk size of the zram device the total cost assumes (its slot table grows with it,
     /// e.g. 8G); default: just large enough for the pages analysed.
-    #[arg(long, value_name = "SIZE", value_parser = crate::cmd::simulate::parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub(crate) zram_disksize: Option<u64>,
 }
 
@@ -321,16 +339,16 @@ pub(crate) struct SimulateArgs {
 
     /// Pages the workload uses, as a size (e.g. 256M).
     #[arg(long, value_name = "SIZE", required_unless_present = "trace",
-          value_parser = crate::cmd::simulate::parse_size)]
+          value_parser = parse_size)]
     pub(crate) working_set: Option<u64>,
 
     /// Memory the workload may keep resident (default: half the working set).
-    #[arg(long, value_name = "SIZE", value_parser = crate::cmd::simulate::parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub(crate) resident: Option<u64>,
 
     /// RAM of the simulated machine (totalram_pages; the pool limit is a share of it);
     /// default 1G, or the traced machine's.
-    #[arg(long, value_name = "SIZE", value_parser = crate::cmd::simulate::parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub(crate) ram: Option<u64>,
 
     /// Accesses after the first touch of every page (default: 4 x working-set pages).
@@ -352,7 +370,7 @@ pub(crate) struct SimulateArgs {
 
     /// Kernel era whose rules apply; default: the running kernel's.
     #[arg(long, value_name = "ERA")]
-    pub(crate) kernel: Option<zswap_core::compress::KernelEra>,
+    pub(crate) kernel: Option<zswap_core::KernelEra>,
 
     /// max_pool_percent values (comma-separated or repeated: a sweep); default 20, or the
     /// trace's.
@@ -375,6 +393,33 @@ pub(crate) struct SimulateArgs {
     pub(crate) plot: Option<PathBuf>,
 }
 
+/// Parses `512M`, `4G`, `65536` (bytes; K, M, G, T are binary multiples).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m: u64 = match c.to_ascii_uppercase() {
+                'K' => 1 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                _ => {
+                    return Err(format!(
+                        "invalid size '{s}': use a number with K, M, G or T"
+                    ));
+                }
+            };
+            (&t[..i], m)
+        }
+        _ => (t, 1),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|&b| b >= PAGE_SIZE as u64)
+        .ok_or_else(|| format!("invalid size '{s}': use at least one page, e.g. 64M or 4G"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,5 +428,18 @@ mod tests {
     #[test]
     fn cli_definition_is_valid() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_parse_with_binary_suffixes() {
+        assert_eq!(parse_size("64M").unwrap(), 64 << 20);
+        assert_eq!(parse_size("4g").unwrap(), 4 << 30);
+        assert_eq!(parse_size("8192").unwrap(), 8192);
+    }
+
+    #[test]
+    fn bad_sizes_name_the_value() {
+        assert!(parse_size("12Q").unwrap_err().contains("'12Q'"));
+        assert!(parse_size("10").unwrap_err().contains("'10'"));
     }
 }

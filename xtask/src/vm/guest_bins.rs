@@ -15,6 +15,8 @@ use super::scenario::GuestBin;
 pub(crate) struct Built {
     pub(crate) bins: BTreeMap<&'static str, PathBuf>,
     pub(crate) failed: BTreeMap<&'static str, String>,
+    /// Why the binaries lack the eBPF probe, when they do (scenarios that load it fail).
+    pub(crate) probe_gap: Option<String>,
 }
 
 /// Builds the binaries with `cargo build --release --target x86_64-unknown-linux-musl`: all in

@@ -45,7 +45,8 @@
 use std::str::FromStr;
 
 use zswap_analyze::{Episode, Pattern, SimResult, SimSettings, Workload, simulate};
-use zswap_core::compress::{Algorithm, KernelEra};
+use zswap_core::KernelEra;
+use zswap_core::compress::Algorithm;
 
 use super::Series;
 use super::console::Report;

@@ -57,8 +57,8 @@ impl Series {
     }
 
     /// The zswap era of this series' kernels, for the models the host checks them against.
-    pub(crate) fn era(self) -> zswap_core::sim::KernelEra {
-        use zswap_core::sim::KernelEra;
+    pub(crate) fn era(self) -> zswap_core::KernelEra {
+        use zswap_core::KernelEra;
         match self {
             Series::Bookworm => KernelEra::V6_1,
             Series::Trixie => KernelEra::V6_12,
@@ -209,6 +209,9 @@ pub(crate) fn run_matrix(opts: &Options) -> Result<Vec<ScenarioVerdict>> {
     for (bin, why) in prereq::ebpf_toolchain_gaps(wanted.iter().map(|b| b.bin)) {
         built.failed.insert(bin, why);
     }
+    if opts.scenarios.iter().any(|s| s.loads_probe) {
+        built.probe_gap = prereq::ebpf_toolchain_gap();
+    }
     let built = Arc::new(built);
 
     let mut jobs = VecDeque::new();
@@ -286,6 +289,12 @@ fn run_one(
         .find_map(|b| built.failed.get_key_value(b.bin))
     {
         o.failure = Some(format!("guest binary '{bin}' unavailable: {why}"));
+        return o;
+    }
+    if let Some(why) = built.probe_gap.as_ref().filter(|_| sc.loads_probe) {
+        o.failure = Some(format!(
+            "'zswapctl trace' cannot load the eBPF probe: {why}"
+        ));
         return o;
     }
     match boot(opts, built, k, sc, &run_dir) {

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use zswap_core::sim::{KernelCodecs, KernelEra, MemcgId, SimConfig, StableFacts, ZpoolKind, Zswap};
+use zswap_core::sim::{KernelCodecs, MemcgId, SimConfig, ZpoolKind, Zswap};
+use zswap_core::{KernelEra, StableFacts};
 
 use super::Series;
 use super::console::Report;

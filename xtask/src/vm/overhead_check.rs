@@ -6,7 +6,7 @@
 //! give: it gives instructions. The check holds the probe to [`INSTRUCTIONS_PER_EVENT`], the
 //! number of instructions a core retiring 5 per ns (2.5 GHz at 2 per cycle) runs in 200 ns.
 //! That is an assumption about the hardware, not a measurement of it: on a core that retires
-//! one instruction per ns the same events take five times longer. `zswap-probe --self-cost`
+//! one instruction per ns the same events take five times longer. `zswapctl trace --self-cost`
 //! (kernel BPF run-time statistics) gives real nanoseconds per program on real hardware.
 //!
 //! The guest runs under QEMU `-icount shift=0,sleep=off` (scenario.rs `ICOUNT`): 1 ns of guest
@@ -16,7 +16,7 @@
 //!
 //! - `cpu`, the judged one: the run cgroup's `cpu.stat` `usage_usec` (the workload and the
 //!   reclaim, faults and probe programs that run in its context), plus for probed runs the
-//!   CPU time of the `zswap-probe` process during the run.
+//!   CPU time of the `zswapctl trace` process during the run.
 //! - `wall`, printed only: the guest's monotonic clock across the run. It also counts idle
 //!   gaps while the guest waits for the swap disk, and with `sleep=off` such a gap lasts until
 //!   the next guest timer, depending on when the host finishes the I/O: on 6.12, whose zswap

@@ -98,19 +98,20 @@ pub(crate) fn ensure() -> Result<Vec<String>> {
     Ok(installed)
 }
 
-/// The packages whose guest binaries embed the eBPF probe (`zswap-probe` itself, and the
-/// exporter's `--collector.ebpf`): built without the eBPF toolchain, their scenarios can only
-/// fail, with dozens of checks and no word of why (issue #15, defect 11).
-const PROBE_PACKAGES: &[&str] = &["zswap-probe", "zswap-exporter"];
+/// The packages whose guest binaries always need the eBPF probe (the exporter's
+/// `--collector.ebpf`): built without the eBPF toolchain, their scenarios can only fail, with
+/// dozens of checks and no word of why (issue #15, defect 11). Scenarios that run
+/// `zswapctl trace` say so themselves (`Scenario::loads_probe`): zswapctl's other commands
+/// work without the probe.
+const PROBE_PACKAGES: &[&str] = &["zswap-exporter"];
 
 /// The script that installs the eBPF toolchain.
 pub(crate) const EBPF_INSTALL: &str = "scripts/install-ebpf-toolchain.sh";
 
-/// Why each binary of `bins` that embeds the eBPF probe would be built without it: the
-/// toolchain `crates/zswap-probe/build.rs` needs (nightly with rust-src, bpf-linker) is missing
-/// or `AYA_BUILD_SKIP` is set. The reason names the install script; the scenarios needing
-/// those binaries then fail with it before booting, rather than with dozens of checks. They
-/// are still built, so a later install heals the build (`scripts/check-probe-heals.sh`).
+/// Why each binary of `bins` that embeds the eBPF probe would be built without it: see
+/// [`ebpf_toolchain_gap`]. The scenarios needing those binaries then fail with the reason
+/// before booting, rather than with dozens of checks. They are still built, so a later
+/// install heals the build (`scripts/check-probe-heals.sh`).
 pub(crate) fn ebpf_toolchain_gaps<'a>(
     bins: impl IntoIterator<Item = &'a str>,
 ) -> Vec<(&'a str, String)> {
@@ -121,13 +122,20 @@ pub(crate) fn ebpf_toolchain_gaps<'a>(
     if needs.is_empty() {
         return Vec::new();
     }
+    match ebpf_toolchain_gap() {
+        None => Vec::new(),
+        Some(why) => needs.into_iter().map(|b| (b, why.clone())).collect(),
+    }
+}
+
+/// Why binaries built now would lack the eBPF probe: the toolchain
+/// `crates/zswap-probe/build.rs` needs (nightly with rust-src, bpf-linker) is missing or
+/// `AYA_BUILD_SKIP` is set; the reason names the install script. None when they would have it.
+pub(crate) fn ebpf_toolchain_gap() -> Option<String> {
     #[allow(clippy::disallowed_methods)] // the same switch the probe's build script reads
     let skip =
         std::env::var("AYA_BUILD_SKIP").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
-    match ebpf_missing(skip, nightly_has_rust_src(), on_path("bpf-linker")) {
-        None => Vec::new(),
-        Some(why) => needs.into_iter().map(|b| (b, gap_reason(why))).collect(),
-    }
+    ebpf_missing(skip, nightly_has_rust_src(), on_path("bpf-linker")).map(gap_reason)
 }
 
 /// The failure reason of a scenario whose binary would lack the probe for `why`.

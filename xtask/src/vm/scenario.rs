@@ -46,6 +46,9 @@ pub(crate) struct Scenario {
     /// QEMU arguments added after the fixed ones (which select TCG; a test in `qemu.rs`
     /// keeps every scenario off KVM).
     pub(crate) qemu_args: &'static [&'static str],
+    /// The script loads the eBPF probe (`zswapctl trace`): without the eBPF toolchain its
+    /// binaries lack it, and the scenario fails before booting with the reason.
+    pub(crate) loads_probe: bool,
 }
 
 /// Loaded by every guest: the swap disk's driver.
@@ -75,10 +78,6 @@ const WORKLOAD: GuestBin = GuestBin {
 const ZSWAPCTL: GuestBin = GuestBin {
     package: "zswapctl",
     bin: "zswapctl",
-};
-const PROBE: GuestBin = GuestBin {
-    package: "zswap-probe",
-    bin: "zswap-probe",
 };
 const EXPORTER: GuestBin = GuestBin {
     package: "zswap-exporter",
@@ -113,6 +112,7 @@ const ZSWAP_GUEST: Scenario = Scenario {
     out_disk_mb: None,
     listed: true,
     qemu_args: &[],
+    loads_probe: false,
 };
 
 /// A guest with no binaries or modules beyond [`BASE_MODULES`], outside the default matrix.
@@ -127,6 +127,7 @@ const BARE: Scenario = Scenario {
     out_disk_mb: None,
     listed: false,
     qemu_args: &[],
+    loads_probe: false,
 };
 
 /// Every scenario.
@@ -154,7 +155,8 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "probe",
         script: include_str!("scenarios/probe.sh"),
-        binaries: &[WORKLOAD, PROBE, ZSWAPCTL],
+        binaries: &[WORKLOAD, ZSWAPCTL],
+        loads_probe: true,
         ..ZSWAP_GUEST
     },
     // zswap-exporter scraped over loopback while the workload's pages are in zswap: every
@@ -199,7 +201,8 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "probe-overhead",
         script: include_str!("scenarios/probe-overhead.sh"),
-        binaries: &[WORKLOAD, PROBE],
+        binaries: &[WORKLOAD, ZSWAPCTL],
+        loads_probe: true,
         host_check: Some(super::overhead_check::check_overhead),
         listed: false,
         qemu_args: ICOUNT,
@@ -211,8 +214,8 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "replay-predict",
         script: include_str!("scenarios/replay-predict.sh"),
-        // zswap-probe only so that vmtest demands the eBPF toolchain zswapctl's trace needs
-        binaries: &[WORKLOAD, ZSWAPCTL, PROBE],
+        binaries: &[WORKLOAD, ZSWAPCTL],
+        loads_probe: true,
         host_check: Some(super::replay_predict_check::check_replay_predict),
         listed: false,
         ..ZSWAP_GUEST
@@ -415,6 +418,21 @@ mod tests {
         n.sort_unstable();
         n.dedup();
         assert_eq!(n.len(), SCENARIOS.len());
+    }
+
+    #[test]
+    fn scenarios_that_run_the_probe_say_so() {
+        for s in SCENARIOS {
+            let runs_trace = s
+                .script
+                .lines()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .any(|l| l.contains("zswapctl trace") && !l.contains("--totals"));
+            assert_eq!(runs_trace, s.loads_probe, "{}: loads_probe", s.name);
+            if s.loads_probe {
+                assert!(s.binaries.contains(&ZSWAPCTL), "{}: no zswapctl", s.name);
+            }
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use zswap_core::compress::PAGE_SIZE;
+use zswap_core::page::PAGE_SIZE;
 
 use super::{PageSource, SourceSummary};
 use crate::error::{AnalyzeError, Result};

@@ -7,12 +7,52 @@ mod elf;
 mod file;
 mod pid;
 
+use std::io::Read as _;
+use std::path::Path;
+
 use serde::Serialize;
 
 pub use self::elf::{CoreSource, is_elf};
 pub use self::file::FileSource;
 pub use self::pid::{AddressRange, ParseRangeError, PidSource, anonymous_ranges};
-use crate::error::Result;
+use crate::error::{AnalyzeError, Result};
+
+/// What an input file holds, told from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// An ELF core file.
+    Core,
+    /// A swap trace (`zswap_core::trace`).
+    Trace,
+    /// Raw pages (anything else, other ELF files included).
+    Raw,
+}
+
+impl InputKind {
+    /// Looks at the first bytes of `path`: an ELF core header means a core file, a trace
+    /// header a swap trace; anything else is raw pages.
+    pub fn sniff(path: &Path) -> Result<InputKind> {
+        let mut head = Vec::with_capacity(32);
+        let f = std::fs::File::open(path).map_err(|e| AnalyzeError::open(path, e))?;
+        f.take(32)
+            .read_to_end(&mut head)
+            .map_err(|e| AnalyzeError::open(path, e))?;
+        Ok(InputKind::of_head(&head))
+    }
+
+    /// The kind of a file that starts with `head` (at least its first 32 bytes, when it has
+    /// that many).
+    pub fn of_head(head: &[u8]) -> InputKind {
+        let trace_start = format!("{{\"format\":\"{}", zswap_core::trace::TRACE_FORMAT);
+        if is_elf(head) && head.get(16..18) == Some(&[4, 0][..]) {
+            InputKind::Core
+        } else if head.starts_with(trace_start.as_bytes()) {
+            InputKind::Trace
+        } else {
+            InputKind::Raw
+        }
+    }
+}
 
 /// A stream of whole pages.
 pub trait PageSource: Send {

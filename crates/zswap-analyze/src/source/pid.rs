@@ -18,7 +18,7 @@ use std::str::FromStr;
 use procfs_core::FromBufRead;
 use procfs_core::process::{MMPermissions, MMapPath, MemoryMaps};
 use zswap_core::SysRoot;
-use zswap_core::compress::PAGE_SIZE;
+use zswap_core::page::PAGE_SIZE;
 
 use super::{PageSource, SourceSummary};
 use crate::error::{AnalyzeError, Result};

@@ -30,9 +30,9 @@ mod zstd;
 use std::fmt;
 use std::str::FromStr;
 
-pub use crate::sim::{KernelEra, StableFacts};
+use crate::era::{KernelEra, StableFacts};
 
-pub use crate::page::PAGE_SIZE;
+use crate::page::PAGE_SIZE;
 
 /// The output capacity zswap gives the compressor: one page.
 pub const OUTPUT_CAPACITY: usize = PAGE_SIZE;

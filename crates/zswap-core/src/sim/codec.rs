@@ -4,7 +4,7 @@
 //! real use can plug in the kernel-exact compressors. A [`CodecProvider`] resolves a
 //! `compressor` parameter value to a codec, as `crypto_has_acomp()` + allocation do.
 
-use super::era::KernelEra;
+use crate::era::KernelEra;
 use crate::page::PAGE_SIZE;
 
 /// Why a compressor failed; mirrors the kernel's errno.

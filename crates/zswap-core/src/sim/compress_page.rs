@@ -4,11 +4,11 @@
 
 use super::codec::CodecError;
 use super::config::ZpoolKind;
-use super::era::KernelEra;
 use super::memcg::MemcgId;
 use super::pool::{AllocError, Handle};
 use super::store::RejectReason;
 use super::zswap::{Fault, Zswap};
+use crate::era::KernelEra;
 use crate::page::PAGE_SIZE;
 
 /// A compressed (or raw) page placed in the allocator.

@@ -3,8 +3,8 @@
 use std::fmt;
 
 use super::codec::CodecProvider;
-use super::era::KernelEra;
 use super::kernel_codecs::KernelCodecs;
+use crate::era::KernelEra;
 
 /// The zpool allocator behind a pool (6.1 and 6.12 only; 6.18 always uses zsmalloc).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,8 +1,8 @@
 //! The kernel-exact compressors of [`crate::compress`] as model codecs.
 
 use super::codec::{CodecError, CodecProvider, PageCodec};
-use super::era::{KernelEra, StableFacts};
 use crate::compress::{Algorithm, CompressFailure, PageCompressor};
+use crate::era::{KernelEra, StableFacts};
 
 impl PageCodec for PageCompressor {
     fn compress(&mut self, page: &[u8; 4096], out: &mut Vec<u8>) -> Result<usize, CodecError> {

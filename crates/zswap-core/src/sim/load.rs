@@ -1,8 +1,8 @@
 //! Load, invalidate and entry freeing (docs/kernel-notes.md §3.7, §3.8).
 
-use super::era::KernelEra;
 use super::memcg::Event;
 use super::zswap::{Fault, Zswap};
+use crate::era::KernelEra;
 use crate::page::PAGE_SIZE;
 
 /// What a swap-in of one slot found.

@@ -1,7 +1,7 @@
 //! A pure, deterministic reference model of zswap, zsmalloc and zbud.
 //!
 //! Follows `mm/zswap.c`, `mm/zsmalloc.c`, `mm/zbud.c` and the memcg parts of
-//! `mm/memcontrol.c` of Linux 6.1, 6.12 and 6.18 (the era is a profile, [`KernelEra`]), as
+//! `mm/memcontrol.c` of Linux 6.1, 6.12 and 6.18 (the era is a profile, [`crate::KernelEra`]), as
 //! summarised in `Documentation/admin-guide/mm/zswap.rst` and docs/kernel-notes.md. No I/O, no
 //! clock, no randomness.
 //!
@@ -12,7 +12,6 @@ mod codec;
 mod compress_page;
 mod config;
 mod counters;
-mod era;
 mod kernel_codecs;
 mod load;
 mod lru;
@@ -30,9 +29,6 @@ pub use config::{Param, Params, SimConfig, SimConfigBuilder, ZpoolKind};
 pub use counters::{
     DebugfsCounters, FrontswapCounters, MeminfoCounters, VmstatCounters, ZswapCounters,
 };
-pub use era::{
-    KernelEra, ParseEraError, StableFacts, XA_CHUNK_SHIFT, XA_NODE_SIZE, ZSWAP_SLOTS_PER_TREE,
-};
 pub use kernel_codecs::KernelCodecs;
 pub use load::LoadOutcome;
 pub use memcg::{MemcgId, MemcgZswapStat};
@@ -42,6 +38,16 @@ pub use writeback::{ShrinkReport, ShrinkerScan};
 pub use zbud::{Buddy, ZBUD_MAX_ALLOC, ZbudError, ZbudHandle, ZbudPool};
 pub use zsmalloc::{ClassTable, SizeClass, ZsError, ZsHandle, ZsPool};
 pub use zswap::{Fault, SimError, Zswap};
+
+/// Bytes of one `struct xa_node` (x86_64, 64 slots), the same in every era (BTF as for
+/// [`crate::KernelEra::zswap_entry_size`]).
+pub const XA_NODE_SIZE: u64 = 576;
+
+/// Slots of one xarray node: `XA_CHUNK_SHIFT` is 6 without `CONFIG_BASE_SMALL`.
+pub const XA_CHUNK_SHIFT: u32 = 6;
+
+/// Swap slots covered by one of zswap's xarrays (6.12+): one tree per 64 MiB of swap.
+pub const ZSWAP_SLOTS_PER_TREE: u64 = 1 << 14;
 
 #[cfg(test)]
 mod tests;

@@ -5,9 +5,9 @@ use std::fmt;
 
 use super::codec::PageCodec;
 use super::config::ZpoolKind;
-use super::era::KernelEra;
 use super::zbud::{ZbudError, ZbudHandle, ZbudPool};
 use super::zsmalloc::{ZsError, ZsHandle, ZsPool};
+use crate::era::KernelEra;
 
 /// An allocator handle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -3,8 +3,8 @@
 //! frontswap's duplicate
 //! handling (6.1) in front of them.
 
-use super::era::KernelEra;
 use super::memcg::{Event, MemcgId};
+use crate::era::KernelEra;
 use crate::page::PAGE_SIZE;
 use crate::page::same_filled_word;
 

@@ -3,10 +3,10 @@
 //! synchronous memcg-limit shrink and the `mm-zswap` shrinker.
 
 use super::config::ZpoolKind;
-use super::era::KernelEra;
 use super::memcg::{Event, MemcgId};
 use super::pool::{Allocator, Handle};
 use super::zswap::{Fault, Zswap};
+use crate::era::KernelEra;
 
 const MAX_RECLAIM_RETRIES: u32 = 16;
 const ZBUD_RECLAIM_RETRIES: u32 = 8;

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::era::KernelEra;
+use crate::era::KernelEra;
 use crate::page::PAGE_SIZE;
 
 const ZS_MIN_ALLOC_SIZE: u32 = 32;

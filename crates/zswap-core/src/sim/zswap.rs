@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use super::codec::CodecProvider;
 use super::config::{Params, SimConfig};
 use super::counters::{DebugfsCounters, MeminfoCounters, Raw, VmstatCounters, ZswapCounters};
-use super::era::KernelEra;
 use super::lru::Lru;
 use super::memcg::{MemcgId, MemcgZswapStat, Memcgs};
 use super::pool::{Handle, Pool, PoolInfo};
+use crate::era::KernelEra;
 use crate::page::PAGE_SIZE;
 
 /// A one-shot failure to inject at the next point where the kernel could fail this way.

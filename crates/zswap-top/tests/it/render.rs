@@ -6,7 +6,8 @@
 use std::fs;
 
 use insta::assert_snapshot;
-use zswap_probe::{LatencyHistogram, Op, Outcome};
+use zswap_core::trace::{Op, Outcome};
+use zswap_probe::LatencyHistogram;
 use zswap_testkit::FixtureRoot;
 use zswap_top::{App, OpLatency, ProbeStatus};
 

@@ -3,7 +3,7 @@
 //! the era and the compressors, shows progress and prints.
 
 use std::fs::File;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -11,12 +11,13 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use zswap_analyze::svg::{LineChart, Series};
 use zswap_analyze::{
-    Analysis, AnalyzeError, AnalyzeOptions, CoreSource, FailureKind, FileSource, PageSource,
-    PidSource, detect_era, is_elf, modelled_algorithms,
+    Analysis, AnalyzeError, AnalyzeOptions, CoreSource, FailureKind, FileSource, InputKind,
+    PageSource, PidSource, detect_era, modelled_algorithms, recorded_store_lengths,
 };
+use zswap_core::KernelEra;
 use zswap_core::SysRoot;
 use zswap_core::admin::{CompressorState, KernelCaps, ModuleProbe};
-use zswap_core::compress::{Algorithm, KernelEra, PageCompressor};
+use zswap_core::compress::{Algorithm, PageCompressor};
 
 use crate::cli::{AnalyzeArgs, InputFormat};
 use crate::exit::{Exit, coded};
@@ -81,30 +82,21 @@ fn open_source(root: &SysRoot, args: &AnalyzeArgs) -> Result<Box<dyn PageSource>
             anyhow::anyhow!("nothing to analyse: give a FILE or --pid PID"),
         ));
     };
-    let format = match args.format {
-        InputFormat::Auto => sniff(path).map_err(exit_for)?,
-        f => f,
-    };
-    Ok(match format {
+    Ok(match input_format(path, args.format)? {
         InputFormat::Core => Box::new(CoreSource::open(path).map_err(exit_for)?),
         _ => Box::new(FileSource::open(path).map_err(exit_for)?),
     })
 }
 
-/// Looks at the first bytes: an ELF core header means a core file; anything else (other ELF
-/// files included) is raw pages.
-fn sniff(path: &Path) -> zswap_analyze::Result<InputFormat> {
-    let mut head = Vec::with_capacity(32);
-    let f = File::open(path).map_err(|e| AnalyzeError::open(path, e))?;
-    f.take(32)
-        .read_to_end(&mut head)
-        .map_err(|e| AnalyzeError::open(path, e))?;
-    Ok(if is_elf(&head) && head.get(16..18) == Some(&[4, 0][..]) {
-        InputFormat::Core
-    } else if head.starts_with(b"{\"format\":\"zswap-trace") {
-        InputFormat::Trace
-    } else {
-        InputFormat::Raw
+/// The input format: as given, else what the file's first bytes show.
+fn input_format(path: &Path, given: InputFormat) -> Result<InputFormat> {
+    if given != InputFormat::Auto {
+        return Ok(given);
+    }
+    Ok(match InputKind::sniff(path).map_err(exit_for)? {
+        InputKind::Core => InputFormat::Core,
+        InputKind::Trace => InputFormat::Trace,
+        InputKind::Raw => InputFormat::Raw,
     })
 }
 
@@ -193,17 +185,7 @@ fn analyze_trace(path: &Path, args: &AnalyzeArgs) -> Result<(Analysis, String)> 
         ));
     }
     let (era, evidence) = crate::cmd::tracefile::era(&header, args.kernel)?;
-    let stores = records.iter().filter(|r| {
-        r.op == zswap_probe::Op::Store && r.outcome == zswap_probe::Outcome::Ok && r.bytes > 0
-    });
-    // A large folio's store carries the bytes of all its pages: split them evenly.
-    let lengths: Vec<u32> = stores
-        .flat_map(|r| {
-            let pages = r.pages.max(1);
-            let each = (r.bytes / u64::from(pages)).min(4096) as u32;
-            std::iter::repeat_n(each, pages as usize)
-        })
-        .collect();
+    let lengths = recorded_store_lengths(&records);
     let input = zswap_analyze::SourceSummary {
         kind: "trace",
         name: path.display().to_string(),
@@ -304,15 +286,11 @@ pub(crate) fn run(
     out: &mut dyn Write,
 ) -> Result<()> {
     refuse_bad_inputs(args)?;
-    if let Some(path) = args.input.as_deref().filter(|_| args.pid.is_none()) {
-        let format = match args.format {
-            InputFormat::Auto => sniff(path).map_err(exit_for)?,
-            f => f,
-        };
-        if format == InputFormat::Trace {
-            let (analysis, evidence) = analyze_trace(path, args)?;
-            return emit(&analysis, &evidence, args, json, out);
-        }
+    if let Some(path) = args.input.as_deref().filter(|_| args.pid.is_none())
+        && input_format(path, args.format)? == InputFormat::Trace
+    {
+        let (analysis, evidence) = analyze_trace(path, args)?;
+        return emit(&analysis, &evidence, args, json, out);
     }
     let (era, evidence) = pick_era(root, args.kernel)?;
     let algorithms = pick_algorithms(&args.compressor, era)?;
@@ -349,7 +327,7 @@ fn apply_zram_disksize(analysis: &mut Analysis, args: &AnalyzeArgs) -> Result<()
     let Some(size) = args.zram_disksize else {
         return Ok(());
     };
-    let need = analysis.input.pages * zswap_core::compress::PAGE_SIZE as u64;
+    let need = analysis.input.pages * zswap_core::page::PAGE_SIZE as u64;
     if size < need {
         return Err(coded(
             Exit::Usage,

@@ -9,6 +9,7 @@ pub(crate) mod get;
 pub(crate) mod persist;
 pub(crate) mod set;
 pub(crate) mod simulate;
+pub(crate) mod simulate_output;
 pub(crate) mod simulate_trace;
 pub(crate) mod status;
 pub(crate) mod trace;

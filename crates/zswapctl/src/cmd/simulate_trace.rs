@@ -1,6 +1,7 @@
 //! `zswapctl simulate --trace FILE`: a swap trace recorded by the eBPF probe, replayed
 //! through the reference model under the recorded settings and any others asked for
-//! (`zswap_analyze::replay`).
+//! (`zswap_analyze::replay`). Called by `simulate`; shares its output with it
+//! (`simulate_output`).
 
 use std::io::Write;
 use std::path::Path;
@@ -8,41 +9,17 @@ use std::path::Path;
 use anyhow::Result;
 use serde::Serialize;
 use zswap_analyze::{
-    Refusal, ReplayResult, SimResult, SimSettings, TraceEvent, TraceOp, replay,
+    ReplayResult, SimResult, SimSettings, TraceEvent, replay, suggest_accept_threshold,
     suggest_max_pool_percent,
 };
-use zswap_core::compress::{Algorithm, PAGE_SIZE};
-use zswap_probe::{Op, Outcome, TraceHeader, TraceRecord};
+use zswap_core::compress::Algorithm;
+use zswap_core::page::PAGE_SIZE;
+use zswap_core::trace::TraceHeader;
 
 use crate::cli::SimulateArgs;
-use crate::cmd::simulate::{or_default, suggest_accept_threshold, suggestions, table, write_plot};
+use crate::cmd::simulate_output::{or_default, suggestions, table, write_plot};
 use crate::exit::{Exit, coded};
 use crate::human;
-
-/// The model's view of one trace record.
-fn event(r: &TraceRecord) -> TraceEvent {
-    let ok = r.outcome == Outcome::Ok;
-    TraceEvent {
-        t_ns: r.t_ns,
-        op: match r.op {
-            Op::Store => TraceOp::Store {
-                ok,
-                why: match r.outcome {
-                    Outcome::NoMemory => Refusal::Limit,
-                    Outcome::NoSpace | Outcome::Invalid => Refusal::Page,
-                    _ => Refusal::Unknown,
-                },
-                bytes: r.bytes,
-                pages: r.pages,
-            },
-            Op::Load => TraceOp::Load { ok },
-            Op::Invalidate => TraceOp::Invalidate,
-            Op::Writeback => TraceOp::Writeback { ok },
-        },
-        slot: r.swap_type.zip(r.swap_offset),
-        cgroup: r.cgroup,
-    }
-}
 
 fn usage(msg: String) -> anyhow::Error {
     coded(Exit::Usage, anyhow::anyhow!(msg))
@@ -141,7 +118,7 @@ pub(crate) fn run(path: &Path, args: &SimulateArgs, json: bool, out: &mut dyn Wr
     let (header, records) = crate::cmd::tracefile::read(path)?;
     let (era, evidence) = crate::cmd::tracefile::era(&header, args.kernel)?;
     let b = base(path, &header, args)?;
-    let events: Vec<TraceEvent> = records.iter().map(event).collect();
+    let events: Vec<TraceEvent> = records.iter().map(TraceEvent::from).collect();
     let every = (events.len() as u64 / args.samples.max(1)).max(1);
     let settings = |p: u32, a: u32| SimSettings {
         era,

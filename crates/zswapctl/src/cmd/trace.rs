@@ -1,6 +1,7 @@
 //! `zswapctl trace`: the eBPF probe (crate zswap-probe) live — one line per zswap store,
-//! load, invalidate and writeback, a `--summary` of latency and size histograms, or a
-//! `--record`ed trace file (format: `zswap_probe::read_trace`).
+//! load, invalidate and writeback, a `--summary` of latency and size histograms (tables, or
+//! `--kv` lines for scripts), or a `--record`ed trace file (format: `zswap_core::trace`) —
+//! and the `--totals` of a recorded one.
 
 use std::io::Write;
 use std::path::Path;
@@ -8,11 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
+use zswap_analyze::TraceTotals;
 use zswap_core::SysRoot;
-use zswap_probe::{
-    LatencyHistogram, Probe, ProbeError, ProbeEvent, ProbeOptions, ProbeSnapshot, TraceHeader,
-    TraceRecord, TraceWriter,
-};
+use zswap_core::trace::{TraceRecord, TraceWriter};
+use zswap_probe::{LatencyHistogram, Probe, ProbeError, ProbeEvent, ProbeOptions, ProbeSnapshot};
 
 use crate::cli::TraceArgs;
 use crate::exit::{Exit, coded};
@@ -63,6 +63,20 @@ fn finished(start: Instant, args: &TraceArgs) -> bool {
         || args
             .duration
             .is_some_and(|d| start.elapsed().as_secs() >= d)
+        || args.until_file.as_deref().is_some_and(Path::exists)
+}
+
+/// Creates `FILE.ready` for `--until-file FILE`: the probe is attached.
+fn mark_ready(args: &TraceArgs) -> Result<()> {
+    let Some(until) = &args.until_file else {
+        return Ok(());
+    };
+    let mut ready = until.as_os_str().to_owned();
+    ready.push(".ready");
+    let ready = std::path::PathBuf::from(ready);
+    std::fs::File::create(&ready)
+        .map(drop)
+        .with_context(|| format!("cannot create '{}'", ready.display()))
 }
 
 /// One event as a text line; `t0` is the monotonic time the trace started.
@@ -192,8 +206,87 @@ fn summary(out: &mut impl Write, probe: &Probe, s: &ProbeSnapshot, json: bool) -
     Ok(())
 }
 
+/// The summary as `key=value` lines, for scripts: the keys stay put as the tables change.
+fn summary_kv(out: &mut impl Write, probe: &Probe, s: &ProbeSnapshot) -> Result<()> {
+    writeln!(out, "era={}", probe.plan().interface)?;
+    for a in probe.attached() {
+        writeln!(out, "attached.{:?}={}:{:?}", a.role, a.symbol, a.mechanism)?;
+    }
+    for k in probe.skipped() {
+        writeln!(out, "skipped.{:?}={}", k.role, k.function)?;
+    }
+    let c = &s.counters;
+    for (k, v) in [
+        ("store_ok", c.store_ok),
+        ("store_fail", c.store_fail),
+        ("store_ok_pages", c.store_ok_pages),
+        ("load_ok", c.load_ok),
+        ("load_fail", c.load_fail),
+        ("invalidate", c.invalidate),
+        ("writeback_ok", c.writeback_ok),
+        ("writeback_fail", c.writeback_fail),
+        ("charged_bytes", c.charged_bytes),
+        ("same_filled", c.same_filled),
+        ("unmatched_exit", c.unmatched_exit),
+        ("cgroup_overflow", c.cgroup_overflow),
+    ] {
+        writeln!(out, "{k}={v}")?;
+    }
+    for h in &s.store_latency {
+        writeln!(out, "store_latency.{}={}", h.outcome.name(), h.total())?;
+    }
+    for h in &s.load_latency {
+        writeln!(out, "load_latency.{}={}", h.outcome.name(), h.total())?;
+    }
+    writeln!(out, "size_objects={}", s.size_buckets.iter().sum::<u64>())?;
+    for (id, t) in &s.cgroups {
+        writeln!(out, "cgroup.{id}.store_ok_pages={}", t.store_ok_pages)?;
+        writeln!(out, "cgroup.{id}.store_fail={}", t.store_fail)?;
+        writeln!(out, "cgroup.{id}.load_ok={}", t.load_ok)?;
+        writeln!(out, "cgroup.{id}.stored_bytes={}", t.stored_bytes)?;
+    }
+    for c in probe.program_costs().iter().filter(|c| c.runs > 0) {
+        writeln!(out, "prog.{}.runs={}", c.program, c.runs)?;
+        writeln!(out, "prog.{}.run_ns={}", c.program, c.run_ns)?;
+    }
+    Ok(())
+}
+
+/// `--totals FILE`: what a recorded trace holds, as `key=value` lines.
+fn totals(file: &Path, out: &mut impl Write) -> Result<()> {
+    let (header, records) = crate::cmd::tracefile::read(file)?;
+    let t = TraceTotals::of(&records);
+    writeln!(out, "kernel={}", header.kernel)?;
+    writeln!(out, "era={}", header.era)?;
+    writeln!(out, "records={}", t.records)?;
+    writeln!(out, "store_ok_pages={}", t.store_ok_pages)?;
+    writeln!(out, "load_ok={}", t.load_ok_pages)?;
+    writeln!(out, "stored_bytes={}", t.stored_bytes)?;
+    for (name, c) in [
+        ("store", t.stores),
+        ("load", t.loads),
+        ("invalidate", t.invalidates),
+    ] {
+        writeln!(out, "{name}_records={}", c.records)?;
+        writeln!(out, "{name}_with_slot={}", c.with_slot)?;
+    }
+    let setting = |v: Option<String>| v.unwrap_or_else(|| "unknown".into());
+    writeln!(out, "compressor={}", setting(header.compressor.clone()))?;
+    writeln!(
+        out,
+        "max_pool_percent={}",
+        setting(header.max_pool_percent.map(|v| v.to_string()))
+    )?;
+    writeln!(
+        out,
+        "ram_pages={}",
+        setting(header.ram_pages.map(|v| v.to_string()))
+    )?;
+    Ok(())
+}
+
 fn record(probe: &mut Probe, args: &TraceArgs, file: &Path, out: &mut impl Write) -> Result<()> {
-    let header = TraceHeader::for_probe(probe, &SysRoot::host());
+    let header = probe.trace_header(&SysRoot::host());
     let f = std::fs::File::create(file)
         .with_context(|| format!("cannot create '{}'", file.display()))?;
     let mut writer = TraceWriter::new(std::io::BufWriter::new(f), &header)?;
@@ -253,8 +346,18 @@ pub(crate) fn run(
     json: bool,
     out: &mut impl Write,
 ) -> Result<()> {
+    if json && (args.kv || args.totals.is_some()) {
+        return Err(coded(
+            Exit::Usage,
+            anyhow::anyhow!("--kv and --totals print key=value lines, not JSON: drop '--json'"),
+        ));
+    }
+    if let Some(file) = &args.totals {
+        return totals(file, out);
+    }
     let mut probe = load(root, args, !args.summary)?;
     catch_signals();
+    mark_ready(args)?;
     if let Some(file) = &args.record {
         return record(&mut probe, args, file, out);
     }
@@ -264,7 +367,11 @@ pub(crate) fn run(
         while !finished(start, args) {
             std::thread::sleep(Duration::from_millis(100));
         }
-        return summary(out, &probe, &probe.snapshot()?, json);
+        let snap = probe.snapshot()?;
+        if args.kv {
+            return summary_kv(out, &probe, &snap);
+        }
+        return summary(out, &probe, &snap, json);
     }
     let t0 = monotonic_ns();
     let mut stream = probe.events()?;

@@ -1,13 +1,14 @@
-//! Reading a recorded swap trace (the eBPF probe's format, `zswap_probe::trace`) for
-//! `analyze` and `simulate`: errors name the file and say what to do.
+//! Reading a recorded swap trace (`zswap_core::trace`) for `analyze` and `simulate`, and the
+//! era its replay follows: errors name the file and say what to do.
 
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
 use anyhow::Result;
-use zswap_core::compress::KernelEra;
-use zswap_probe::{TraceHeader, TraceRecord};
+use zswap_analyze::trace_era;
+use zswap_core::KernelEra;
+use zswap_core::trace::{TraceHeader, TraceRecord, read_trace};
 
 use crate::exit::{Exit, coded};
 
@@ -17,7 +18,7 @@ pub(crate) fn read(path: &Path) -> Result<(TraceHeader, Vec<TraceRecord>)> {
     File::open(path)
         .and_then(|mut f| f.read_to_string(&mut text))
         .map_err(|e| unreadable(path, &e))?;
-    zswap_probe::read_trace(&text).map_err(|e| {
+    read_trace(&text).map_err(|e| {
         coded(
             Exit::Usage,
             anyhow::anyhow!(
@@ -56,9 +57,8 @@ pub(crate) fn era(header: &TraceHeader, asked: Option<KernelEra>) -> Result<(Ker
     if let Some(e) = asked {
         return Ok((e, "--kernel".to_owned()));
     }
-    zswap_core::KernelRelease::parse(&header.kernel)
-        .and_then(|r| KernelEra::for_release(r.major, r.minor))
-        .map(|e| (e, format!("trace kernel '{}'", header.kernel)))
+    trace_era(header)
+        .map(|r| (r.era, r.evidence))
         .ok_or_else(|| {
             coded(
                 Exit::Usage,

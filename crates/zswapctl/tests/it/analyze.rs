@@ -10,7 +10,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
-use zswap_core::compress::{Algorithm, KernelEra, PAGE_SIZE, PageCompressor};
+use zswap_core::KernelEra;
+use zswap_core::compress::{Algorithm, PageCompressor};
+use zswap_core::page::PAGE_SIZE;
 use zswap_core::sim::ZsPool;
 use zswap_testkit::host::{is_root, require};
 use zswap_testkit::pages::{PageKind, mixed_corpus, page};

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use zswap_core::compress::PAGE_SIZE;
+use zswap_core::page::PAGE_SIZE;
 use zswap_testkit::pages::mixed_corpus;
 
 use crate::util::{json, zswapctl};

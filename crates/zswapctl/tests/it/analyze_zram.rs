@@ -14,7 +14,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
-use zswap_core::compress::PAGE_SIZE;
+use zswap_core::page::PAGE_SIZE;
 use zswap_core::page::same_filled_word;
 use zswap_testkit::host::{HostLock, is_root, require};
 use zswap_testkit::zram::{ZRAM_CONTROL, ZramDevice, pages_from_files};

@@ -247,13 +247,15 @@ fn regress_22_simulate_trace_json_matches_the_schema() {
 
 #[test]
 fn regress_22_trace_lines_match_the_schema() {
-    use zswap_probe::{Op, Outcome, TRACE_FORMAT, TRACE_VERSION, TraceHeader, TraceRecord};
+    use zswap_core::trace::{
+        Op, Outcome, TRACE_FORMAT, TRACE_VERSION, TraceHeader, TraceRecord, TraceWriter,
+    };
     // written with the writer of `trace --record`; `trace --json` prints the same records
     let header = TraceHeader {
         format: TRACE_FORMAT.into(),
         version: TRACE_VERSION,
         kernel: "6.1.0-50-amd64".into(),
-        era: "frontswap".into(),
+        era: zswap_core::ZswapInterface::Frontswap,
         page_size: 4096,
         clock: "monotonic".into(),
         hooks: vec!["store:zswap_frontswap_store:fentry".into()],
@@ -264,7 +266,7 @@ fn regress_22_trace_lines_match_the_schema() {
         ram_pages: None,
     };
     let mut buf = Vec::new();
-    let mut w = zswap_probe::TraceWriter::new(&mut buf, &header).unwrap();
+    let mut w = TraceWriter::new(&mut buf, &header).unwrap();
     let ops = [Op::Store, Op::Load, Op::Invalidate, Op::Writeback];
     for (i, (op, outcome)) in ops
         .iter()

@@ -100,12 +100,14 @@ fn bad_sizes_and_shapes_are_refused() {
 /// loaded back (exclusive load, then its slot freed), on a 64 MiB 6.12 machine with the
 /// default limits. With `slots: false` the records carry no swap slot.
 pub(crate) fn write_trace(path: &std::path::Path, stores: u64, slots: bool) {
-    use zswap_probe::{Op, Outcome, TRACE_FORMAT, TRACE_VERSION, TraceHeader, TraceRecord};
+    use zswap_core::trace::{
+        Op, Outcome, TRACE_FORMAT, TRACE_VERSION, TraceHeader, TraceRecord, TraceWriter,
+    };
     let header = TraceHeader {
         format: TRACE_FORMAT.into(),
         version: TRACE_VERSION,
         kernel: "6.12.117+deb13-amd64".into(),
-        era: "folio".into(),
+        era: zswap_core::ZswapInterface::Folio,
         page_size: 4096,
         clock: "monotonic".into(),
         hooks: vec!["store:zswap_store:fentry".into()],
@@ -130,7 +132,7 @@ pub(crate) fn write_trace(path: &std::path::Path, stores: u64, slots: bool) {
         swap_offset: slots.then_some(offset),
     };
     let f = std::fs::File::create(path).unwrap();
-    let mut w = zswap_probe::TraceWriter::new(f, &header).unwrap();
+    let mut w = TraceWriter::new(f, &header).unwrap();
     let mut t = 0;
     for i in 0..stores {
         t += 10;

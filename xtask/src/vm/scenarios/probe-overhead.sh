@@ -7,9 +7,9 @@
 # guest instructions and these times measure work, not the host's load. Per run it reports
 # the monotonic wall time of the run in ns, the CPU time of the run's cgroup in µs
 # (cpu.stat usage_usec: the workload and the reclaim, faults and probe programs that run in
-# its context) and of the zswap-probe process, the cgroup's zswpout/zswpin (to show both kinds of run did the same work) and,
-# for probed runs, the probe's operation count. The host computes the table
-# (xtask/src/vm/overhead_check.rs).
+# its context) and of the zswapctl trace process, the cgroup's zswpout/zswpin (to show both
+# kinds of run did the same work) and, for probed runs, the probe's operation count. The
+# host computes the table (xtask/src/vm/overhead_check.rs).
 # checks: zswap_enabled timer_list_present plain_run_0 self_cost_reported
 # checks: plain_run_1 probed_run_1 probe_attached_1 probe_exit_1
 # checks: plain_run_2 probed_run_2 probe_attached_2 probe_exit_2
@@ -51,12 +51,12 @@ run_once() {
 
 # probed_once I: run_once with the probe attached for the run; reports probed_events_I, the
 # stores, loads, invalidations and writebacks the probe saw, and probed_tool_cpu_us_I, the CPU
-# time of the zswap-probe process (in its own cgroup) during the run, loading excluded.
+# time of the zswapctl trace process (in its own cgroup) during the run, loading excluded.
 probed_once() {
     stop=/tmp/probe$1.stop
     tool=/sys/fs/cgroup/tool$1
     mkdir "$tool"
-    in_cgroup "tool$1" zswap-probe summary --format kv $PROBE_EXTRA --until-file "$stop" \
+    in_cgroup "tool$1" zswapctl trace --summary --kv $PROBE_EXTRA --until-file "$stop" \
         > "/tmp/probe$1.out" 2> "/tmp/probe$1.err" &
     probe=$!
     wait_for $probe [ -e "$stop.ready" ]

@@ -1,7 +1,7 @@
 # probe: the eBPF probe (crates/zswap-probe) attached during the workload scenario's traffic
 # must count exactly what the kernel counts: successful stores = zswpout delta, successful
 # loads = zswpin delta, the workload cgroup's stores = its memory.stat zswpout, and non-empty
-# latency histograms. A second probe records a trace (zswap_probe::read_trace format) at the
+# latency histograms. A second probe records a trace (zswap_core::trace format) at the
 # same time through the kprobe/kretprobe fallback; its totals must match too. Both traces
 # name the swap slot of every store, load and invalidate, and `zswapctl simulate --trace`
 # replays the fentry one through the reference model under the recorded settings, where it
@@ -36,13 +36,13 @@ CG=/sys/fs/cgroup/workload
 cgid=$(stat -c %i $CG)
 value workload_cgroup_id "$cgid"
 
-zswap-probe summary --format kv --until-file /tmp/probe.stop > /tmp/probe.out 2> /tmp/probe.err &
+zswapctl trace --summary --kv --until-file /tmp/probe.stop > /tmp/probe.out 2> /tmp/probe.err &
 probe=$!
 wait_for $probe [ -e /tmp/probe.stop.ready ]
 while read -r line; do note "$line"; done < /tmp/probe.err
 check --log /tmp/probe.err probe_attached [ -e /tmp/probe.stop.ready ]
 
-zswap-probe record --kprobes --out /tmp/trace.jsonl --until-file /tmp/rec.stop 2> /tmp/rec.err &
+zswapctl trace --kprobes --record /tmp/trace.jsonl --until-file /tmp/rec.stop > /tmp/rec.err 2>&1 &
 rec=$!
 wait_for $rec [ -e /tmp/rec.stop.ready ]
 check --log /tmp/rec.err recorder_attached [ -e /tmp/rec.stop.ready ]
@@ -90,11 +90,11 @@ while read -r line; do note "self-cost: $line"; done < /tmp/cost.out
 check self_cost_reports_store_programs grep -Eq '^  (kp_)?store_(enter|exit) +[1-9][0-9]* runs +[0-9]+ ns/run' /tmp/cost.out
 check zswapctl_trace_exited_cleanly [ $ctl_rc -eq 0 ]
 while read -r line; do note "zswapctl: $line"; done < /tmp/ctl.out
-zswap-probe read-trace /tmp/ctl.trace > /tmp/ctl.kv
+zswapctl trace --totals /tmp/ctl.trace > /tmp/ctl.kv
 check zswapctl_trace_readable [ $? -eq 0 ]
 while read -r line; do note "recorder: $line"; done < /tmp/rec.err
 head -n 3 /tmp/trace.jsonl | while read -r line; do note "trace: $line"; done
-zswap-probe read-trace /tmp/trace.jsonl > /tmp/trace.kv
+zswapctl trace --totals /tmp/trace.jsonl > /tmp/trace.kv
 check trace_readable [ $? -eq 0 ]
 while read -r line; do note "probe: $line"; done < /tmp/probe.out
 

@@ -5,6 +5,7 @@ mod store;
 mod writeback;
 
 use super::*;
+use crate::{KernelEra, StableFacts};
 
 /// A page whose RLE encoding is exactly `len` bytes (`len` even, 34..=4096).
 pub(super) fn page_len(len: usize) -> [u8; 4096] {

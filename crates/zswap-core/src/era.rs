@@ -1,4 +1,7 @@
-//! Kernel era profiles: which zswap/zsmalloc behaviour a simulated kernel follows.
+//! Kernel eras. [`KernelEra`] is the behaviour profile of a release that the model
+//! (`sim`), the compressors (`compress`) and the offline analyses follow; [`ZswapInterface`]
+//! is the shape of zswap's entry points that the eBPF probe hooks and a swap trace records.
+//! They differ: 6.6 to 6.11 have the folio interface but match no profile.
 //!
 //! The profiles follow docs/kernel-notes.md §0.1 and §0.2: 6.1 (frontswap,
 //! zpool with zbud default), 6.12 (zpool with zsmalloc default, global LRU, zeromap) and 6.18
@@ -39,6 +42,11 @@ impl KernelEra {
             (m, _) if m >= 7 => Some(KernelEra::V6_18),
             _ => None,
         }
+    }
+
+    /// The profile of release `release`, as [`KernelEra::for_release`].
+    pub fn of_release(release: &KernelRelease) -> Option<KernelEra> {
+        KernelEra::for_release(release.major, release.minor)
     }
 
     /// Pages a zspage may chain: 4 in 6.1, `CONFIG_ZSMALLOC_CHAIN_SIZE` (default 8) later.
@@ -110,15 +118,33 @@ impl KernelEra {
     }
 }
 
-/// Bytes of one `struct xa_node` (x86_64, 64 slots), the same in every era (BTF as for
-/// [`KernelEra::zswap_entry_size`]).
-pub const XA_NODE_SIZE: u64 = 576;
+/// The shape of zswap's entry points on a kernel: what the eBPF probe hooks, and the `era`
+/// a swap trace's header records. Unlike [`KernelEra`] it is read from the kernel's symbols,
+/// so every release has one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ZswapInterface {
+    /// Up to about 6.5: zswap is a frontswap backend (`zswap_frontswap_*`).
+    Frontswap,
+    /// 6.6 and later: `zswap_store(folio)` / `zswap_load(folio)`.
+    Folio,
+}
 
-/// Slots of one xarray node: `XA_CHUNK_SHIFT` is 6 without `CONFIG_BASE_SMALL`.
-pub const XA_CHUNK_SHIFT: u32 = 6;
+impl ZswapInterface {
+    /// The name it is serialised under (`frontswap`, `folio`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ZswapInterface::Frontswap => "frontswap",
+            ZswapInterface::Folio => "folio",
+        }
+    }
+}
 
-/// Swap slots covered by one of zswap's xarrays (6.12+): one tree per 64 MiB of swap.
-pub const ZSWAP_SLOTS_PER_TREE: u64 = 1 << 14;
+impl fmt::Display for ZswapInterface {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Facts that differ between stable releases inside one era profile.
 ///
@@ -202,6 +228,15 @@ impl FromStr for KernelEra {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interface_names_match_serialisation() {
+        for i in [ZswapInterface::Frontswap, ZswapInterface::Folio] {
+            let json = serde_json::to_string(&i).unwrap();
+            assert_eq!(json, format!("\"{i}\""));
+            assert_eq!(serde_json::from_str::<ZswapInterface>(&json).unwrap(), i);
+        }
+    }
 
     #[test]
     fn parses_known_releases() {

@@ -7,7 +7,9 @@
 //! 6.1/6.12 when the compressor returned exactly 4096 bytes, and rejected otherwise.
 //! Pure: no I/O, no clock.
 
-use zswap_core::compress::{CompressFailure, KernelEra, PAGE_SIZE};
+use zswap_core::KernelEra;
+use zswap_core::compress::CompressFailure;
+use zswap_core::page::PAGE_SIZE;
 use zswap_core::sim::ClassTable;
 
 /// What a page's words look like.

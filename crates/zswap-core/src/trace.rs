@@ -1,5 +1,6 @@
-//! The trace file format written by `zswap-probe record` (and `zswapctl trace --record`) and
-//! read back by replays such as `zswapctl simulate`.
+//! The swap-trace format: what `zswapctl trace --record` writes (records from the eBPF probe,
+//! crate zswap-probe) and the offline analyses (crate zswap-analyze) read. Pure data: types,
+//! a writer and a reader; docs/trace-format.md describes it for users.
 //!
 //! JSON lines, UTF-8. Line 1 is a [`TraceHeader`] whose `format` is `"zswap-trace"` and whose
 //! `version` is [`TRACE_VERSION`]; every further non-empty line is one [`TraceRecord`]:
@@ -22,12 +23,95 @@
 
 use std::io::{self, Write};
 
-use crate::events::ProbeEvent;
-use crate::snapshot::{Op, Outcome};
+use crate::era::ZswapInterface;
+
+/// A zswap operation.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Op {
+    /// A store (swap-out into zswap).
+    Store,
+    /// A load (swap-in from zswap).
+    Load,
+    /// An entry dropped because its swap slot was freed.
+    Invalidate,
+    /// An entry written back to the swap device.
+    Writeback,
+}
+
+impl Op {
+    /// The lowercase name used in output and traces.
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::Store => "store",
+            Op::Load => "load",
+            Op::Invalidate => "invalidate",
+            Op::Writeback => "writeback",
+        }
+    }
+}
+
+/// How an operation ended.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Stored / loaded / written back.
+    Ok,
+    /// A store refused without a reason code.
+    Rejected,
+    /// A load found no entry.
+    NotFound,
+    /// Decompression failed (-EIO).
+    IoError,
+    /// -EINVAL.
+    Invalid,
+    /// -ENOMEM.
+    NoMemory,
+    /// -ENOSPC.
+    NoSpace,
+    /// -ENODEV (zswap disabled, 6.1).
+    Disabled,
+    /// Any other error.
+    OtherError,
+}
+
+impl Outcome {
+    /// Every outcome, in the order of the eBPF probe's outcome codes.
+    pub const ALL: [Outcome; 9] = [
+        Outcome::Ok,
+        Outcome::Rejected,
+        Outcome::NotFound,
+        Outcome::IoError,
+        Outcome::Invalid,
+        Outcome::NoMemory,
+        Outcome::NoSpace,
+        Outcome::Disabled,
+        Outcome::OtherError,
+    ];
+
+    /// The lowercase name used in output and traces.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Rejected => "rejected",
+            Outcome::NotFound => "not-found",
+            Outcome::IoError => "io-error",
+            Outcome::Invalid => "invalid",
+            Outcome::NoMemory => "no-memory",
+            Outcome::NoSpace => "no-space",
+            Outcome::Disabled => "disabled",
+            Outcome::OtherError => "other-error",
+        }
+    }
+}
 
 /// The `format` value of every trace header.
 pub const TRACE_FORMAT: &str = "zswap-trace";
-/// The version this crate writes and reads.
+/// The version this module writes and reads.
 pub const TRACE_VERSION: u32 = 1;
 
 /// Line 1 of a trace.
@@ -35,12 +119,12 @@ pub const TRACE_VERSION: u32 = 1;
 pub struct TraceHeader {
     /// Always [`TRACE_FORMAT`].
     pub format: String,
-    /// [`TRACE_VERSION`] when written by this crate.
+    /// [`TRACE_VERSION`] when written by this module.
     pub version: u32,
     /// `uname -r` of the traced kernel.
     pub kernel: String,
-    /// zswap generation: `frontswap` (6.1) or `folio` (6.6+).
-    pub era: String,
+    /// The traced kernel's zswap interface: `frontswap` (6.1) or `folio` (6.6+).
+    pub era: ZswapInterface,
     /// Page size in bytes.
     pub page_size: u32,
     /// Clock of `t_ns`: `monotonic`.
@@ -62,40 +146,6 @@ pub struct TraceHeader {
     /// MemTotal in pages: what the pool limit is a share of.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ram_pages: Option<u64>,
-}
-
-impl TraceHeader {
-    /// The header of a trace recorded by `probe` on the kernel under `root` (its release,
-    /// zswap parameters and RAM are read now).
-    pub fn for_probe(probe: &crate::Probe, root: &zswap_core::SysRoot) -> TraceHeader {
-        let kernel = zswap_core::read_release(root)
-            .ok()
-            .flatten()
-            .map(|r| r.to_string())
-            .unwrap_or_default();
-        let params = zswap_core::read_params(root).ok().flatten();
-        let p = params.as_ref();
-        TraceHeader {
-            format: TRACE_FORMAT.into(),
-            version: TRACE_VERSION,
-            kernel,
-            era: probe.plan().era.as_str().to_owned(),
-            page_size: 4096,
-            clock: "monotonic".into(),
-            hooks: probe
-                .attached()
-                .iter()
-                .map(|a| format!("{:?}:{}:{:?}", a.role, a.symbol, a.mechanism).to_lowercase())
-                .collect(),
-            compressor: p.and_then(|p| p.compressor()).map(str::to_owned),
-            max_pool_percent: p.and_then(|p| p.max_pool_percent()),
-            accept_threshold_percent: p.and_then(|p| p.accept_threshold_percent()),
-            shrinker_enabled: p.and_then(|p| p.shrinker_enabled()),
-            ram_pages: zswap_core::stats::meminfo::read_meminfo(root)
-                .ok()
-                .map(|m| m.mem_total_bytes / 4096),
-        }
-    }
 }
 
 /// One traced operation.
@@ -127,25 +177,6 @@ pub struct TraceRecord {
     /// Page offset of the slot on its swap device, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swap_offset: Option<u64>,
-}
-
-impl From<&ProbeEvent> for TraceRecord {
-    fn from(e: &ProbeEvent) -> TraceRecord {
-        TraceRecord {
-            t_ns: e.ts_ns,
-            op: e.op,
-            outcome: e.outcome,
-            cgroup: e.cgroup_id,
-            pid: e.pid,
-            comm: e.comm.clone(),
-            latency_ns: e.latency_ns,
-            bytes: e.bytes,
-            pages: e.pages,
-            ret: e.ret,
-            swap_type: e.slot.map(|s| s.swap_type),
-            swap_offset: e.slot.map(|s| s.offset),
-        }
-    }
 }
 
 /// Why a trace could not be read.
@@ -264,7 +295,7 @@ mod tests {
             format: TRACE_FORMAT.into(),
             version: TRACE_VERSION,
             kernel: "6.12.117+deb13-amd64".into(),
-            era: "folio".into(),
+            era: ZswapInterface::Folio,
             page_size: 4096,
             clock: "monotonic".into(),
             hooks: vec!["store:zswap_store:fentry".into()],
