@@ -25,20 +25,9 @@ done < <(grep -nIE 'kernel-zswap\.md|compressors\.md|spec §|[Kk]ernel notes §|
   -- "${files[@]}")
 
 # an issue of the tracker, which is not in the repository: say the fact, or cite docs/
-# (test names such as regress_22_* are names, not citations). Files still citing one in a
-# change of their own, space-separated: reported, not failed, until that change lands.
-issue_pending=" crates/zswap-analyze/src/replay.rs crates/zswap-core/src/zram/mod.rs
-  crates/zswapctl/src/cmd/simulate.rs crates/zswapctl/src/cmd/simulate_trace.rs
-  crates/zswapctl/src/cmd/status.rs crates/zswapctl/tests/it/docs.rs
-  crates/zswapctl/tests/it/persist_check.rs xtask/src/kernel_oracle.rs xtask/src/vm/prereq.rs
-  xtask/src/vm/scenario.rs "
-issue_pending=${issue_pending//$'\n'/ }
+# (test names such as regress_22_* are names, not citations)
 while IFS=: read -r file line text; do
-  if [[ $issue_pending == *" $file "* ]]; then
-    printf 'check-citations: note: %s:%s cites an issue: fix it with the change that owns the file, then drop the file from issue_pending\n' "$file" "$line" >&2
-  else
-    fail "$file:$line: cites an issue of the tracker, which is not in the repository; state the fact or cite a docs/*.md file"
-  fi
+  fail "$file:$line: cites an issue of the tracker, which is not in the repository; state the fact or cite a docs/*.md file"
 done < <(grep -nIE '\b[Ii]ssues? #?[0-9]+' -- "${files[@]}")
 
 # a docs/NAME.md (from the top, or relative to the citing file) that does not exist

@@ -178,7 +178,7 @@ pub(crate) fn run(
 /// table, counted by the 6.18 rules (`crates/zswap-analyze/src/stats.rs`): a zero page goes
 /// to the zeromap, a page that does not compress below a page is stored raw (4096 bytes),
 /// and each class holds `ceil(objects / objs_per_zspage)` zspages. Nothing of zswap-core's
-/// compressors or class table is used here, so a fault in either shows (issue #15, defect 4).
+/// compressors or class table is used here, so a fault in either shows.
 fn compare_analyze(
     src: &Source,
     m: &Mode,

@@ -113,7 +113,7 @@ pub(crate) fn run(args: &OracleArgs) -> Result<bool> {
             println!("  {alg} {m}");
         }
         // 6.1 carries libzstd 1.4.10 (6.12: 1.5.2); zswap-core runs their parameters on the
-        // bundled 1.5.7, so exact zstd lengths are not expected there (README, compressors).
+        // bundled 1.5.7, so exact zstd lengths are not expected there (docs/verification.md).
         let known_gap = alg == Algorithm::Zstd && era < KernelEra::V6_18;
         if known_gap && !t.mismatches.is_empty() {
             println!("  {alg}: not required on {era}: that kernel's libzstd is older than ours");

@@ -356,7 +356,7 @@ pub fn replay(
                 } else {
                     // Unknown reason: refused under every setting. The model did not
                     // decide this store, so it is no agreement either: it is counted in
-                    // `kept_refused` only, outside [`Agreement`] (issue #15, defect 2). A
+                    // `kept_refused` only, outside [`Agreement`]. A
                     // failed store frees what the slot held, as the kernel's does.
                     kept += 1;
                     sim.stores += 1;

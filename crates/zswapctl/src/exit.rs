@@ -1,4 +1,4 @@
-//! Exit codes, documented in the README and `zswapctl --help`:
+//! Exit codes, documented in docs/zswapctl.md and `zswapctl --help`:
 //! 0 success, 1 runtime failure, 2 usage or invalid input (nothing changed),
 //! 3 permission denied (run as root), 4 a check found problems.
 

@@ -100,7 +100,7 @@ pub(crate) fn ensure() -> Result<Vec<String>> {
 
 /// The packages whose guest binaries always need the eBPF probe (the exporter's
 /// `--collector.ebpf`): built without the eBPF toolchain, their scenarios can only fail, with
-/// dozens of checks and no word of why (issue #15, defect 11). Scenarios that run
+/// dozens of checks and no word of why. Scenarios that run
 /// `zswapctl trace` say so themselves (`Scenario::loads_probe`): zswapctl's other commands
 /// work without the probe.
 const PROBE_PACKAGES: &[&str] = &["zswap-exporter"];

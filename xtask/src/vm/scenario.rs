@@ -208,7 +208,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         qemu_args: ICOUNT,
         ..ZSWAP_GUEST
     },
-    // The start of the predictive replay (issue #15): a trace recorded at max_pool_percent 20
+    // The start of the predictive replay: a trace recorded at max_pool_percent 20
     // replayed through the model at 1, beside the kernel's own run at 1; outside the default
     // matrix until its agreement is measured on every kernel.
     Scenario {

@@ -53,7 +53,7 @@ pub struct ZramSwap {
 
 /// One zram device at one moment. Every figure is `None` when it is absent, and
 /// [`absent`](Self::absent) says why; in JSON an absent figure is left out, never `null`
-/// (issue 22, `crates/zswapctl/schema/status.schema.json`).
+/// (`crates/zswapctl/schema/status.schema.json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ZramDevice {
     /// The device name, `zramN`.

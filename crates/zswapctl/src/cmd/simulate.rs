@@ -27,7 +27,7 @@ fn pages(bytes: u64) -> u64 {
 struct Output<'a> {
     workload: &'a Workload,
     runs: &'a [SimResult],
-    // left out when there is none, never null (issue 22, schema/simulate.schema.json)
+    // left out when there is none, never null (schema/simulate.schema.json)
     #[serde(skip_serializing_if = "Option::is_none")]
     suggested_max_pool_percent: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -106,7 +106,7 @@ struct Output<'a> {
     header: &'a TraceHeader,
     records: usize,
     runs: Vec<&'a ReplayResult>,
-    // left out when there is none, never null (issue 22, schema/simulate.schema.json)
+    // left out when there is none, never null (schema/simulate.schema.json)
     #[serde(skip_serializing_if = "Option::is_none")]
     suggested_max_pool_percent: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -71,7 +71,7 @@ pub(crate) fn report(root: &SysRoot, with_cgroups: bool) -> StatusReport {
     }
 }
 
-/// `p` as the kernel names it (relative to `root`, from `/`), as `top` shows it (issue 22):
+/// `p` as the kernel names it (relative to `root`, from `/`), as `top` shows it:
 /// a description names the mount, while a fix to run names the file below the tree.
 fn kernel_path(root: &SysRoot, p: &std::path::Path) -> std::path::PathBuf {
     p.strip_prefix(root.root())

@@ -1,4 +1,4 @@
-//! The markdown files' command examples are tests (issue 22): every ```console block of every
+//! The markdown files' command examples are tests (docs/doc-tests.md): every ```console block of every
 //! `*.md` in the repository runs with trycmd on copies of the fixture trees, and a command
 //! example that is neither run nor marked `not-run:` fails. How blocks are run and marked:
 //! `zswap_testkit::docs`. `zswap-exporter` commands run in that crate's test of the same name.

@@ -1,4 +1,4 @@
-//! No module-level import circle (issue 14) in zswapctl, zswap-analyze or zswap-core: a module
+//! No module-level import circle in zswapctl, zswap-analyze or zswap-core: a module
 //! may use its own submodules and anything outside its ancestors, but nothing it uses may use
 //! it back, directly or through others. A module depends on what its `crate::`/`super::` paths
 //! name (the deepest module of the path) and on the submodules it declares; a path into one of

@@ -302,8 +302,8 @@ fn check_remembers_counters_and_reports_rising_rejects() {
     // the default state file lives below the root
     let (_, _) = check_json(f.path(), &[]);
     assert!(f.path().join("var/lib/zswapctl/last-check.json").exists());
-    // --no-save leaves it alone, and its first look does not claim to have saved anything
-    // (issue #15, defect 10); a saving first look names the file
+    // --no-save leaves it alone, and its first look does not claim to have saved anything;
+    // a saving first look names the file
     let g = FixtureRoot::copy_of(&zswap_testkit::fixtures_dir().join("linux-6.18-after-workload"));
     let (_, j) = check_json(g.path(), &["--no-save"]);
     assert!(!g.path().join("var").exists());
