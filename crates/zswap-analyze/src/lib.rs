@@ -36,14 +36,14 @@ pub use engine::{
 pub use era::{ResolvedEra, detect_era, trace_era};
 pub use error::{AnalyzeError, FailureKind, Result};
 pub use replay::{
-    Agreement, KernelSide, RecordedSizes, RecordedSizesProvider, Refusal, ReplayError,
-    ReplayResult, TraceEvent, TraceOp, replay,
+    Agreement, KernelSide, RecordedSizes, RecordedSizesProvider, ReplayError, ReplayResult,
+    StoreRefusal, TraceEvent, TraceOp, replay,
 };
 pub use report::{
     ClassBin, CompressorReport, Recommendation, SPEED_BUDGET, ZbudFigures, recommend,
 };
 pub use simulate::{
-    Episode, Pattern, Sample, SimResult, SimSettings, Workload, page_contents, simulate,
+    Episode, Pattern, PoolPoint, SimResult, SimSettings, Workload, page_contents, simulate,
     suggest_accept_threshold, suggest_max_pool_percent,
 };
 pub use source::{

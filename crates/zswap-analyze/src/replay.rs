@@ -8,7 +8,7 @@
 //! and "compresses" to exactly that many bytes. Everything else (pool limit, hysteresis,
 //! zsmalloc classes, the shrink worker's writeback, exclusive loads per era) is the model's.
 //! A store the kernel refused carries no compressed size. How it is replayed depends on why
-//! it was refused ([`Refusal`]), as far as the trace tells: a refusal for the pool limit (or a
+//! it was refused ([`StoreRefusal`]), as far as the trace tells: a refusal for the pool limit (or a
 //! failed allocation) is offered to the model with the median size of the trace's stored
 //! pages ([`ReplayResult::estimated_sizes`]), so that under a larger limit the model may take
 //! it; a page the compressor could not shrink is offered as one that does not fit, so the
@@ -36,7 +36,7 @@ use crate::simulate::{SimResult, SimSettings};
 
 /// Why the kernel refused a store, as far as its return value tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
+pub enum StoreRefusal {
     /// The pool limit or an allocation (6.1 `-ENOMEM`).
     Limit,
     /// The compressor could not shrink the page or failed (6.1 `-ENOSPC`, `-EINVAL`).
@@ -54,7 +54,7 @@ pub enum TraceOp {
         /// The kernel stored it.
         ok: bool,
         /// Why not, when not `ok`.
-        why: Refusal,
+        why: StoreRefusal,
         /// Compressed bytes, summed over the folio's pages.
         bytes: u64,
         /// Pages of the folio (at least 1).
@@ -341,17 +341,19 @@ pub fn replay(
                 }
                 let n = n.max(1);
                 let why = match why {
-                    Refusal::Unknown if settings.era == KernelEra::V6_18 => Refusal::Limit,
+                    StoreRefusal::Unknown if settings.era == KernelEra::V6_18 => {
+                        StoreRefusal::Limit
+                    }
                     w => w,
                 };
                 let per_page = if ok && bytes > 0 {
                     (bytes / u64::from(n)) as u32
                 } else if ok && settings.era == KernelEra::V6_1 {
                     0 // a same-filled page: 6.1 stores it without compressing
-                } else if ok || why == Refusal::Limit {
+                } else if ok || why == StoreRefusal::Limit {
                     estimated += 1;
                     median
-                } else if why == Refusal::Page {
+                } else if why == StoreRefusal::Page {
                     PAGE_SIZE as u32 // does not fit: refused, or stored raw from 6.18
                 } else {
                     // Unknown reason: refused under every setting. The model did not
@@ -456,10 +458,10 @@ mod tests {
     }
 
     fn store(t: u64, offset: u64, ok: bool, bytes: u64) -> TraceEvent {
-        refused(t, offset, ok, bytes, Refusal::Limit)
+        refused(t, offset, ok, bytes, StoreRefusal::Limit)
     }
 
-    fn refused(t: u64, offset: u64, ok: bool, bytes: u64, why: Refusal) -> TraceEvent {
+    fn refused(t: u64, offset: u64, ok: bool, bytes: u64, why: StoreRefusal) -> TraceEvent {
         TraceEvent {
             t_ns: t,
             op: TraceOp::Store {
@@ -578,8 +580,8 @@ mod tests {
     #[test]
     fn refusals_replay_by_their_reason() {
         let mut ev = vec![store(1, 1, true, 100), store(2, 2, true, 300)];
-        ev.push(refused(3, 3, false, 0, Refusal::Page));
-        ev.push(refused(4, 4, false, 0, Refusal::Unknown));
+        ev.push(refused(3, 3, false, 0, StoreRefusal::Page));
+        ev.push(refused(4, 4, false, 0, StoreRefusal::Unknown));
         ev.push(load(5, 3, false));
         ev.push(load(6, 4, false));
         // 6.12: the incompressible page is refused by the model too; the unknown one is kept
@@ -598,7 +600,7 @@ mod tests {
     fn a_kept_refusal_frees_what_the_slot_held() {
         let ev = vec![
             store(1, 7, true, 500),
-            refused(2, 7, false, 0, Refusal::Unknown),
+            refused(2, 7, false, 0, StoreRefusal::Unknown),
             load(3, 7, false),
         ];
         let r = replay(&ev, &settings(KernelEra::V6_12, 1 << 20, 20, 90), 1).unwrap();

@@ -78,7 +78,7 @@ fn ser_display<T: fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::
 
 /// One point of the pool-size curve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Sample {
+pub struct PoolPoint {
     /// Operations (page touches) so far.
     pub op: u64,
     /// `pool_total_size`, bytes.
@@ -117,7 +117,7 @@ pub struct SimResult {
     /// Highest `pool_total_size` seen, bytes.
     pub peak_pool_bytes: u64,
     /// `pool_total_size` over time.
-    pub samples: Vec<Sample>,
+    pub samples: Vec<PoolPoint>,
     /// Refusal episodes in order.
     pub episodes: Vec<Episode>,
 }
@@ -166,7 +166,7 @@ impl SimResult {
         self.peak_pool_bytes = self.peak_pool_bytes.max(pool);
         if op.is_multiple_of(every) || op + 1 == total {
             let c = z.counters();
-            self.samples.push(Sample {
+            self.samples.push(PoolPoint {
                 op,
                 pool_bytes: pool,
                 stored_pages: c.debugfs.stored_pages,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use zswap_core::page::PAGE_SIZE;
 use zswap_core::trace::{Op, Outcome, TraceRecord};
 
-use crate::replay::{Refusal, TraceEvent, TraceOp};
+use crate::replay::{StoreRefusal, TraceEvent, TraceOp};
 
 /// What a trace holds, summed: to compare with the kernel's own counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -92,9 +92,9 @@ impl From<&TraceRecord> for TraceEvent {
                 Op::Store => TraceOp::Store {
                     ok,
                     why: match r.outcome {
-                        Outcome::NoMemory => Refusal::Limit,
-                        Outcome::NoSpace | Outcome::Invalid => Refusal::Page,
-                        _ => Refusal::Unknown,
+                        Outcome::NoMemory => StoreRefusal::Limit,
+                        Outcome::NoSpace | Outcome::Invalid => StoreRefusal::Page,
+                        _ => StoreRefusal::Unknown,
                     },
                     bytes: r.bytes,
                     pages: r.pages,
@@ -173,17 +173,17 @@ mod tests {
             TraceOp::Store { why, .. } => why,
             other => panic!("{other:?}"),
         };
-        assert_eq!(why(Outcome::NoMemory), Refusal::Limit);
-        assert_eq!(why(Outcome::NoSpace), Refusal::Page);
-        assert_eq!(why(Outcome::Invalid), Refusal::Page);
-        assert_eq!(why(Outcome::Rejected), Refusal::Unknown);
+        assert_eq!(why(Outcome::NoMemory), StoreRefusal::Limit);
+        assert_eq!(why(Outcome::NoSpace), StoreRefusal::Page);
+        assert_eq!(why(Outcome::Invalid), StoreRefusal::Page);
+        assert_eq!(why(Outcome::Rejected), StoreRefusal::Unknown);
         let e = TraceEvent::from(&store(Outcome::Ok, 10, 2));
         assert_eq!(e.slot, Some((0, 9)));
         assert_eq!(
             e.op,
             TraceOp::Store {
                 ok: true,
-                why: Refusal::Unknown,
+                why: StoreRefusal::Unknown,
                 bytes: 10,
                 pages: 2
             }

@@ -120,7 +120,7 @@ pub(crate) struct CollectConfig {
 
 /// How one collector fared in one scrape.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Outcome {
+pub(crate) struct CollectorRun {
     /// Which collector.
     pub(crate) name: CollectorName,
     /// Time spent reading.
@@ -143,7 +143,7 @@ pub(crate) struct Scrape {
     /// zram devices.
     pub(crate) zram: Option<ZramReading>,
     /// One entry per collector that ran.
-    pub(crate) outcomes: Vec<Outcome>,
+    pub(crate) outcomes: Vec<CollectorRun>,
 }
 
 /// Runs every enabled collector once, reading the kernel's files now.
@@ -167,7 +167,7 @@ pub(crate) fn collect(cfg: &CollectConfig) -> Scrape {
             CollectorName::Ebpf => collect_ebpf(cfg, &mut s),
             CollectorName::Zram => zram::read(&cfg.root).map(|z| s.zram = Some(z)),
         };
-        s.outcomes.push(Outcome {
+        s.outcomes.push(CollectorRun {
             name,
             duration: start.elapsed(),
             error: result.err(),
@@ -222,7 +222,7 @@ pub(crate) fn families(s: &Scrape, version: &'static str) -> Families {
 
 /// The exporter's own families: how each collector fared, and its version.
 fn exporter(out: &mut Families, s: &Scrape, version: &'static str) {
-    let label = |o: &Outcome| vec![("collector", o.name.as_str().to_owned())];
+    let label = |o: &CollectorRun| vec![("collector", o.name.as_str().to_owned())];
     out.push(Family {
         name: "zswap_exporter_collector_success",
         help: "1 if the collector could read its files in this scrape, else 0 (the exporter's log says why).",

@@ -27,7 +27,7 @@ fn config(f: &FixtureRoot) -> CollectConfig {
     }
 }
 
-fn outcome(s: &Scrape, name: CollectorName) -> &Outcome {
+fn outcome(s: &Scrape, name: CollectorName) -> &CollectorRun {
     s.outcomes.iter().find(|o| o.name == name).unwrap()
 }
 
