@@ -111,6 +111,10 @@ pub(crate) struct Outcome {
     pub(crate) duration: Duration,
     /// `None` on success; otherwise why it could not read, naming the file.
     pub(crate) error: Option<String>,
+    /// Whether this kernel has what the collector reads. A successful collector may find
+    /// nothing (no zswap, debugfs without `zswap/`, no memory controller, no zram device):
+    /// that is no failure, but a dashboard must be able to tell it from "all zero".
+    pub(crate) source_present: bool,
 }
 
 /// Everything one scrape read. A source that was not read, or that this kernel lacks, is
@@ -138,6 +142,23 @@ pub(crate) struct Scrape {
 }
 
 impl Scrape {
+    /// Whether the collector `name` found its kernel source in this scrape.
+    fn has_source(&self, name: CollectorName) -> bool {
+        match name {
+            CollectorName::Sysfs => self.params.is_some(),
+            CollectorName::Debugfs => self.debugfs.is_some(),
+            // the files are always there; zswap's lines are what this kernel may lack
+            CollectorName::Meminfo => self.meminfo.is_some_and(|m| m.zswap_bytes.is_some()),
+            CollectorName::Vmstat => self
+                .vmstat
+                .as_ref()
+                .is_some_and(|v| v.get("zswpout").is_some()),
+            CollectorName::Cgroup => self.cgroups.is_some(),
+            CollectorName::Ebpf => self.ebpf.is_some(),
+            CollectorName::Zram => self.zram.as_ref().is_some_and(|z| !z.devices.is_empty()),
+        }
+    }
+
     /// The derived figures (ratio, pool limit) from what was read.
     pub(crate) fn model(&self) -> ZswapModel {
         let sample = ZswapSample {
@@ -180,10 +201,12 @@ pub(crate) fn collect(cfg: &CollectConfig) -> Scrape {
             CollectorName::Ebpf => collect_ebpf(cfg, &mut s),
             CollectorName::Zram => crate::zram::collect(&cfg.root, &mut s),
         };
+        let source_present = error.is_none() && s.has_source(name);
         s.outcomes.push(Outcome {
             name,
             duration: start.elapsed(),
             error,
+            source_present,
         });
     }
     s
@@ -275,6 +298,39 @@ mod tests {
         assert!(outcome(&s, CollectorName::Meminfo).error.is_some());
         assert!(outcome(&s, CollectorName::Vmstat).error.is_some());
         assert!(s.params.is_none());
+    }
+
+    #[test]
+    fn a_kernel_without_zswap_succeeds_and_marks_the_sources_missing() {
+        let f = FixtureRoot::new();
+        f.file("sys/kernel/debug/sched/verbose", "N\n");
+        f.proc("meminfo", &meminfo_text(1000, None));
+        f.proc("vmstat", "nr_free_pages 100\npswpin 0\npswpout 0\n");
+        let s = collect(&config(&f));
+        for name in [
+            CollectorName::Sysfs,
+            CollectorName::Debugfs,
+            CollectorName::Meminfo,
+            CollectorName::Vmstat,
+        ] {
+            let o = outcome(&s, name);
+            assert_eq!(o.error, None, "{name}");
+            assert!(!o.source_present, "{name}");
+        }
+        // with zswap the same collectors find their sources
+        f.params_6_18();
+        f.debugfs("stored_pages", 7);
+        f.proc("meminfo", &meminfo_text(1000, Some((4, 8))));
+        f.proc("vmstat", "nr_free_pages 100\nzswpout 3\n");
+        let s = collect(&config(&f));
+        for name in [
+            CollectorName::Sysfs,
+            CollectorName::Debugfs,
+            CollectorName::Meminfo,
+            CollectorName::Vmstat,
+        ] {
+            assert!(outcome(&s, name).source_present, "{name}");
+        }
     }
 
     #[test]

@@ -480,6 +480,17 @@ fn exporter(out: &mut Families, s: &Scrape, version: &'static str) {
             .collect(),
     });
     out.push(Family {
+        name: "zswap_exporter_collector_source_present",
+        help: "1 if this kernel has what the collector reads, 0 if it lacks it (no zswap, debugfs without zswap/, no cgroup v2 memory controller, no zram device) or the collector failed.",
+        unit: None,
+        kind: Kind::Gauge,
+        samples: s
+            .outcomes
+            .iter()
+            .map(|o| (label(o), Value::Int(u64::from(o.source_present))))
+            .collect(),
+    });
+    out.push(Family {
         name: "zswap_exporter_collector_duration",
         help: "Time the collector took in this scrape.",
         unit: Some("seconds"),
