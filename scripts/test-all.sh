@@ -38,6 +38,9 @@ step oracle cargo xtask oracle
 step vmtest cargo xtask vmtest
 # the Ansible roles: lint, converge on this machine, idempotence, verify; restores the host
 step deploytest cargo xtask deploytest
+# the release .deb on Debian guests booted with systemd (xtask/README.md); a missing tool or
+# image is a failure, never a skip
+step fieldtest cargo xtask fieldtest
 
 printf '\nsteps failed: %s\n' "${failed_steps[*]:-none}"
 echo "suite: ${passed} passed, ${failed} failed"

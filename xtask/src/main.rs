@@ -68,7 +68,7 @@ enum Cmd {
         /// Distribution to boot (repeatable: bookworm, trixie, sid, or 6.1, 6.12, 7) [default: all].
         #[arg(long = "distro", value_name = "DISTRO")]
         distros: Vec<Series>,
-        /// Scenario to run (repeatable: package, persist-reboot, exporter-service) [default: all].
+        /// Scenario to run (repeatable: package, persist-reboot, exporter-service, bad-host) [default: all].
         #[arg(long = "scenario", value_name = "NAME")]
         scenarios: Vec<String>,
         /// Where the images are cached [default: $XDG_CACHE_HOME/zswap-tools/fieldtest or
@@ -167,30 +167,37 @@ fn fieldtest(
     };
     let workspace = workspace_root();
     let target = target_dir(&workspace);
-    let started = std::time::Instant::now();
-    dist::dist(&workspace, &target, &cargo())?;
-    eprintln!(
-        "fieldtest: dist took {:.0} s",
-        started.elapsed().as_secs_f64()
-    );
     let cache_dir = match cache_dir {
         Some(d) => d,
         None => default_cache_dir()?.with_file_name("fieldtest"),
     };
+    let distros = if distros.is_empty() {
+        Series::ALL.to_vec()
+    } else {
+        distros.to_vec()
+    };
+    // the images (network and dpkg, mostly) are made while dist compiles
+    let (built, images) = std::thread::scope(|s| {
+        let images = s.spawn(|| fieldtest::prepare_images(&cache_dir, &distros));
+        let started = std::time::Instant::now();
+        let built = dist::dist(&workspace, &target, &cargo());
+        eprintln!(
+            "fieldtest: dist took {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
+        (built, images.join())
+    });
+    built?;
+    let images = images.map_err(|_| anyhow::anyhow!("the image builder panicked"))?;
     let opts = fieldtest::Options {
-        distros: if distros.is_empty() {
-            Series::ALL.to_vec()
-        } else {
-            distros.to_vec()
-        },
+        distros,
         scenarios,
-        cache_dir,
         work_dir: target.join("fieldtest"),
         deb: target.join("dist").join(dist::deb_name()),
         memory_mb,
         boot_timeout: Duration::from_secs(timeout),
     };
-    let outcomes = fieldtest::run(&opts, &mut |o| println!("{}", o.line))?;
+    let outcomes = fieldtest::run(&opts, &images, &mut |o| println!("{}", o.line));
     Ok(outcomes.iter().all(|o| o.pass))
 }
 
