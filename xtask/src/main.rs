@@ -81,6 +81,10 @@ enum Cmd {
         /// Seconds one boot may take before the guest is killed.
         #[arg(long, default_value_t = 1200)]
         timeout: u64,
+        /// Guests to boot at the same time (each takes one core under TCG)
+        /// [default: the number of cores].
+        #[arg(long)]
+        jobs: Option<usize>,
     },
     /// Boot Debian kernels in QEMU (TCG) and run scenarios in them; prints one
     /// `PASS <kernel> <scenario>` or `FAIL <kernel> <scenario> <reason>` line per pair.
@@ -152,6 +156,7 @@ fn fieldtest(
     cache_dir: Option<PathBuf>,
     memory_mb: u32,
     timeout: u64,
+    jobs: Option<usize>,
 ) -> Result<bool> {
     let scenarios = if names.is_empty() {
         fieldtest::SCENARIOS.iter().collect()
@@ -196,8 +201,9 @@ fn fieldtest(
         deb: target.join("dist").join(dist::deb_name()),
         memory_mb,
         boot_timeout: Duration::from_secs(timeout),
+        jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
     };
-    let outcomes = fieldtest::run(&opts, &images, &mut |o| println!("{}", o.line));
+    let outcomes = fieldtest::run(&opts, &images, &|o| println!("{}", o.line));
     Ok(outcomes.iter().all(|o| o.pass))
 }
 
@@ -373,7 +379,8 @@ fn run(cli: Cli) -> Result<bool> {
             cache_dir,
             memory,
             timeout,
-        } => fieldtest(&distros, &scenarios, cache_dir, memory, timeout),
+            jobs,
+        } => fieldtest(&distros, &scenarios, cache_dir, memory, timeout, jobs),
         Cmd::Deploytest { venv } => deploytest(venv),
         Cmd::Vmtest { guest, scenarios } => vmtest(&guest, &scenarios),
         Cmd::BenchExporter { clients, scrapes } => bench_exporter(clients, scrapes),

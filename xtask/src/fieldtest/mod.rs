@@ -134,6 +134,8 @@ pub(crate) struct Options {
     pub(crate) deb: PathBuf,
     pub(crate) memory_mb: u32,
     pub(crate) boot_timeout: Duration,
+    /// Guests booted at the same time.
+    pub(crate) jobs: usize,
 }
 
 pub(crate) fn find(name: &str) -> Option<&'static Scenario> {
@@ -214,46 +216,76 @@ pub(crate) fn prepare_images(cache_dir: &Path, distros: &[Series]) -> Vec<Result
 }
 
 /// Runs every distro × scenario pair on the images `prepare_images` gave for
-/// `opts.distros`, printing each verdict as it comes.
+/// `opts.distros`, `opts.jobs` guests at a time (TCG runs one guest CPU on one host core),
+/// printing each verdict as it comes.
 pub(crate) fn run(
     opts: &Options,
     images: &[Result<image::Image>],
-    report: &mut dyn FnMut(&Outcome),
+    report: &(dyn Fn(&Outcome) + Sync),
 ) -> Vec<Outcome> {
-    let mut outcomes = Vec::new();
-    for (&distro, image) in opts.distros.iter().zip(images) {
-        for sc in &opts.scenarios {
-            let started = Instant::now();
-            let verdict = image
-                .as_ref()
-                .map_err(|e| anyhow::anyhow!("image: {e:#}"))
-                .and_then(|img| run_one(opts, img, distro, sc));
-            let o = match verdict {
-                Ok(()) => Outcome {
-                    pass: true,
-                    line: format!("PASS {} {}", distro.suite(), sc.name),
-                },
-                Err(e) => Outcome {
-                    pass: false,
-                    line: format!(
-                        "FAIL {} {} {}",
-                        distro.suite(),
-                        sc.name,
-                        format!("{e:#}").replace('\n', " | ")
-                    ),
-                },
-            };
-            eprintln!(
-                "fieldtest: {} {} took {:.0} s",
+    let pairs: Vec<(Series, &Result<image::Image>, &Scenario)> = opts
+        .distros
+        .iter()
+        .zip(images)
+        .flat_map(|(&d, img)| opts.scenarios.iter().map(move |&sc| (d, img, sc)))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let outcomes = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..opts.jobs.max(1) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&(distro, image, sc)) = pairs.get(i) else {
+                        break;
+                    };
+                    let o = run_pair(opts, image, distro, sc);
+                    report(&o);
+                    outcomes
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(o);
+                }
+            });
+        }
+    });
+    outcomes
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn run_pair(
+    opts: &Options,
+    image: &Result<image::Image>,
+    distro: Series,
+    sc: &Scenario,
+) -> Outcome {
+    let started = Instant::now();
+    let verdict = image
+        .as_ref()
+        .map_err(|e| anyhow::anyhow!("image: {e:#}"))
+        .and_then(|img| run_one(opts, img, distro, sc));
+    eprintln!(
+        "fieldtest: {} {} took {:.0} s",
+        distro.suite(),
+        sc.name,
+        started.elapsed().as_secs_f64()
+    );
+    match verdict {
+        Ok(()) => Outcome {
+            pass: true,
+            line: format!("PASS {} {}", distro.suite(), sc.name),
+        },
+        Err(e) => Outcome {
+            pass: false,
+            line: format!(
+                "FAIL {} {} {}",
                 distro.suite(),
                 sc.name,
-                started.elapsed().as_secs_f64()
-            );
-            report(&o);
-            outcomes.push(o);
-        }
+                format!("{e:#}").replace('\n', " | ")
+            ),
+        },
     }
-    outcomes
 }
 
 fn run_one(opts: &Options, img: &image::Image, distro: Series, sc: &Scenario) -> Result<()> {
