@@ -40,4 +40,12 @@ journalctl -b -u zswap-exporter.service --no-pager | tail -20
 touch want-scrape-1
 wait_file scraped-1 300 || bad "scrape-1: the host did not scrape"
 check exporter-still-active systemctl is-active zswap-exporter.service
+# the hidden trees come down again before the power-off: systemd-shutdown would otherwise
+# take minutes over hundreds of bind mounts below /sys
+systemctl stop zswap-exporter.service
+for d in /sys/kernel/debug /sys/module; do
+	if [ -e "/run/ft-orig$(echo "$d" | tr / _)" ]; then
+		umount -R "$d" && umount "/run/ft-orig$(echo "$d" | tr / _)"
+	fi
+done
 finish
