@@ -311,6 +311,8 @@ fn dir_size(dir: &Path) -> Result<u64> {
 
 /// Builds both artefacts into `<target>/dist/` and returns their paths.
 pub(crate) fn dist(ws: &Path, target_dir: &Path, cargo: &str) -> Result<Vec<PathBuf>> {
+    // the musl target and musl-gcc, as for the guest binaries: a fresh machine has neither
+    crate::vm::prereq::ensure()?;
     for tool in ["tar", "dpkg-deb", "sha256sum", "strip", "file", "md5sum"] {
         if which(tool).is_none() {
             bail!(

@@ -68,7 +68,7 @@ enum Cmd {
         /// Distribution to boot (repeatable: bookworm, trixie, sid, or 6.1, 6.12, 7) [default: all].
         #[arg(long = "distro", value_name = "DISTRO")]
         distros: Vec<Series>,
-        /// Scenario to run (repeatable: package, persist-reboot, exporter-service) [default: all].
+        /// Scenario to run (repeatable: package, persist-reboot, exporter-service, bad-host) [default: all].
         #[arg(long = "scenario", value_name = "NAME")]
         scenarios: Vec<String>,
         /// Where the images are cached [default: $XDG_CACHE_HOME/zswap-tools/fieldtest or
@@ -81,6 +81,10 @@ enum Cmd {
         /// Seconds one boot may take before the guest is killed.
         #[arg(long, default_value_t = 1200)]
         timeout: u64,
+        /// Guests to boot at the same time (each takes one core under TCG)
+        /// [default: the number of cores].
+        #[arg(long)]
+        jobs: Option<usize>,
     },
     /// Boot Debian kernels in QEMU (TCG) and run scenarios in them; prints one
     /// `PASS <kernel> <scenario>` or `FAIL <kernel> <scenario> <reason>` line per pair.
@@ -152,6 +156,7 @@ fn fieldtest(
     cache_dir: Option<PathBuf>,
     memory_mb: u32,
     timeout: u64,
+    jobs: Option<usize>,
 ) -> Result<bool> {
     let scenarios = if names.is_empty() {
         fieldtest::SCENARIOS.iter().collect()
@@ -167,30 +172,38 @@ fn fieldtest(
     };
     let workspace = workspace_root();
     let target = target_dir(&workspace);
-    let started = std::time::Instant::now();
-    dist::dist(&workspace, &target, &cargo())?;
-    eprintln!(
-        "fieldtest: dist took {:.0} s",
-        started.elapsed().as_secs_f64()
-    );
     let cache_dir = match cache_dir {
         Some(d) => d,
         None => default_cache_dir()?.with_file_name("fieldtest"),
     };
+    let distros = if distros.is_empty() {
+        Series::ALL.to_vec()
+    } else {
+        distros.to_vec()
+    };
+    // the images (network and dpkg, mostly) are made while dist compiles
+    let (built, images) = std::thread::scope(|s| {
+        let images = s.spawn(|| fieldtest::prepare_images(&cache_dir, &distros));
+        let started = std::time::Instant::now();
+        let built = dist::dist(&workspace, &target, &cargo());
+        eprintln!(
+            "fieldtest: dist took {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
+        (built, images.join())
+    });
+    built?;
+    let images = images.map_err(|_| anyhow::anyhow!("the image builder panicked"))?;
     let opts = fieldtest::Options {
-        distros: if distros.is_empty() {
-            Series::ALL.to_vec()
-        } else {
-            distros.to_vec()
-        },
+        distros,
         scenarios,
-        cache_dir,
         work_dir: target.join("fieldtest"),
         deb: target.join("dist").join(dist::deb_name()),
         memory_mb,
         boot_timeout: Duration::from_secs(timeout),
+        jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
     };
-    let outcomes = fieldtest::run(&opts, &mut |o| println!("{}", o.line))?;
+    let outcomes = fieldtest::run(&opts, &images, &|o| println!("{}", o.line));
     Ok(outcomes.iter().all(|o| o.pass))
 }
 
@@ -366,7 +379,8 @@ fn run(cli: Cli) -> Result<bool> {
             cache_dir,
             memory,
             timeout,
-        } => fieldtest(&distros, &scenarios, cache_dir, memory, timeout),
+            jobs,
+        } => fieldtest(&distros, &scenarios, cache_dir, memory, timeout, jobs),
         Cmd::Deploytest { venv } => deploytest(venv),
         Cmd::Vmtest { guest, scenarios } => vmtest(&guest, &scenarios),
         Cmd::BenchExporter { clients, scrapes } => bench_exporter(clients, scrapes),

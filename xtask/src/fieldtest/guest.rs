@@ -6,6 +6,11 @@
 //! reboots leaves `stage` instead; QEMU runs with `-no-reboot`, so the reboot ends QEMU and the
 //! same disk is booted again. A guest file `want-scrape-N` asks the host to scrape the exporter
 //! through the user-mode port forward; the host writes `scrape-N.txt` and `scraped-N`.
+//!
+//! Boots load the image's kernel and initrd directly (`-kernel`), until the guest leaves
+//! `boot-firmware` in the share: from then on QEMU starts with no kernel of ours, and the
+//! firmware (SeaBIOS) boots the disk through the GRUB that the guest installed on it, with the
+//! command line from the guest's own `grub.cfg`.
 #![allow(clippy::disallowed_methods)] // the share is a plain directory of ours
 
 use std::fs;
@@ -43,20 +48,22 @@ fn free_port() -> Result<u16> {
 }
 
 fn qemu(run: &Run<'_>, port: u16, console: fs::File) -> Result<std::process::Child> {
-    Command::new("nice")
-        .args(["-n", "10", "qemu-system-x86_64"])
+    let mut cmd = Command::new("nice");
+    cmd.args(["-n", "10", "qemu-system-x86_64"])
         .args(["-machine", "q35", "-cpu", "max", "-smp", "1", "-m"])
         .arg(run.memory_mb.to_string())
-        .args(["-no-reboot", "-display", "none", "-monitor", "none"])
-        .arg("-kernel")
-        .arg(&run.image.vmlinuz)
-        .arg("-initrd")
-        .arg(&run.image.initrd)
-        .args([
-            "-append",
-            "root=/dev/vda rw console=ttyS0 fieldtest=1 panic=-1",
-        ])
-        .arg("-drive")
+        .args(["-no-reboot", "-display", "none", "-monitor", "none"]);
+    if !run.share.join("boot-firmware").exists() {
+        cmd.arg("-kernel")
+            .arg(&run.image.vmlinuz)
+            .arg("-initrd")
+            .arg(&run.image.initrd)
+            .args([
+                "-append",
+                "root=/dev/vda1 rw console=ttyS0 fieldtest=1 panic=-1",
+            ]);
+    }
+    cmd.arg("-drive")
         .arg(format!("file={},if=virtio,format=raw", run.disk.display()))
         .arg("-virtfs")
         .arg(format!(

@@ -1,6 +1,8 @@
 //! Debian guest images with systemd as PID 1: a root file system made by `mmdebstrap` from
-//! Debian's own packages, turned into an ext4 disk image with `mkfs.ext4 -d`, and the
-//! rootfs's own kernel and initrd beside it. Built once per suite and package list, and kept
+//! Debian's own packages, turned into a disk image (an MBR with one partition, an ext4 file
+//! system made by `mkfs.ext4 -d` in it), and the rootfs's own kernel and initrd beside it.
+//! The partition table leaves room for GRUB's boot code, which `persist-reboot` installs from
+//! inside the guest to boot the disk through the firmware. Built once per suite and package list, and kept
 //! under the cache directory; a run boots a sparse copy, so the cached image stays pristine.
 //!
 //! mmdebstrap keeps its apt configuration inside the chroot it builds (its own sources line
@@ -22,7 +24,8 @@ use crate::vm::Series;
 /// The packages on top of mmdebstrap's `minbase` variant: systemd as init, the suite's
 /// kernel (its initramfs-tools initrd finds virtio disks), and the tools the scenario
 /// scripts call (swap, process and file-system tools; perl-base is essential and makes the
-/// memory pressure).
+/// memory pressure; grub-pc for `persist --method grub`: installing it in a chroot touches no
+/// disk, the scenario runs `grub-install` in the guest).
 pub(crate) const PACKAGES: &[&str] = &[
     "systemd",
     "systemd-sysv",
@@ -33,7 +36,11 @@ pub(crate) const PACKAGES: &[&str] = &[
     "e2fsprogs",
     "util-linux",
     "procps",
+    "grub-pc",
 ];
+
+/// Where the root partition starts: 1 MiB, GRUB's usual gap for its core image.
+pub(crate) const PART_OFFSET: u64 = 1 << 20;
 
 /// Files baked into every image: the runner that executes the host's scenario from the 9p
 /// share, its unit, and DHCP on the user-mode network (for the exporter's port forward).
@@ -190,16 +197,21 @@ fn build(series: Series, rootfs: &Path, out: &Path) -> Result<()> {
     copy_boot_file(rootfs, "vmlinuz-", &out.join("vmlinuz"))?;
     copy_boot_file(rootfs, "initrd.img-", &out.join("initrd.img"))?;
     let size_mib = du_mib(rootfs)? + HEADROOM_MIB;
+    let disk = out.join("root.img");
     let st = Command::new("mkfs.ext4")
-        .args(["-q", "-L", "fieldtest", "-d"])
+        .args(["-q", "-L", "fieldtest"])
+        .arg("-E")
+        .arg(format!("offset={PART_OFFSET}"))
+        .arg("-d")
         .arg(rootfs)
-        .arg(out.join("root.img"))
+        .arg(&disk)
         .arg(format!("{size_mib}M"))
         .status()
         .context("running 'mkfs.ext4' (e2fsprogs)")?;
     if !st.success() {
         bail!("'mkfs.ext4 -d' failed ({st})");
     }
+    write_mbr(&disk, size_mib << 20)?;
     fs::write(out.join("packages.txt"), PACKAGES.join("\n") + "\n")?;
     Ok(())
 }
@@ -222,6 +234,38 @@ fn copy_boot_file(rootfs: &Path, prefix: &str, to: &Path) -> Result<()> {
     };
     fs::copy(&from, to).with_context(|| format!("copying '{}'", from.display()))?;
     Ok(())
+}
+
+/// A classic MBR in the first sector of `disk`: one bootable Linux partition of `part_bytes`
+/// at `PART_OFFSET`, no boot code (GRUB writes its own when installed), LBA addressing only
+/// (CHS fields at their "use LBA" maximum).
+fn write_mbr(disk: &Path, part_bytes: u64) -> Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .open(disk)
+        .with_context(|| format!("opening '{}'", disk.display()))?;
+    f.seek(SeekFrom::Start(0))?;
+    f.write_all(&mbr(PART_OFFSET / 512, part_bytes / 512)?)
+        .with_context(|| format!("writing the partition table of '{}'", disk.display()))
+}
+
+fn mbr(first_lba: u64, sectors: u64) -> Result<[u8; 512]> {
+    let lba = u32::try_from(first_lba).context("partition start beyond an MBR's reach")?;
+    let len = u32::try_from(sectors).context("partition size beyond an MBR's reach")?;
+    let mut s = [0u8; 512];
+    // a fixed disk signature, so that the image is the same on every build
+    s[440..444].copy_from_slice(&0x2f5a_5357u32.to_le_bytes());
+    let e = &mut s[446..462];
+    e[0] = 0x80; // bootable
+    e[1..4].copy_from_slice(&[0xfe, 0xff, 0xff]);
+    e[4] = 0x83; // Linux
+    e[5..8].copy_from_slice(&[0xfe, 0xff, 0xff]);
+    e[8..12].copy_from_slice(&lba.to_le_bytes());
+    e[12..16].copy_from_slice(&len.to_le_bytes());
+    s[510] = 0x55;
+    s[511] = 0xaa;
+    Ok(s)
 }
 
 fn du_mib(dir: &Path) -> Result<u64> {
@@ -260,5 +304,18 @@ mod tests {
         assert!(key(Series::Bookworm).starts_with("bookworm-"));
         assert_ne!(key(Series::Bookworm), key(Series::Trixie));
         assert_eq!(key(Series::Sid), key(Series::Sid));
+    }
+
+    #[test]
+    fn mbr_has_one_bootable_linux_partition_at_one_mib() {
+        let s = mbr(2048, 4096).unwrap();
+        assert_eq!(&s[510..], &[0x55, 0xaa]);
+        assert_eq!(s[446], 0x80);
+        assert_eq!(s[450], 0x83);
+        assert_eq!(&s[454..458], &2048u32.to_le_bytes());
+        assert_eq!(&s[458..462], &4096u32.to_le_bytes());
+        // the other three entries are empty
+        assert!(s[462..510].iter().all(|&b| b == 0));
+        assert!(mbr(2048, 1 << 33).is_err());
     }
 }

@@ -8,7 +8,7 @@
 #![allow(clippy::disallowed_methods)] // a test driver: reads and writes its own work tree
 
 mod guest;
-mod image;
+pub(crate) mod image;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -43,6 +43,11 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         name: "exporter-service",
         script: include_str!("guest/exporter-service.sh"),
         host_checks: exporter_scrapes,
+    },
+    Scenario {
+        name: "bad-host",
+        script: include_str!("guest/bad-host.sh"),
+        host_checks: bad_host_scrape,
     },
 ];
 
@@ -95,16 +100,42 @@ fn exporter_scrapes(share: &Path) -> Vec<String> {
     failed
 }
 
+/// What the bad-host scrape must show: the exporter serves, the collectors of the hidden
+/// sources succeed and say their source is missing, and no zswap parameter is exported.
+fn bad_host_scrape(share: &Path) -> Vec<String> {
+    let mut failed = Vec::new();
+    let text = fs::read_to_string(share.join("scrape-1.txt")).unwrap_or_default();
+    for c in ["sysfs", "debugfs"] {
+        for (family, want) in [
+            ("zswap_exporter_collector_success", 1.0),
+            ("zswap_exporter_collector_source_present", 0.0),
+        ] {
+            let s = format!("{family}{{collector=\"{c}\"}}");
+            if sample(&text, &s) != Some(want) {
+                failed.push(format!(
+                    "scrape 1: {s} is {:?}, wanted {want}",
+                    sample(&text, &s)
+                ));
+            }
+        }
+    }
+    if sample(&text, "zswap_enabled").is_some() {
+        failed.push("scrape 1: zswap_enabled is exported on a host without zswap".into());
+    }
+    failed
+}
+
 /// What to run.
 #[derive(Debug)]
 pub(crate) struct Options {
     pub(crate) distros: Vec<Series>,
     pub(crate) scenarios: Vec<&'static Scenario>,
-    pub(crate) cache_dir: PathBuf,
     pub(crate) work_dir: PathBuf,
     pub(crate) deb: PathBuf,
     pub(crate) memory_mb: u32,
     pub(crate) boot_timeout: Duration,
+    /// Guests booted at the same time.
+    pub(crate) jobs: usize,
 }
 
 pub(crate) fn find(name: &str) -> Option<&'static Scenario> {
@@ -160,55 +191,101 @@ fn on_path(tool: &str) -> bool {
         .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
 }
 
-/// Runs every distro × scenario pair, printing each verdict as it comes.
-pub(crate) fn run(opts: &Options, report: &mut dyn FnMut(&Verdict)) -> Result<Vec<Verdict>> {
-    let mut outcomes = Vec::new();
+/// The images of `distros`, each built first when not cached (tools installed when missing).
+/// Runs while `dist` compiles: an image build mostly waits on the mirror and on dpkg.
+pub(crate) fn prepare_images(cache_dir: &Path, distros: &[Series]) -> Vec<Result<image::Image>> {
     let tools = ensure_tools();
-    for &distro in &opts.distros {
-        let started = Instant::now();
-        let image = tools
-            .as_ref()
-            .map_err(|e| anyhow::anyhow!("{e:#}"))
-            .and_then(|()| image::ensure(&opts.cache_dir, distro));
-        if image.is_ok() {
-            eprintln!(
-                "fieldtest: {} image ready after {:.0} s",
-                distro.suite(),
-                started.elapsed().as_secs_f64()
-            );
-        }
-        for sc in &opts.scenarios {
+    distros
+        .iter()
+        .map(|&distro| {
             let started = Instant::now();
-            let verdict = image
+            let image = tools
                 .as_ref()
-                .map_err(|e| anyhow::anyhow!("image: {e:#}"))
-                .and_then(|img| run_one(opts, img, distro, sc));
-            let o = match verdict {
-                Ok(()) => Verdict {
-                    pass: true,
-                    line: format!("PASS {} {}", distro.suite(), sc.name),
-                },
-                Err(e) => Verdict {
-                    pass: false,
-                    line: format!(
-                        "FAIL {} {} {}",
-                        distro.suite(),
-                        sc.name,
-                        format!("{e:#}").replace('\n', " | ")
-                    ),
-                },
-            };
-            eprintln!(
-                "fieldtest: {} {} took {:.0} s",
+                .map_err(|e| anyhow::anyhow!("{e:#}"))
+                .and_then(|()| image::ensure(cache_dir, distro));
+            if image.is_ok() {
+                eprintln!(
+                    "fieldtest: {} image ready after {:.0} s",
+                    distro.suite(),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            image
+        })
+        .collect()
+}
+
+/// Runs every distro × scenario pair on the images `prepare_images` gave for
+/// `opts.distros`, `opts.jobs` guests at a time (TCG runs one guest CPU on one host core),
+/// printing each verdict as it comes.
+pub(crate) fn run(
+    opts: &Options,
+    images: &[Result<image::Image>],
+    report: &(dyn Fn(&Verdict) + Sync),
+) -> Vec<Verdict> {
+    let pairs: Vec<(Series, &Result<image::Image>, &Scenario)> = opts
+        .distros
+        .iter()
+        .zip(images)
+        .flat_map(|(&d, img)| opts.scenarios.iter().map(move |&sc| (d, img, sc)))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let outcomes = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..opts.jobs.max(1) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&(distro, image, sc)) = pairs.get(i) else {
+                        break;
+                    };
+                    let o = run_pair(opts, image, distro, sc);
+                    report(&o);
+                    outcomes
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(o);
+                }
+            });
+        }
+    });
+    outcomes
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn run_pair(
+    opts: &Options,
+    image: &Result<image::Image>,
+    distro: Series,
+    sc: &Scenario,
+) -> Verdict {
+    let started = Instant::now();
+    let verdict = image
+        .as_ref()
+        .map_err(|e| anyhow::anyhow!("image: {e:#}"))
+        .and_then(|img| run_one(opts, img, distro, sc));
+    eprintln!(
+        "fieldtest: {} {} took {:.0} s",
+        distro.suite(),
+        sc.name,
+        started.elapsed().as_secs_f64()
+    );
+    match verdict {
+        Ok(()) => Verdict {
+            pass: true,
+            line: format!("PASS {} {}", distro.suite(), sc.name),
+        },
+        Err(e) => Verdict {
+            pass: false,
+            line: format!(
+                "FAIL {} {} {}",
                 distro.suite(),
                 sc.name,
-                started.elapsed().as_secs_f64()
-            );
-            report(&o);
-            outcomes.push(o);
-        }
+                format!("{e:#}").replace('\n', " | ")
+            ),
+        },
     }
-    Ok(outcomes)
 }
 
 fn run_one(opts: &Options, img: &image::Image, distro: Series, sc: &Scenario) -> Result<()> {
@@ -303,6 +380,21 @@ mod tests {
             !failed.iter().any(|f| f.contains("stores_total")),
             "{failed:?}"
         );
+    }
+
+    #[test]
+    fn bad_host_checks_want_the_missing_sources_marked() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = "zswap_exporter_collector_success{collector=\"sysfs\"} 1\n\
+            zswap_exporter_collector_success{collector=\"debugfs\"} 1\n\
+            zswap_exporter_collector_source_present{collector=\"sysfs\"} 0\n\
+            zswap_exporter_collector_source_present{collector=\"debugfs\"} 0\n";
+        fs::write(dir.path().join("scrape-1.txt"), good).unwrap();
+        assert_eq!(bad_host_scrape(dir.path()), Vec::<String>::new());
+        let with_zswap = good.replace("sysfs\"} 0", "sysfs\"} 1") + "zswap_enabled 1\n";
+        fs::write(dir.path().join("scrape-1.txt"), with_zswap).unwrap();
+        let failed = bad_host_scrape(dir.path());
+        assert_eq!(failed.len(), 2, "{failed:?}");
     }
 
     #[test]

@@ -176,6 +176,9 @@ fn nightly_has_rust_src() -> bool {
 pub(crate) fn apt_install(pkgs: &[&str]) -> Result<bool> {
     let st = Command::new("apt-get")
         .args(["install", "-y", "-q", "--no-install-recommends"])
+        // another apt (fieldtest installs its tools while dist installs musl-tools) waits
+        // for the lock instead of failing
+        .args(["-o", "DPkg::Lock::Timeout=600"])
         .args(pkgs)
         .env("DEBIAN_FRONTEND", "noninteractive")
         // Keep stdout for the verdict lines: apt's progress goes to stderr.

@@ -127,6 +127,10 @@ pub(crate) struct CollectorRun {
     pub(crate) duration: Duration,
     /// `None` on success; otherwise why it could not read, naming the file.
     pub(crate) error: Option<String>,
+    /// Whether this kernel has what the collector reads. A successful collector may find
+    /// nothing (no zswap, debugfs without `zswap/`, no memory controller, no zram device):
+    /// that is no failure, but a dashboard must be able to tell it from "all zero".
+    pub(crate) source_present: bool,
 }
 
 /// Everything one scrape read. A source that was not read, or that this kernel lacks, is
@@ -144,6 +148,26 @@ pub(crate) struct Scrape {
     pub(crate) zram: Option<ZramReading>,
     /// One entry per collector that ran.
     pub(crate) outcomes: Vec<CollectorRun>,
+}
+
+impl Scrape {
+    /// Whether the collector `name` found its kernel source in this scrape.
+    fn has_source(&self, name: CollectorName) -> bool {
+        let sample = &self.sample;
+        match name {
+            CollectorName::Sysfs => sample.params.is_some(),
+            CollectorName::Debugfs => sample.debugfs.as_ref().is_some_and(|d| d.stats.is_some()),
+            // the files are always there; zswap's lines are what this kernel may lack
+            CollectorName::Meminfo => sample.meminfo.is_some_and(|m| m.zswap_bytes.is_some()),
+            CollectorName::Vmstat => sample
+                .vmstat
+                .as_ref()
+                .is_some_and(|v| v.get("zswpout").is_some()),
+            CollectorName::Cgroup => sample.cgroups.is_some(),
+            CollectorName::Ebpf => self.ebpf.is_some(),
+            CollectorName::Zram => self.zram.as_ref().is_some_and(|z| !z.devices.is_empty()),
+        }
+    }
 }
 
 /// Runs every enabled collector once, reading the kernel's files now.
@@ -167,10 +191,13 @@ pub(crate) fn collect(cfg: &CollectConfig) -> Scrape {
             CollectorName::Ebpf => collect_ebpf(cfg, &mut s),
             CollectorName::Zram => zram::read(&cfg.root).map(|z| s.zram = Some(z)),
         };
+        let error = result.err();
+        let source_present = error.is_none() && s.has_source(name);
         s.outcomes.push(CollectorRun {
             name,
             duration: start.elapsed(),
-            error: result.err(),
+            error,
+            source_present,
         });
     }
     s
@@ -232,6 +259,17 @@ fn exporter(out: &mut Families, s: &Scrape, version: &'static str) {
             .outcomes
             .iter()
             .map(|o| (label(o), Value::Int(u64::from(o.error.is_none()))))
+            .collect(),
+    });
+    out.push(Family {
+        name: "zswap_exporter_collector_source_present",
+        help: "1 if this kernel has what the collector reads, 0 if it lacks it (no zswap, debugfs without zswap/, no cgroup v2 memory controller, no zram device) or the collector failed.",
+        unit: None,
+        kind: Kind::Gauge,
+        samples: s
+            .outcomes
+            .iter()
+            .map(|o| (label(o), Value::Int(u64::from(o.source_present))))
             .collect(),
     });
     out.push(Family {

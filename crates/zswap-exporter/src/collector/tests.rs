@@ -42,6 +42,39 @@ fn empty_tree_fails_only_the_procfs_collectors() {
 }
 
 #[test]
+fn a_kernel_without_zswap_succeeds_and_marks_the_sources_missing() {
+    let f = FixtureRoot::new();
+    f.file("sys/kernel/debug/sched/verbose", "N\n");
+    f.proc("meminfo", &meminfo_text(1000, None));
+    f.proc("vmstat", "nr_free_pages 100\npswpin 0\npswpout 0\n");
+    let s = collect(&config(&f));
+    for name in [
+        CollectorName::Sysfs,
+        CollectorName::Debugfs,
+        CollectorName::Meminfo,
+        CollectorName::Vmstat,
+    ] {
+        let o = outcome(&s, name);
+        assert_eq!(o.error, None, "{name}");
+        assert!(!o.source_present, "{name}");
+    }
+    // with zswap the same collectors find their sources
+    f.params_6_18();
+    f.debugfs("stored_pages", 7);
+    f.proc("meminfo", &meminfo_text(1000, Some((4, 8))));
+    f.proc("vmstat", "nr_free_pages 100\nzswpout 3\n");
+    let s = collect(&config(&f));
+    for name in [
+        CollectorName::Sysfs,
+        CollectorName::Debugfs,
+        CollectorName::Meminfo,
+        CollectorName::Vmstat,
+    ] {
+        assert!(outcome(&s, name).source_present, "{name}");
+    }
+}
+
+#[test]
 fn debugfs_not_mounted_is_a_failure_with_advice() {
     let f = FixtureRoot::new();
     f.params_6_18();

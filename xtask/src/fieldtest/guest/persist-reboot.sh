@@ -1,7 +1,19 @@
 # persist-reboot: persist a configuration with the systemd method, reboot, find it in effect;
-# a config the kernel refuses ('zpool' on 7.x) fails loudly at boot and changes nothing.
+# a config the kernel refuses ('zpool' on 7.x) fails loudly at boot and changes nothing. Then
+# the grub method: GRUB installed on the disk, 'update-grub', and the next boot goes through
+# the firmware and GRUB (not QEMU's -kernel): its /proc/cmdline is grub.cfg's default entry,
+# with the snippet's zswap.* words, and the parameters show them.
 . ./lib.sh
 P=/sys/module/zswap/parameters
+# in_effect PREFIX FILE: one check per 'name: value' line of FILE against the parameters
+in_effect() {
+	while IFS=': ' read -r k v; do
+		[ -n "$k" ] || continue
+		got=$(param "$k")
+		case $v in true) v=Y ;; false) v=N ;; esac
+		if [ "$got" = "$v" ]; then ok "$1-$k"; else bad "$1-$k: '$got', persisted '$v'"; fi
+	done <"$2"
+}
 kdefault() { sed -n "s/^$1=\"\{0,1\}\([^\"]*\)\"\{0,1\}$/\1/p" "/boot/config-$(uname -r)"; }
 case $(stage) in
 1)
@@ -33,12 +45,7 @@ case $(stage) in
 	st=$(systemctl show -p Result --value zswap-apply.service)
 	act=$(systemctl show -p ActiveState --value zswap-apply.service)
 	if [ "$st" = success ] && [ "$act" = active ]; then ok apply-unit-succeeded; else bad "apply-unit-succeeded: Result=$st ActiveState=$act"; fi
-	while IFS=': ' read -r k v; do
-		[ -n "$k" ] || continue
-		got=$(param "$k")
-		case $v in true) v=Y ;; false) v=N ;; esac
-		if [ "$got" = "$v" ]; then ok "in-effect-$k"; else bad "in-effect-$k: '$got', persisted '$v'"; fi
-	done <expected.yaml
+	in_effect in-effect expected.yaml
 	# a config the booted kernel refuses: the unit must fail with the reason in the journal,
 	# and zswap stay as the kernel booted it. On 7.x that is a 'zpool' line (the parameter
 	# is gone); elsewhere a compressor the kernel does not have.
@@ -65,6 +72,62 @@ case $(stage) in
 	if [ "$(param enabled)" = "$on" ]; then ok refused-enabled-as-booted; else bad "refused-enabled-as-booted: '$(param enabled)', kernel default '$on'"; fi
 	comp=$(kdefault CONFIG_ZSWAP_COMPRESSOR_DEFAULT)
 	if [ "$(param compressor)" = "$comp" ]; then ok refused-compressor-as-booted; else bad "refused-compressor-as-booted: '$(param compressor)', kernel default '$comp'"; fi
+
+	# The grub method. The systemd one goes off, so that only the command line can set zswap
+	# at the next boot.
+	check apply-unit-disabled systemctl disable zswap-apply.service
+	# The operator's own part of the GRUB configuration: the serial console, the runner's
+	# flag, no menu delay; the root file system mounted read-write through fstab as usual.
+	sed -i -e 's/^GRUB_TIMEOUT=.*/GRUB_TIMEOUT=0/' \
+		-e 's/^GRUB_CMDLINE_LINUX=.*/GRUB_CMDLINE_LINUX="console=ttyS0 fieldtest=1"/' /etc/default/grub
+	echo 'LABEL=fieldtest / ext4 rw 0 0' >/etc/fstab
+	check grub-install grub-install --target=i386-pc /dev/vda
+	# values the kernel can take at its own start: built in, not from a module (a module
+	# cannot be loaded that early, and the kernel would fall back to its default silently)
+	{
+		if [ "$(kdefault CONFIG_ZSWAP_DEFAULT_ON)" = y ]; then echo "enabled: false"; else echo "enabled: true"; fi
+		echo "max_pool_percent: 27"
+		for c in lzo:LZO lz4:LZ4 zstd:ZSTD deflate:DEFLATE 842:842 lz4hc:LZ4HC; do
+			[ "${c%%:*}" != "$(param compressor)" ] || continue
+			if [ "$(kdefault "CONFIG_CRYPTO_${c#*:}")" = y ]; then
+				echo "compressor: ${c%%:*}"
+				break
+			fi
+		done
+		if [ -e $P/zpool ]; then
+			for zp in zsmalloc zbud z3fold; do
+				[ "$zp" != "$(param zpool)" ] || continue
+				if [ "$(kdefault "CONFIG_$(echo $zp | tr a-z A-Z)")" = y ]; then
+					echo "zpool: $zp"
+					break
+				fi
+			done
+		fi
+	} >/root/grub.yaml
+	cat /root/grub.yaml
+	cp /root/grub.yaml expected-grub.yaml
+	check persist-grub zswapctl persist --method grub -f /root/grub.yaml
+	cat /etc/default/grub.d/zswap.cfg
+	check update-grub update-grub
+	# the default entry (GRUB_DEFAULT=0, the first menuentry): its kernel and arguments
+	awk '$1 == "linux" { $1 = ""; sub(/^ /, ""); print; exit }' /boot/grub/grub.cfg >grub-linux
+	echo "grub.cfg: linux $(cat grub-linux)"
+	[ -s grub-linux ] || bad "grub-cfg-entry: no 'linux' line in /boot/grub/grub.cfg"
+	# from now on the host boots the disk through the firmware, with no kernel of its own
+	touch boot-firmware
+	next_boot 4
+	;;
+4)
+	cmdline=$(tr -s ' ' </proc/cmdline | sed 's/ $//')
+	echo "/proc/cmdline: $cmdline"
+	want="BOOT_IMAGE=$(cat grub-linux)"
+	if [ "$cmdline" = "$want" ]; then ok cmdline-is-grub-cfg; else bad "cmdline-is-grub-cfg: booted '$cmdline', grub.cfg has '$want'"; fi
+	snippet=$(grep -o 'zswap\.[^ "]*' /etc/default/grub.d/zswap.cfg | tr '\n' ' ')
+	booted=$(echo "$cmdline" | tr ' ' '\n' | grep '^zswap\.' | tr '\n' ' ')
+	if [ -n "$snippet" ] && [ "$snippet" = "$booted" ]; then ok cmdline-has-snippet; else bad "cmdline-has-snippet: booted '$booted', snippet '$snippet'"; fi
+	act=$(systemctl show -p ActiveState --value zswap-apply.service)
+	if [ "$act" = inactive ]; then ok apply-unit-not-run; else bad "apply-unit-not-run: zswap-apply.service is '$act'"; fi
+	in_effect grub-in-effect expected-grub.yaml
 	finish
 	;;
 esac
