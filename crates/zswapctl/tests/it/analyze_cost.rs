@@ -248,8 +248,8 @@ fn slab_objects(cache: &Path) -> u64 {
 /// `memory.force_empty`), for 3000 known pages and each compressor zswap has here. The pool
 /// (`pool_total_size`) and the entries (`stored_pages`) must equal `zswap_cost`'s, the
 /// entry size must equal the `zswap_entry` cache's object size, and the cache must grow by
-/// the entries (plus the zspage descriptors when they share the cache) within 3%: other
-/// users of a merged cache allocate meanwhile. The xarray nodes come from the
+/// the entries (plus the zspage descriptors when they share the cache) within 3% in one of
+/// at most three rounds: other users of a merged cache allocate and free meanwhile. The xarray nodes come from the
 /// `radix_tree_node` cache, shared with the page cache, so they are predicted, not measured.
 #[test]
 fn host_zswap_total_cost_agrees() {
@@ -294,64 +294,72 @@ fn host_zswap_total_cost_agrees() {
         let name = c["compressor"].as_str().unwrap();
         let cost = &c["zswap_cost"];
         params.set("compressor", name);
-        if debugfs("pool_total_size") != 0 {
-            swap.cycle();
-        }
-        assert_eq!(debugfs("pool_total_size"), 0, "{name}: pool not empty");
-        let stored0 = debugfs("stored_pages");
-        mem.fill_from(Path::new(&file));
-        let objects0 = slab_objects(&cache);
-        mem.push_out();
-        let objects = slab_objects(&cache).saturating_sub(objects0);
-        let (pool, entries) = (
-            debugfs("pool_total_size"),
-            debugfs("stored_pages") - stored0,
-        );
-        let zspages: u64 = c["histogram"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| n(&b["zspages"]))
-            .sum();
-        let expected_objects = n(&cost["entries"]) + if shared { zspages } else { 0 };
-        let predicted = n(&cost["pool_bytes"]) + n(&cost["entry_bytes"]);
-        let measured = pool + entries * object_size;
-        println!(
-            "{name}: pool {pool} (predicted {}), entries {entries} x {object_size} B (predicted \
-             {} x {} B); cache grew {objects} objects, expected {expected_objects} \
-             (zspage descriptors {}counted: {zspages}); pool + entries {measured} vs predicted \
-             {predicted} ({:+.3}%); index predicted {} B, not measured",
-            cost["pool_bytes"],
-            cost["entries"],
-            cost["entry_size_bytes"],
-            if shared { "" } else { "not " },
-            100.0 * (predicted as f64 - measured as f64) / measured as f64,
-            cost["index_bytes"],
-        );
-        let off = objects.abs_diff(expected_objects) as f64 / expected_objects.max(1) as f64;
-        if pool != n(&cost["pool_bytes"])
-            || entries != n(&cost["entries"])
-            || object_size != n(&cost["entry_size_bytes"])
-            || off > 0.03
-        {
-            failures.push(format!(
-                "{name}: pool {pool}/{}, entries {entries}/{}, entry size {object_size}/{}, \
-                 cache growth {objects}/{expected_objects}",
-                cost["pool_bytes"], cost["entries"], cost["entry_size_bytes"]
-            ));
-        }
-        mem.clear();
-        for _ in 0..50 {
-            if debugfs("stored_pages") == stored0 {
+        // The exact figures must agree on every attempt; the cache growth is counted in a
+        // cache other kernel users share, so a burst of their frees or allocations during one
+        // push-out can move it by more than 3%: such a round is repeated, twice at most.
+        for attempt in 1..=3 {
+            if debugfs("pool_total_size") != 0 {
+                swap.cycle();
+            }
+            assert_eq!(debugfs("pool_total_size"), 0, "{name}: pool not empty");
+            let stored0 = debugfs("stored_pages");
+            mem.fill_from(Path::new(&file));
+            let objects0 = slab_objects(&cache);
+            mem.push_out();
+            let objects = slab_objects(&cache).saturating_sub(objects0);
+            let (pool, entries) = (
+                debugfs("pool_total_size"),
+                debugfs("stored_pages") - stored0,
+            );
+            let zspages: u64 = c["histogram"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| n(&b["zspages"]))
+                .sum();
+            let expected_objects = n(&cost["entries"]) + if shared { zspages } else { 0 };
+            let predicted = n(&cost["pool_bytes"]) + n(&cost["entry_bytes"]);
+            let measured = pool + entries * object_size;
+            println!(
+                "{name}: pool {pool} (predicted {}), entries {entries} x {object_size} B (predicted \
+                 {} x {} B); cache grew {objects} objects, expected {expected_objects} \
+                 (zspage descriptors {}counted: {zspages}); pool + entries {measured} vs predicted \
+                 {predicted} ({:+.3}%); index predicted {} B, not measured",
+                cost["pool_bytes"],
+                cost["entries"],
+                cost["entry_size_bytes"],
+                if shared { "" } else { "not " },
+                100.0 * (predicted as f64 - measured as f64) / measured as f64,
+                cost["index_bytes"],
+            );
+            let off = objects.abs_diff(expected_objects) as f64 / expected_objects.max(1) as f64;
+            let exact = pool == n(&cost["pool_bytes"])
+                && entries == n(&cost["entries"])
+                && object_size == n(&cost["entry_size_bytes"]);
+            let growth_ok = off <= 0.03;
+            if !exact || (!growth_ok && attempt == 3) {
+                failures.push(format!(
+                    "{name} (attempt {attempt}): pool {pool}/{}, entries {entries}/{}, entry size \
+                     {object_size}/{}, cache growth {objects}/{expected_objects}",
+                    cost["pool_bytes"], cost["entries"], cost["entry_size_bytes"]
+                ));
+            }
+            mem.clear();
+            for _ in 0..50 {
+                if debugfs("stored_pages") == stored0 {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            assert_eq!(
+                debugfs("stored_pages"),
+                stored0,
+                "{name}: entries not freed"
+            );
+            if !exact || growth_ok {
                 break;
             }
-            std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        assert_eq!(
-            debugfs("stored_pages"),
-            stored0,
-            "{name}: entries not freed"
-        );
     }
     drop(mem);
     drop(swap);
