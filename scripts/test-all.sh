@@ -38,6 +38,8 @@ step oracle cargo xtask oracle
 step vmtest cargo xtask vmtest
 # the Ansible roles: lint, converge on this machine, idempotence, verify; restores the host
 step deploytest cargo xtask deploytest
+# the release on Debian guests booted with systemd (docs/install.md): bookworm, trixie, sid
+step fieldtest cargo xtask fieldtest
 
 printf '\nsteps failed: %s\n' "${failed_steps[*]:-none}"
 echo "suite: ${passed} passed, ${failed} failed"

@@ -58,9 +58,10 @@ fn qemu(run: &Run<'_>, port: u16, console: fs::File) -> Result<std::process::Chi
             .arg(&run.image.vmlinuz)
             .arg("-initrd")
             .arg(&run.image.initrd)
+            // no_timer_check as in vmtest's guests (xtask/src/vm/mod.rs): TCG on a busy host
             .args([
                 "-append",
-                "root=/dev/vda1 rw console=ttyS0 fieldtest=1 panic=-1",
+                "root=/dev/vda1 rw console=ttyS0 fieldtest=1 panic=-1 no_timer_check",
             ]);
     }
     cmd.arg("-drive")
