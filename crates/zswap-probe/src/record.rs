@@ -17,13 +17,14 @@ impl Probe {
             .map(|r| r.to_string())
             .unwrap_or_default();
         let params = zswap_core::read_params(root).ok().flatten();
+        let page_size = root.page_size();
         let p = params.as_ref();
         TraceHeader {
             format: TRACE_FORMAT.into(),
             version: TRACE_VERSION,
             kernel,
             era: self.plan().interface,
-            page_size: 4096,
+            page_size: u32::try_from(page_size).unwrap_or(u32::MAX),
             clock: "monotonic".into(),
             hooks: self
                 .attached()
@@ -36,7 +37,7 @@ impl Probe {
             shrinker_enabled: p.and_then(|p| p.shrinker_enabled()),
             ram_pages: zswap_core::stats::meminfo::read_meminfo(root)
                 .ok()
-                .map(|m| m.mem_total_bytes / 4096),
+                .map(|m| m.mem_total_bytes / page_size),
         }
     }
 }

@@ -164,6 +164,7 @@ fn warn_skipped(a: &Analysis) {
 /// comes from `--kernel`, else from the trace header's kernel release.
 fn analyze_trace(path: &Path, args: &AnalyzeArgs) -> Result<(Analysis, String)> {
     let (header, records) = crate::cmd::tracefile::read(path)?;
+    crate::cmd::tracefile::check_page_size(path, &header)?;
     // The sizes are those of the recorded compressor: asking for that one is fine.
     let recorded = header.compressor.as_deref();
     if let Some(a) = args

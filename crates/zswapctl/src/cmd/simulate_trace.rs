@@ -116,6 +116,7 @@ struct Output<'a> {
 /// Runs `zswapctl simulate --trace FILE`.
 pub(crate) fn run(path: &Path, args: &SimulateArgs, json: bool, out: &mut dyn Write) -> Result<()> {
     let (header, records) = crate::cmd::tracefile::read(path)?;
+    crate::cmd::tracefile::check_page_size(path, &header)?;
     let (era, evidence) = crate::cmd::tracefile::era(&header, args.kernel)?;
     let b = base(path, &header, args)?;
     let events: Vec<TraceEvent> = records.iter().map(TraceEvent::from).collect();

@@ -8,6 +8,7 @@ use std::path::Path;
 use anyhow::Result;
 use zswap_analyze::trace_era;
 use zswap_core::KernelEra;
+use zswap_core::page::PAGE_SIZE;
 use zswap_core::trace::{TraceHeader, TraceRecord, read_trace};
 
 use crate::exit::{Exit, coded};
@@ -49,6 +50,24 @@ fn unreadable(path: &Path, e: &std::io::Error) -> anyhow::Error {
         _ => (Exit::Runtime, format!("cannot read trace '{p}': {e}")),
     };
     coded(exit, anyhow::anyhow!(msg))
+}
+
+/// Refuses a trace recorded on a kernel whose pages are not the model's 4 KiB: its sizes and
+/// pool limits would be read against the wrong page.
+pub(crate) fn check_page_size(path: &Path, header: &TraceHeader) -> Result<()> {
+    if u64::from(header.page_size) == PAGE_SIZE as u64 {
+        return Ok(());
+    }
+    Err(coded(
+        Exit::Usage,
+        anyhow::anyhow!(
+            "trace '{}' was recorded on a kernel with {}-byte pages; the model replays {PAGE_SIZE}-byte \
+             pages only; record the workload on a kernel with 4 KiB pages (x86-64, or arm64 built \
+             with 4K pages)",
+            path.display(),
+            header.page_size
+        ),
+    ))
 }
 
 /// The era whose rules apply to a trace: `asked` (`--kernel`), else the header's kernel

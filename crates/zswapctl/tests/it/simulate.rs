@@ -257,6 +257,19 @@ fn bad_traces_are_refused_naming_the_file_and_the_fix() {
         &["simulate", "--trace", corrupt.to_str().unwrap()],
         &["corrupt trace", "corrupt.jsonl", "line 18"],
     );
+    // a trace from a 64 KiB-page kernel: the model's pages are 4 KiB
+    let big = dir.path().join("pages64k.jsonl");
+    let text = std::fs::read_to_string(&good).unwrap();
+    assert!(text.contains("\"page_size\":4096"), "{text}");
+    std::fs::write(
+        &big,
+        text.replacen("\"page_size\":4096", "\"page_size\":65536", 1),
+    )
+    .unwrap();
+    let b = big.to_str().unwrap();
+    for args in [&["simulate", "--trace", b][..], &["analyze", b]] {
+        check(args, &["pages64k.jsonl", "65536-byte pages", "4 KiB"]);
+    }
     let missing = dir.path().join("missing.jsonl");
     let out = zswapctl(None, &["simulate", "--trace", missing.to_str().unwrap()]);
     assert_ne!(out.status.code(), Some(0));
