@@ -137,7 +137,7 @@ fn host_zswap_counters_equal_the_model() {
                 .compressor(alg)
                 .build(),
         );
-        assert_eq!(model.params().compressor, alg);
+        assert_eq!(model.params().compressor(), Some(alg));
         for (i, p) in pages.iter().enumerate() {
             let out = model.store(i as u64, MemcgId::ROOT, p);
             assert!(

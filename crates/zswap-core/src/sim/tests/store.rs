@@ -222,7 +222,8 @@ fn restore_replaces_the_old_entry() {
 fn disabled_rejects_and_erases_stale_entry() {
     let mut z = sim(KernelEra::V6_12);
     z.store(1, MemcgId::ROOT, &page_len(100));
-    z.set_param(Param::Enabled(false)).unwrap();
+    z.set_param(ParamName::Enabled, ParamValue::Bool(false))
+        .unwrap();
     assert_eq!(
         z.store(1, MemcgId::ROOT, &page_len(100)),
         StoreOutcome::Rejected(RejectReason::Disabled)
@@ -310,7 +311,8 @@ fn reject_reasons_name_their_counters() {
 #[test]
 fn e1_failed_store_counts_in_frontswap() {
     let mut z = sim(KernelEra::V6_1);
-    z.set_param(Param::Enabled(false)).unwrap();
+    z.set_param(ParamName::Enabled, ParamValue::Bool(false))
+        .unwrap();
     assert_eq!(
         z.store(1, MemcgId::ROOT, &page_len(100)),
         StoreOutcome::Rejected(RejectReason::Disabled)
