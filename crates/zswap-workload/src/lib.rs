@@ -10,6 +10,7 @@
 //! [`synthetic`] is the swapping workload of `zswapctl simulate`, shared with the model.
 #![deny(missing_docs)]
 
+pub mod pages;
 pub mod synthetic;
 
 use zswap_core::page::PAGE_SIZE;
