@@ -19,8 +19,8 @@ use std::path::PathBuf;
 use zswap_core::KernelEra;
 use zswap_core::sim::{MemcgId, SimConfig, StoreOutcome, Zswap};
 use zswap_testkit::host::{HostLock, require};
-use zswap_testkit::pages::{Rng, mixed_corpus};
 use zswap_testkit::swapout::{self, Debugfs, Reclaimable, SavedParams, SwapFile, debugfs};
+use zswap_workload::pages::{Rng, mixed_corpus};
 
 fn vmstat(key: &str) -> u64 {
     fs::read_to_string("/proc/vmstat")

@@ -11,7 +11,7 @@ use zswap_core::sim::{
     KernelCodecs, LoadOutcome, MemcgId, RejectReason, SimConfig, StoreOutcome, ZpoolKind, Zswap,
 };
 use zswap_core::{KernelEra, ParamName, ParamValue};
-use zswap_testkit::pages::{PageKind, mixed_corpus, page};
+use zswap_workload::pages::{PageKind, mixed_corpus, page};
 
 fn modelled(era: KernelEra) -> Vec<Algorithm> {
     Algorithm::ALL

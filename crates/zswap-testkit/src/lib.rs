@@ -12,7 +12,6 @@ use zswap_core::{KernelRelease, SysRoot};
 pub mod docs;
 pub mod host;
 pub mod modgraph;
-pub mod pages;
 pub mod swapout;
 pub mod tmux;
 pub mod zram;

@@ -79,7 +79,7 @@ fn predict(
     }
     let cg = z.create_memcg(MemcgId::ROOT).map_err(|e| e.to_string())?;
     for i in 0..pages {
-        z.store(i, cg, &zswap_workload::page(i, seed));
+        z.store(i, cg, &zswap_workload::pages::workload_page(i, seed));
     }
     let c = z.counters();
     let d = c.debugfs;
