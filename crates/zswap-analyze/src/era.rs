@@ -87,19 +87,8 @@ mod tests {
 
     #[test]
     fn a_trace_tells_its_era_by_its_kernel_release() {
-        let header = |kernel: &str| TraceHeader {
-            format: zswap_core::trace::TRACE_FORMAT.into(),
-            version: zswap_core::trace::TRACE_VERSION,
-            kernel: kernel.into(),
-            era: zswap_core::ZswapInterface::Folio,
-            page_size: 4096,
-            clock: "monotonic".into(),
-            hooks: Vec::new(),
-            compressor: None,
-            max_pool_percent: None,
-            accept_threshold_percent: None,
-            shrinker_enabled: None,
-            ram_pages: None,
+        let header = |kernel: &str| {
+            zswap_testkit::trace::bare_trace_header(kernel, zswap_core::ZswapInterface::Folio, &[])
         };
         let r = trace_era(&header("6.12.117+deb13-amd64")).unwrap();
         assert_eq!(r.era, KernelEra::V6_12);

@@ -290,50 +290,6 @@ pub fn read_trace(text: &str) -> Result<(TraceHeader, Vec<TraceRecord>), TraceEr
 mod tests {
     use super::*;
 
-    fn header() -> TraceHeader {
-        TraceHeader {
-            format: TRACE_FORMAT.into(),
-            version: TRACE_VERSION,
-            kernel: "6.12.117+deb13-amd64".into(),
-            era: ZswapInterface::Folio,
-            page_size: 4096,
-            clock: "monotonic".into(),
-            hooks: vec!["store:zswap_store:fentry".into()],
-            compressor: Some("lzo".into()),
-            max_pool_percent: Some(20),
-            accept_threshold_percent: Some(90),
-            shrinker_enabled: Some(false),
-            ram_pages: Some(57344),
-        }
-    }
-
-    fn record() -> TraceRecord {
-        TraceRecord {
-            t_ns: 5,
-            op: Op::Store,
-            outcome: Outcome::Ok,
-            cgroup: 28,
-            pid: 7,
-            comm: "w".into(),
-            latency_ns: 900,
-            bytes: 1712,
-            pages: 1,
-            ret: 1,
-            swap_type: Some(0),
-            swap_offset: Some(1043),
-        }
-    }
-
-    #[test]
-    fn round_trip() {
-        let mut w = TraceWriter::new(Vec::new(), &header()).unwrap();
-        w.record(&record()).unwrap();
-        let text = String::from_utf8(w.finish().unwrap()).unwrap();
-        let (h, r) = read_trace(&text).unwrap();
-        assert_eq!(h, header());
-        assert_eq!(r, vec![record()]);
-    }
-
     #[test]
     fn documented_example_parses() {
         let text = concat!(
@@ -385,9 +341,11 @@ mod tests {
 
     #[test]
     fn bad_record_names_its_line() {
-        let mut text = serde_json::to_string(&header()).unwrap();
-        text.push_str("\n\n{\"t_ns\":1}\n");
-        match read_trace(&text) {
+        let text = concat!(
+            r#"{"format":"zswap-trace","version":1,"kernel":"6.12","era":"folio","page_size":4096,"clock":"monotonic","hooks":[]}"#,
+            "\n\n{\"t_ns\":1}\n"
+        );
+        match read_trace(text) {
             Err(TraceError::Record { line, .. }) => assert_eq!(line, 3),
             other => panic!("{other:?}"),
         }

@@ -14,6 +14,7 @@ pub mod host;
 pub mod modgraph;
 pub mod swapout;
 pub mod tmux;
+pub mod trace;
 pub mod zram;
 
 /// A temporary tree laid out like `/`, removed on drop.

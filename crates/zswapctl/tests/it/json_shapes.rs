@@ -247,24 +247,13 @@ fn regress_22_simulate_trace_json_matches_the_schema() {
 
 #[test]
 fn regress_22_trace_lines_match_the_schema() {
-    use zswap_core::trace::{
-        Op, Outcome, TRACE_FORMAT, TRACE_VERSION, TraceHeader, TraceRecord, TraceWriter,
-    };
+    use zswap_core::trace::{Op, Outcome, TraceRecord, TraceWriter};
     // written with the writer of `trace --record`; `trace --json` prints the same records
-    let header = TraceHeader {
-        format: TRACE_FORMAT.into(),
-        version: TRACE_VERSION,
-        kernel: "6.1.0-50-amd64".into(),
-        era: zswap_core::ZswapInterface::Frontswap,
-        page_size: 4096,
-        clock: "monotonic".into(),
-        hooks: vec!["store:zswap_frontswap_store:fentry".into()],
-        compressor: None,
-        max_pool_percent: None,
-        accept_threshold_percent: None,
-        shrinker_enabled: None,
-        ram_pages: None,
-    };
+    let header = zswap_testkit::trace::bare_trace_header(
+        "6.1.0-50-amd64",
+        zswap_core::ZswapInterface::Frontswap,
+        &["store:zswap_frontswap_store:fentry"],
+    );
     let mut buf = Vec::new();
     let mut w = TraceWriter::new(&mut buf, &header).unwrap();
     let ops = [Op::Store, Op::Load, Op::Invalidate, Op::Writeback];
