@@ -4,6 +4,7 @@
 //! recorded trace's, from its header's kernel release.
 
 use zswap_core::KernelEra;
+use zswap_core::params::PARAMS_DIR;
 use zswap_core::trace::TraceHeader;
 use zswap_core::{KernelRelease, SysRoot, read_release};
 
@@ -16,12 +17,10 @@ pub struct ResolvedEra {
     pub evidence: String,
 }
 
-const PARAMS: &str = "module/zswap/parameters";
-
 /// The era of the kernel below `root`, or None when nothing tells it (no zswap parameters
 /// and a release outside the modelled ones).
 pub fn detect_era(root: &SysRoot) -> Option<ResolvedEra> {
-    let params = root.sys(PARAMS);
+    let params = root.sys(PARAMS_DIR);
     if root.exists(&params.join("same_filled_pages_enabled")) {
         return Some(ResolvedEra {
             era: KernelEra::V6_1,

@@ -58,7 +58,7 @@ impl Op {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "kebab-case")]
-pub enum Outcome {
+pub enum OpOutcome {
     /// Stored / loaded / written back.
     Ok,
     /// A store refused without a reason code.
@@ -79,32 +79,32 @@ pub enum Outcome {
     OtherError,
 }
 
-impl Outcome {
+impl OpOutcome {
     /// Every outcome, in the order of the eBPF probe's outcome codes.
-    pub const ALL: [Outcome; 9] = [
-        Outcome::Ok,
-        Outcome::Rejected,
-        Outcome::NotFound,
-        Outcome::IoError,
-        Outcome::Invalid,
-        Outcome::NoMemory,
-        Outcome::NoSpace,
-        Outcome::Disabled,
-        Outcome::OtherError,
+    pub const ALL: [OpOutcome; 9] = [
+        OpOutcome::Ok,
+        OpOutcome::Rejected,
+        OpOutcome::NotFound,
+        OpOutcome::IoError,
+        OpOutcome::Invalid,
+        OpOutcome::NoMemory,
+        OpOutcome::NoSpace,
+        OpOutcome::Disabled,
+        OpOutcome::OtherError,
     ];
 
     /// The lowercase name used in output and traces.
     pub fn name(self) -> &'static str {
         match self {
-            Outcome::Ok => "ok",
-            Outcome::Rejected => "rejected",
-            Outcome::NotFound => "not-found",
-            Outcome::IoError => "io-error",
-            Outcome::Invalid => "invalid",
-            Outcome::NoMemory => "no-memory",
-            Outcome::NoSpace => "no-space",
-            Outcome::Disabled => "disabled",
-            Outcome::OtherError => "other-error",
+            OpOutcome::Ok => "ok",
+            OpOutcome::Rejected => "rejected",
+            OpOutcome::NotFound => "not-found",
+            OpOutcome::IoError => "io-error",
+            OpOutcome::Invalid => "invalid",
+            OpOutcome::NoMemory => "no-memory",
+            OpOutcome::NoSpace => "no-space",
+            OpOutcome::Disabled => "disabled",
+            OpOutcome::OtherError => "other-error",
         }
     }
 }
@@ -156,7 +156,7 @@ pub struct TraceRecord {
     /// The operation.
     pub op: Op,
     /// How it ended.
-    pub outcome: Outcome,
+    pub outcome: OpOutcome,
     /// Cgroup v2 id it was attributed to.
     pub cgroup: u64,
     /// Process id of the running task.
@@ -300,7 +300,7 @@ mod tests {
         );
         let (_, r) = read_trace(text).unwrap();
         assert_eq!(r[0].op, Op::Load);
-        assert_eq!(r[0].outcome, Outcome::NotFound);
+        assert_eq!(r[0].outcome, OpOutcome::NotFound);
     }
 
     #[test]

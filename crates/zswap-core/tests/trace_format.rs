@@ -1,14 +1,14 @@
 //! A trace written by `TraceWriter` reads back as the same header and records (the header
 //! fixture is zswap-testkit's, shared with the tests of what reads traces).
 
-use zswap_core::trace::{Op, Outcome, TraceRecord, TraceWriter, read_trace};
+use zswap_core::trace::{Op, OpOutcome, TraceRecord, TraceWriter, read_trace};
 use zswap_testkit::trace::trace_header;
 
 fn record() -> TraceRecord {
     TraceRecord {
         t_ns: 5,
         op: Op::Store,
-        outcome: Outcome::Ok,
+        outcome: OpOutcome::Ok,
         cgroup: 28,
         pid: 7,
         comm: "w".into(),

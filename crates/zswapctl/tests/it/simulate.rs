@@ -100,12 +100,12 @@ fn bad_sizes_and_shapes_are_refused() {
 /// loaded back (exclusive load, then its slot freed), on a 64 MiB 6.12 machine with the
 /// default limits. With `slots: false` the records carry no swap slot.
 pub(crate) fn write_trace(path: &std::path::Path, stores: u64, slots: bool) {
-    use zswap_core::trace::{Op, Outcome, TraceRecord, TraceWriter};
+    use zswap_core::trace::{Op, OpOutcome, TraceRecord, TraceWriter};
     let header = zswap_testkit::trace::trace_header();
     let rec = |t: u64, op: Op, offset: u64, bytes: u64| TraceRecord {
         t_ns: t,
         op,
-        outcome: Outcome::Ok,
+        outcome: OpOutcome::Ok,
         cgroup: 40,
         pid: 7,
         comm: "w".into(),
