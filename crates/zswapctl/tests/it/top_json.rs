@@ -269,8 +269,8 @@ fn docs_document_every_json_top_key() {
     let j: Value = serde_json::from_str(&next_line(&mut out)).unwrap();
     drop(out);
     wait(&mut child);
-    let doc = std::fs::read_to_string(zswap_testkit::fixtures_dir().join("../../docs/zswapctl.md"))
-        .unwrap();
+    let repo = zswap_testkit::fixtures_dir().join("../..");
+    let doc = std::fs::read_to_string(repo.join("docs/zswapctl.md")).unwrap();
     let start = doc
         .find("\n## top\n")
         .expect("docs/zswapctl.md has a '## top' section");
