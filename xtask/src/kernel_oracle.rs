@@ -24,7 +24,7 @@ use zswap_core::compress::{Algorithm, PageCompressor};
 use zswap_core::page::PAGE_SIZE;
 use zswap_core::sim::ClassTable;
 use zswap_core::{KernelEra, StableFacts};
-use zswap_testkit::pages::{PageKind, Rng, mixed_corpus, page};
+use zswap_workload::pages::{PageKind, Rng, mixed_corpus, page};
 
 use crate::vm::Series;
 use crate::vm::apt::{PrivateApt, version_key};

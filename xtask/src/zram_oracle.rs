@@ -14,8 +14,8 @@ use anyhow::{Context, Result, bail};
 use zswap_core::KernelEra;
 use zswap_core::compress::{Algorithm, PageCompressor};
 use zswap_core::page::PAGE_SIZE;
-use zswap_testkit::pages::mixed_corpus;
 use zswap_testkit::zram::{self, ZramDevice};
+use zswap_workload::pages::mixed_corpus;
 
 /// What to compare.
 #[derive(clap::Args, Debug, Clone)]

@@ -4,6 +4,7 @@
 //! recorded trace's, from its header's kernel release.
 
 use zswap_core::KernelEra;
+use zswap_core::params::PARAMS_DIR;
 use zswap_core::trace::TraceHeader;
 use zswap_core::{KernelRelease, SysRoot, read_release};
 
@@ -16,12 +17,10 @@ pub struct ResolvedEra {
     pub evidence: String,
 }
 
-const PARAMS: &str = "module/zswap/parameters";
-
 /// The era of the kernel below `root`, or None when nothing tells it (no zswap parameters
 /// and a release outside the modelled ones).
 pub fn detect_era(root: &SysRoot) -> Option<ResolvedEra> {
-    let params = root.sys(PARAMS);
+    let params = root.sys(PARAMS_DIR);
     if root.exists(&params.join("same_filled_pages_enabled")) {
         return Some(ResolvedEra {
             era: KernelEra::V6_1,
@@ -87,19 +86,8 @@ mod tests {
 
     #[test]
     fn a_trace_tells_its_era_by_its_kernel_release() {
-        let header = |kernel: &str| TraceHeader {
-            format: zswap_core::trace::TRACE_FORMAT.into(),
-            version: zswap_core::trace::TRACE_VERSION,
-            kernel: kernel.into(),
-            era: zswap_core::ZswapInterface::Folio,
-            page_size: 4096,
-            clock: "monotonic".into(),
-            hooks: Vec::new(),
-            compressor: None,
-            max_pool_percent: None,
-            accept_threshold_percent: None,
-            shrinker_enabled: None,
-            ram_pages: None,
+        let header = |kernel: &str| {
+            zswap_testkit::trace::bare_trace_header(kernel, zswap_core::ZswapInterface::Folio, &[])
         };
         let r = trace_era(&header("6.12.117+deb13-amd64")).unwrap();
         assert_eq!(r.era, KernelEra::V6_12);

@@ -43,7 +43,7 @@ pub use report::{
     ClassBin, CompressorReport, Recommendation, SPEED_BUDGET, ZbudFigures, recommend,
 };
 pub use simulate::{
-    Episode, Pattern, PoolPoint, SimResult, SimSettings, Workload, page_contents, simulate,
+    Episode, Pattern, PoolPoint, SimResult, SimSettings, Workload, simulate,
     suggest_accept_threshold, suggest_max_pool_percent,
 };
 pub use source::{

@@ -19,9 +19,10 @@ use zswap_core::sim::{
     CodecProvider, KernelCodecs, LoadOutcome, MemcgId, RejectReason, SimConfig, SimError,
     StoreOutcome, Zswap,
 };
+use zswap_workload::pages::synthetic_page;
 pub use zswap_workload::synthetic::Episode;
 pub use zswap_workload::synthetic::Pattern;
-use zswap_workload::synthetic::{Shape, mixed_page, note_store};
+use zswap_workload::synthetic::{Shape, note_store};
 
 /// The synthetic workload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -222,13 +223,6 @@ impl SimResult {
     }
 }
 
-/// The contents of page `id` ([`zswap_workload::synthetic::mixed_page`]): text with a share
-/// of random bytes that varies per page, so the workload's pages compress anywhere from well
-/// to not at all, like real anonymous memory.
-pub fn page_contents(seed: u64, id: u64, out: &mut [u8; PAGE_SIZE]) {
-    mixed_page(seed, id, out);
-}
-
 /// Runs `workload` under `settings`, sampling the pool every `sample_every` operations.
 pub fn simulate(
     workload: &Workload,
@@ -252,7 +246,7 @@ pub fn simulate(
             z.invalidate(op.page);
         }
         if let Some(victim) = op.evict {
-            page_contents(workload.seed, victim, &mut page);
+            synthetic_page(workload.seed, victim, &mut page);
             r.store(&mut z, op.op, victim, memcg, std::slice::from_ref(&page));
         }
         r.sample(&z, op.op, every, total_ops);

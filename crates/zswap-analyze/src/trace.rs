@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use zswap_core::page::PAGE_SIZE;
-use zswap_core::trace::{Op, Outcome, TraceRecord};
+use zswap_core::trace::{Op, OpOutcome, TraceRecord};
 
 use crate::replay::{StoreRefusal, TraceEvent, TraceOp};
 
@@ -42,7 +42,7 @@ impl TraceTotals {
         let mut t = TraceTotals::default();
         for r in records {
             t.records += 1;
-            let ok = r.outcome == Outcome::Ok;
+            let ok = r.outcome == OpOutcome::Ok;
             let count = match r.op {
                 Op::Store => {
                     if ok {
@@ -73,7 +73,7 @@ impl TraceTotals {
 pub fn recorded_store_lengths(records: &[TraceRecord]) -> Vec<u32> {
     records
         .iter()
-        .filter(|r| r.op == Op::Store && r.outcome == Outcome::Ok && r.bytes > 0)
+        .filter(|r| r.op == Op::Store && r.outcome == OpOutcome::Ok && r.bytes > 0)
         .flat_map(|r| {
             let pages = r.pages.max(1);
             let each = (r.bytes / u64::from(pages)).min(PAGE_SIZE as u64) as u32;
@@ -85,15 +85,15 @@ pub fn recorded_store_lengths(records: &[TraceRecord]) -> Vec<u32> {
 /// The model's view of one trace record.
 impl From<&TraceRecord> for TraceEvent {
     fn from(r: &TraceRecord) -> TraceEvent {
-        let ok = r.outcome == Outcome::Ok;
+        let ok = r.outcome == OpOutcome::Ok;
         TraceEvent {
             t_ns: r.t_ns,
             op: match r.op {
                 Op::Store => TraceOp::Store {
                     ok,
                     why: match r.outcome {
-                        Outcome::NoMemory => StoreRefusal::Limit,
-                        Outcome::NoSpace | Outcome::Invalid => StoreRefusal::Page,
+                        OpOutcome::NoMemory => StoreRefusal::Limit,
+                        OpOutcome::NoSpace | OpOutcome::Invalid => StoreRefusal::Page,
                         _ => StoreRefusal::Unknown,
                     },
                     bytes: r.bytes,
@@ -113,7 +113,7 @@ impl From<&TraceRecord> for TraceEvent {
 mod tests {
     use super::*;
 
-    fn store(outcome: Outcome, bytes: u64, pages: u32) -> TraceRecord {
+    fn store(outcome: OpOutcome, bytes: u64, pages: u32) -> TraceRecord {
         TraceRecord {
             t_ns: 1,
             op: Op::Store,
@@ -132,18 +132,18 @@ mod tests {
 
     #[test]
     fn totals_count_pages_bytes_and_slots() {
-        let mut no_slot = store(Outcome::Ok, 300, 4);
+        let mut no_slot = store(OpOutcome::Ok, 300, 4);
         no_slot.swap_offset = None;
-        let mut load = store(Outcome::Ok, 0, 1);
+        let mut load = store(OpOutcome::Ok, 0, 1);
         load.op = Op::Load;
         let mut missed = load.clone();
-        missed.outcome = Outcome::NotFound;
-        let mut wb = store(Outcome::Ok, 0, 1);
+        missed.outcome = OpOutcome::NotFound;
+        let mut wb = store(OpOutcome::Ok, 0, 1);
         wb.op = Op::Writeback;
         let t = TraceTotals::of(&[
-            store(Outcome::Ok, 1000, 1),
+            store(OpOutcome::Ok, 1000, 1),
             no_slot,
-            store(Outcome::Rejected, 500, 1),
+            store(OpOutcome::Rejected, 500, 1),
             load,
             missed,
             wb,
@@ -159,10 +159,10 @@ mod tests {
     #[test]
     fn a_large_folio_is_split_evenly_and_unknown_lengths_are_left_out() {
         let records = [
-            store(Outcome::Ok, 1000, 1),
-            store(Outcome::Ok, 4 * 700 + 3, 4),
-            store(Outcome::Ok, 0, 1),
-            store(Outcome::Rejected, 500, 1),
+            store(OpOutcome::Ok, 1000, 1),
+            store(OpOutcome::Ok, 4 * 700 + 3, 4),
+            store(OpOutcome::Ok, 0, 1),
+            store(OpOutcome::Rejected, 500, 1),
         ];
         assert_eq!(recorded_store_lengths(&records), [1000, 700, 700, 700, 700]);
     }
@@ -173,11 +173,11 @@ mod tests {
             TraceOp::Store { why, .. } => why,
             other => panic!("{other:?}"),
         };
-        assert_eq!(why(Outcome::NoMemory), StoreRefusal::Limit);
-        assert_eq!(why(Outcome::NoSpace), StoreRefusal::Page);
-        assert_eq!(why(Outcome::Invalid), StoreRefusal::Page);
-        assert_eq!(why(Outcome::Rejected), StoreRefusal::Unknown);
-        let e = TraceEvent::from(&store(Outcome::Ok, 10, 2));
+        assert_eq!(why(OpOutcome::NoMemory), StoreRefusal::Limit);
+        assert_eq!(why(OpOutcome::NoSpace), StoreRefusal::Page);
+        assert_eq!(why(OpOutcome::Invalid), StoreRefusal::Page);
+        assert_eq!(why(OpOutcome::Rejected), StoreRefusal::Unknown);
+        let e = TraceEvent::from(&store(OpOutcome::Ok, 10, 2));
         assert_eq!(e.slot, Some((0, 9)));
         assert_eq!(
             e.op,

@@ -17,7 +17,7 @@ use std::time::Duration;
 use zswap_core::KernelEra;
 use zswap_core::compress::{Algorithm, PageCompressor};
 use zswap_core::page::PAGE_SIZE;
-use zswap_testkit::pages::mixed_corpus;
+use zswap_workload::pages::mixed_corpus;
 
 /// 256 pages: text, heap, sparse, repeats, text with noise, random, zero, filled.
 fn corpus() -> Vec<[u8; PAGE_SIZE]> {

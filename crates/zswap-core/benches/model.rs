@@ -15,7 +15,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use zswap_core::KernelEra;
 use zswap_core::compress::{Algorithm, PageCompressor};
 use zswap_core::sim::{MemcgId, SimConfig, Zswap};
-use zswap_testkit::pages::mixed_corpus;
+use zswap_workload::pages::mixed_corpus;
 
 const ERA: KernelEra = KernelEra::V6_18;
 
@@ -43,7 +43,7 @@ fn bench(c: &mut Criterion) {
                 .compressor(alg.kernel_name())
                 .build(),
         );
-        assert_eq!(z.params().compressor, alg.kernel_name());
+        assert_eq!(z.params().compressor(), Some(alg.kernel_name()));
         g.bench_function(BenchmarkId::new("model_store", alg), |b| {
             b.iter(|| {
                 for (i, p) in pages.iter().enumerate() {

@@ -96,6 +96,30 @@ impl ZswapSample {
             .filter(|d| d.status != DebugfsStatus::Available)
             .map(|d| d.status.explain())
     }
+
+    /// Why zswap stores nothing new although the kernel has it: it is disabled (saying
+    /// whether it ever stored a page on this boot, and how to turn it on).
+    pub fn disabled_reason(&self) -> Option<&'static str> {
+        let p = self.params.as_ref()?;
+        if p.enabled() != Some(false) {
+            return None;
+        }
+        let stored = self.vmstat.as_ref().and_then(|v| v.get("zswpout"));
+        Some(if stored == Some(0) {
+            "zswap is disabled and has never stored a page on this boot: turn it on \
+             with 'zswapctl set enabled true'"
+        } else {
+            "zswap is disabled: new swap-outs bypass it; pages already in the pool stay \
+             until loaded or invalidated"
+        })
+    }
+
+    /// Why the pool stays empty: no swap device is active.
+    pub fn no_swap_reason(&self) -> Option<&'static str> {
+        self.swaps.as_ref().filter(|s| s.is_empty()).map(
+            |_| "no swap device is active: zswap only holds pages on their way to swap (swapon)",
+        )
+    }
 }
 
 impl Problem {

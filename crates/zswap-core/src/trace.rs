@@ -58,7 +58,7 @@ impl Op {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "kebab-case")]
-pub enum Outcome {
+pub enum OpOutcome {
     /// Stored / loaded / written back.
     Ok,
     /// A store refused without a reason code.
@@ -79,32 +79,32 @@ pub enum Outcome {
     OtherError,
 }
 
-impl Outcome {
+impl OpOutcome {
     /// Every outcome, in the order of the eBPF probe's outcome codes.
-    pub const ALL: [Outcome; 9] = [
-        Outcome::Ok,
-        Outcome::Rejected,
-        Outcome::NotFound,
-        Outcome::IoError,
-        Outcome::Invalid,
-        Outcome::NoMemory,
-        Outcome::NoSpace,
-        Outcome::Disabled,
-        Outcome::OtherError,
+    pub const ALL: [OpOutcome; 9] = [
+        OpOutcome::Ok,
+        OpOutcome::Rejected,
+        OpOutcome::NotFound,
+        OpOutcome::IoError,
+        OpOutcome::Invalid,
+        OpOutcome::NoMemory,
+        OpOutcome::NoSpace,
+        OpOutcome::Disabled,
+        OpOutcome::OtherError,
     ];
 
     /// The lowercase name used in output and traces.
     pub fn name(self) -> &'static str {
         match self {
-            Outcome::Ok => "ok",
-            Outcome::Rejected => "rejected",
-            Outcome::NotFound => "not-found",
-            Outcome::IoError => "io-error",
-            Outcome::Invalid => "invalid",
-            Outcome::NoMemory => "no-memory",
-            Outcome::NoSpace => "no-space",
-            Outcome::Disabled => "disabled",
-            Outcome::OtherError => "other-error",
+            OpOutcome::Ok => "ok",
+            OpOutcome::Rejected => "rejected",
+            OpOutcome::NotFound => "not-found",
+            OpOutcome::IoError => "io-error",
+            OpOutcome::Invalid => "invalid",
+            OpOutcome::NoMemory => "no-memory",
+            OpOutcome::NoSpace => "no-space",
+            OpOutcome::Disabled => "disabled",
+            OpOutcome::OtherError => "other-error",
         }
     }
 }
@@ -156,7 +156,7 @@ pub struct TraceRecord {
     /// The operation.
     pub op: Op,
     /// How it ended.
-    pub outcome: Outcome,
+    pub outcome: OpOutcome,
     /// Cgroup v2 id it was attributed to.
     pub cgroup: u64,
     /// Process id of the running task.
@@ -290,50 +290,6 @@ pub fn read_trace(text: &str) -> Result<(TraceHeader, Vec<TraceRecord>), TraceEr
 mod tests {
     use super::*;
 
-    fn header() -> TraceHeader {
-        TraceHeader {
-            format: TRACE_FORMAT.into(),
-            version: TRACE_VERSION,
-            kernel: "6.12.117+deb13-amd64".into(),
-            era: ZswapInterface::Folio,
-            page_size: 4096,
-            clock: "monotonic".into(),
-            hooks: vec!["store:zswap_store:fentry".into()],
-            compressor: Some("lzo".into()),
-            max_pool_percent: Some(20),
-            accept_threshold_percent: Some(90),
-            shrinker_enabled: Some(false),
-            ram_pages: Some(57344),
-        }
-    }
-
-    fn record() -> TraceRecord {
-        TraceRecord {
-            t_ns: 5,
-            op: Op::Store,
-            outcome: Outcome::Ok,
-            cgroup: 28,
-            pid: 7,
-            comm: "w".into(),
-            latency_ns: 900,
-            bytes: 1712,
-            pages: 1,
-            ret: 1,
-            swap_type: Some(0),
-            swap_offset: Some(1043),
-        }
-    }
-
-    #[test]
-    fn round_trip() {
-        let mut w = TraceWriter::new(Vec::new(), &header()).unwrap();
-        w.record(&record()).unwrap();
-        let text = String::from_utf8(w.finish().unwrap()).unwrap();
-        let (h, r) = read_trace(&text).unwrap();
-        assert_eq!(h, header());
-        assert_eq!(r, vec![record()]);
-    }
-
     #[test]
     fn documented_example_parses() {
         let text = concat!(
@@ -344,7 +300,7 @@ mod tests {
         );
         let (_, r) = read_trace(text).unwrap();
         assert_eq!(r[0].op, Op::Load);
-        assert_eq!(r[0].outcome, Outcome::NotFound);
+        assert_eq!(r[0].outcome, OpOutcome::NotFound);
     }
 
     #[test]
@@ -385,9 +341,11 @@ mod tests {
 
     #[test]
     fn bad_record_names_its_line() {
-        let mut text = serde_json::to_string(&header()).unwrap();
-        text.push_str("\n\n{\"t_ns\":1}\n");
-        match read_trace(&text) {
+        let text = concat!(
+            r#"{"format":"zswap-trace","version":1,"kernel":"6.12","era":"folio","page_size":4096,"clock":"monotonic","hooks":[]}"#,
+            "\n\n{\"t_ns\":1}\n"
+        );
+        match read_trace(text) {
             Err(TraceError::Record { line, .. }) => assert_eq!(line, 3),
             other => panic!("{other:?}"),
         }

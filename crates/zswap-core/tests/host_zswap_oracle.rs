@@ -19,8 +19,8 @@ use std::path::PathBuf;
 use zswap_core::KernelEra;
 use zswap_core::sim::{MemcgId, SimConfig, StoreOutcome, Zswap};
 use zswap_testkit::host::{HostLock, require};
-use zswap_testkit::pages::{Rng, mixed_corpus};
 use zswap_testkit::swapout::{self, Debugfs, Reclaimable, SavedParams, SwapFile, debugfs};
+use zswap_workload::pages::{Rng, mixed_corpus};
 
 fn vmstat(key: &str) -> u64 {
     fs::read_to_string("/proc/vmstat")
@@ -137,7 +137,7 @@ fn host_zswap_counters_equal_the_model() {
                 .compressor(alg)
                 .build(),
         );
-        assert_eq!(model.params().compressor, alg);
+        assert_eq!(model.params().compressor(), Some(alg));
         for (i, p) in pages.iter().enumerate() {
             let out = model.store(i as u64, MemcgId::ROOT, p);
             assert!(

@@ -6,13 +6,12 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use zswap_core::KernelEra;
 use zswap_core::compress::{Algorithm, PageCompressor};
 use zswap_core::sim::{
-    KernelCodecs, LoadOutcome, MemcgId, Param, RejectReason, SimConfig, StoreOutcome, ZpoolKind,
-    Zswap,
+    KernelCodecs, LoadOutcome, MemcgId, RejectReason, SimConfig, StoreOutcome, ZpoolKind, Zswap,
 };
-use zswap_testkit::pages::{PageKind, mixed_corpus, page};
+use zswap_core::{KernelEra, ParamName, ParamValue};
+use zswap_workload::pages::{PageKind, mixed_corpus, page};
 
 fn modelled(era: KernelEra) -> Vec<Algorithm> {
     Algorithm::ALL
@@ -28,7 +27,7 @@ fn round_trip(era: KernelEra, zpool: ZpoolKind, alg: Algorithm) {
             .zpool(zpool)
             .build(),
     );
-    assert_eq!(z.params().compressor, alg.kernel_name());
+    assert_eq!(z.params().compressor(), Some(alg.kernel_name()));
     let corpus = mixed_corpus(0x7e57_0001 ^ alg as u64, 160);
     let mut rejected = 0;
     for (i, p) in corpus.iter().enumerate() {
@@ -192,8 +191,8 @@ fn run(era: KernelEra, ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut prev = monotonic(&z);
     for op in ops {
         let pages_before = z.total_pages();
-        let max = ram * u64::from(z.params().max_pool_percent) / 100;
-        let thr = max * u64::from(z.params().accept_threshold_percent) / 100;
+        let max = ram * u64::from(z.params().max_pool_percent().unwrap_or_default()) / 100;
+        let thr = max * u64::from(z.params().accept_threshold_percent().unwrap_or_default()) / 100;
         match op {
             Op::Store {
                 slot,
@@ -254,7 +253,9 @@ fn run(era: KernelEra, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 z.shrinker_scan(cgs[cg], n);
             }
             Op::Compressor(i) => z.set_compressor(algs[i]).unwrap(),
-            Op::MaxPool(p) => z.set_param(Param::MaxPoolPercent(p)).unwrap(),
+            Op::MaxPool(p) => z
+                .set_param(ParamName::MaxPoolPercent, ParamValue::Uint(p))
+                .unwrap(),
             Op::Writeback { cg, on } => {
                 if era != KernelEra::V6_1 {
                     z.set_memcg_zswap_writeback(cgs[cg], on).unwrap();

@@ -16,8 +16,8 @@ use zswap_core::KernelEra;
 use zswap_core::compress::{Algorithm, PageCompressor};
 use zswap_core::page::PAGE_SIZE;
 use zswap_testkit::host::{HostLock, is_root, require};
-use zswap_testkit::pages::mixed_corpus;
 use zswap_testkit::zram::{self, ZramDevice};
+use zswap_workload::pages::mixed_corpus;
 
 /// zram's huge-object threshold on this kernel (docs/kernel-notes.md §4.3, §7; measured here).
 const HUGE_THRESHOLD: usize = 3625;

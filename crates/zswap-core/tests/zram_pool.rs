@@ -23,7 +23,7 @@ use zswap_core::compress::{Algorithm, PageCompressor};
 use zswap_core::page::{PAGE_SIZE as PAGE, same_filled_word};
 use zswap_core::sim::{ZsHandle, ZsPool};
 use zswap_testkit::host::{HostLock, is_root, require};
-use zswap_testkit::pages::{Rng, mixed_corpus};
+use zswap_workload::pages::{Rng, mixed_corpus};
 
 /// A hot-added zram device; reset and hot-removed when dropped.
 struct Zram(u32);

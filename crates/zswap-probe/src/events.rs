@@ -7,7 +7,7 @@ use std::time::Duration;
 use aya::maps::{MapData, RingBuf};
 use zswap_probe_common::{Event, swap_slot};
 
-use zswap_core::trace::{Op, Outcome};
+use zswap_core::trace::{Op, OpOutcome};
 
 use crate::error::{ProbeError, Result};
 use crate::snapshot::{op_from_code, outcome_from_code};
@@ -26,7 +26,7 @@ pub struct ProbeEvent {
     /// The operation.
     pub op: Op,
     /// How it ended.
-    pub outcome: Outcome,
+    pub outcome: OpOutcome,
     /// Entry-to-exit time, ns (0 for invalidations).
     pub latency_ns: u64,
     /// Compressed bytes charged by a store, 0 when unknown.

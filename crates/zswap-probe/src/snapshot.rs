@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use zswap_core::trace::{Op, Outcome};
+use zswap_core::trace::{Op, OpOutcome};
 use zswap_probe_common::{LATENCY_BUCKETS, SIZE_BUCKETS, counter, op, outcome};
 
 /// Decodes a [`zswap_probe_common::op`] code.
@@ -18,22 +18,22 @@ pub(crate) fn op_from_code(code: u8) -> Option<Op> {
 }
 
 /// Decodes a [`zswap_probe_common::outcome`] code.
-pub(crate) fn outcome_from_code(code: u8) -> Option<Outcome> {
-    Outcome::ALL.get(usize::from(code)).copied()
+pub(crate) fn outcome_from_code(code: u8) -> Option<OpOutcome> {
+    OpOutcome::ALL.get(usize::from(code)).copied()
 }
 
 /// The [`zswap_probe_common::outcome`] code of `o`.
-fn outcome_code(o: Outcome) -> u8 {
+fn outcome_code(o: OpOutcome) -> u8 {
     match o {
-        Outcome::Ok => outcome::OK,
-        Outcome::Rejected => outcome::REJECTED,
-        Outcome::NotFound => outcome::NOT_FOUND,
-        Outcome::IoError => outcome::IO_ERROR,
-        Outcome::Invalid => outcome::INVALID,
-        Outcome::NoMemory => outcome::NO_MEMORY,
-        Outcome::NoSpace => outcome::NO_SPACE,
-        Outcome::Disabled => outcome::DISABLED,
-        Outcome::OtherError => outcome::OTHER_ERROR,
+        OpOutcome::Ok => outcome::OK,
+        OpOutcome::Rejected => outcome::REJECTED,
+        OpOutcome::NotFound => outcome::NOT_FOUND,
+        OpOutcome::IoError => outcome::IO_ERROR,
+        OpOutcome::Invalid => outcome::INVALID,
+        OpOutcome::NoMemory => outcome::NO_MEMORY,
+        OpOutcome::NoSpace => outcome::NO_SPACE,
+        OpOutcome::Disabled => outcome::DISABLED,
+        OpOutcome::OtherError => outcome::OTHER_ERROR,
     }
 }
 
@@ -42,7 +42,7 @@ fn outcome_code(o: Outcome) -> u8 {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LatencyHistogram {
     /// The outcome these calls had.
-    pub outcome: Outcome,
+    pub outcome: OpOutcome,
     /// Counts per bucket, [`LATENCY_BUCKETS`] long.
     pub buckets: Vec<u64>,
 }
@@ -147,7 +147,7 @@ pub struct ProbeSnapshot {
 
 fn histograms(raw: &[u64]) -> Vec<LatencyHistogram> {
     let n = LATENCY_BUCKETS as usize;
-    Outcome::ALL
+    OpOutcome::ALL
         .iter()
         .filter_map(|&o| {
             let start = usize::from(outcome_code(o)) * n;
@@ -196,12 +196,12 @@ impl ProbeSnapshot {
     }
 
     /// The store histogram of `outcome`, if any call had it.
-    pub fn store_histogram(&self, outcome: Outcome) -> Option<&LatencyHistogram> {
+    pub fn store_histogram(&self, outcome: OpOutcome) -> Option<&LatencyHistogram> {
         self.store_latency.iter().find(|h| h.outcome == outcome)
     }
 
     /// The load histogram of `outcome`, if any call had it.
-    pub fn load_histogram(&self, outcome: Outcome) -> Option<&LatencyHistogram> {
+    pub fn load_histogram(&self, outcome: OpOutcome) -> Option<&LatencyHistogram> {
         self.load_latency.iter().find(|h| h.outcome == outcome)
     }
 }
@@ -217,7 +217,7 @@ mod tests {
         store[LATENCY_BUCKETS as usize * usize::from(outcome::REJECTED) + 12] = 3;
         let s = ProbeSnapshot::from_raw(&store, &[], &[], &[], BTreeMap::new());
         assert_eq!(s.store_latency.len(), 1);
-        assert_eq!(s.store_latency[0].outcome, Outcome::Rejected);
+        assert_eq!(s.store_latency[0].outcome, OpOutcome::Rejected);
         assert_eq!(s.store_latency[0].total(), 3);
         assert!(s.load_latency.is_empty());
     }
@@ -235,7 +235,7 @@ mod tests {
 
     #[test]
     fn outcome_codes_round_trip() {
-        for o in Outcome::ALL {
+        for o in OpOutcome::ALL {
             assert_eq!(outcome_from_code(outcome_code(o)), Some(o));
         }
         assert_eq!(outcome_from_code(200), None);
@@ -253,7 +253,7 @@ mod tests {
 
     fn hist(buckets: &[u64]) -> LatencyHistogram {
         LatencyHistogram {
-            outcome: Outcome::Ok,
+            outcome: OpOutcome::Ok,
             buckets: buckets.to_vec(),
         }
     }

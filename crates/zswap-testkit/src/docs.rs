@@ -253,7 +253,7 @@ pub struct DocSandbox {
 }
 
 impl DocSandbox {
-    /// Pages in `pages.bin`: [`crate::pages::mixed_corpus`] with seed 22.
+    /// Pages in `pages.bin`: [`zswap_workload::pages::mixed_corpus`] with seed 22.
     pub const PAGES: usize = 256;
 
     /// A sandbox for the repository's markdown file `rel`.
@@ -277,7 +277,7 @@ impl DocSandbox {
             &cwd.join("tests/doc-examples"),
         );
         copy_tree(&fixtures_dir().join(DOC_HOST_TREE), &cwd.join("host"));
-        let pages: Vec<u8> = crate::pages::mixed_corpus(22, Self::PAGES)
+        let pages: Vec<u8> = zswap_workload::pages::mixed_corpus(22, Self::PAGES)
             .iter()
             .flatten()
             .copied()

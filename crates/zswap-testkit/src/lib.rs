@@ -12,9 +12,9 @@ use zswap_core::{KernelRelease, SysRoot};
 pub mod docs;
 pub mod host;
 pub mod modgraph;
-pub mod pages;
 pub mod swapout;
 pub mod tmux;
+pub mod trace;
 pub mod zram;
 
 /// A temporary tree laid out like `/`, removed on drop.

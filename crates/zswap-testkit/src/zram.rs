@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use zswap_core::page::PAGE_SIZE;
 
-use crate::pages::Rng;
+use zswap_workload::pages::Rng;
 
 /// Where zram devices are created and removed.
 pub const ZRAM_CONTROL: &str = "/sys/class/zram-control";

@@ -114,7 +114,7 @@ impl Drop for Collector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zswap_core::trace::{Op, Outcome};
+    use zswap_core::trace::{Op, OpOutcome};
     use zswap_probe::LatencyHistogram;
 
     use crate::latency::OpLatency;
@@ -176,7 +176,7 @@ mod tests {
                 Ok(vec![OpLatency {
                     op: Op::Store,
                     histogram: LatencyHistogram {
-                        outcome: Outcome::Ok,
+                        outcome: OpOutcome::Ok,
                         buckets: vec![0, 1],
                     },
                 }])

@@ -27,31 +27,14 @@ pub(crate) fn notes(s: &ZswapSample) -> Vec<Note> {
     if let Some(reason) = s.no_zswap_reason() {
         out.push(note("zswap", reason));
     }
-    if let Some(p) = &s.params
-        && p.enabled() == Some(false)
-    {
-        let stored = s.vmstat.as_ref().and_then(|v| v.get("zswpout"));
-        out.push(note(
-            "zswap",
-            if stored == Some(0) {
-                "zswap is disabled and has never stored a page on this boot: turn it on \
-                 with 'zswapctl set enabled true'"
-            } else {
-                "zswap is disabled: new swap-outs bypass it; pages already in the pool stay \
-                 until loaded or invalidated"
-            },
-        ));
+    if let Some(reason) = s.disabled_reason() {
+        out.push(note("zswap", reason));
     }
     if let Some(reason) = s.debugfs_missing_reason() {
         out.push(note("debugfs", reason));
     }
-    if let Some(swaps) = &s.swaps
-        && swaps.is_empty()
-    {
-        out.push(note(
-            "swap",
-            "no swap device is active: zswap only holds pages on their way to swap (swapon)",
-        ));
+    if let Some(reason) = s.no_swap_reason() {
+        out.push(note("swap", reason));
     }
     for p in &s.problems {
         out.push(note(p.source, p.reason()));

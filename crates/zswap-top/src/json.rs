@@ -193,7 +193,7 @@ mod tests {
 
     use super::*;
     use crate::app::AppOptions;
-    use zswap_core::trace::{Op, Outcome};
+    use zswap_core::trace::{Op, OpOutcome};
     use zswap_probe::LatencyHistogram;
 
     use crate::latency::OpLatency;
@@ -270,7 +270,7 @@ mod tests {
         let mut a = app(ProbeStatus::Loaded(vec![OpLatency {
             op: Op::Store,
             histogram: LatencyHistogram {
-                outcome: Outcome::Ok,
+                outcome: OpOutcome::Ok,
                 buckets: vec![0, 0, 3, 1],
             },
         }]));

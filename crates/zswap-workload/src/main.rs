@@ -23,8 +23,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use zswap_core::page::PAGE_SIZE;
+use zswap_workload::pages::{PageKind, fill_workload_page, workload_kind};
 use zswap_workload::synthetic::{Pattern, Shape};
-use zswap_workload::{PageKind, fill, kind};
 
 mod synthetic_run;
 
@@ -181,7 +181,7 @@ fn write_file(path: &Path, pages: usize, seed: u64) -> Result<()> {
         std::fs::File::create(path).with_context(|| format!("creating '{}'", path.display()))?;
     let mut p = [0u8; PAGE_SIZE];
     for i in 0..pages as u64 {
-        fill(&mut p, i, seed);
+        fill_workload_page(i, seed, &mut p);
         f.write_all(&p)
             .with_context(|| format!("writing page {i} to '{}'", path.display()))?;
     }
@@ -206,14 +206,15 @@ fn run() -> Result<bool> {
     let mut map = Mapping::new(len)?;
     let mem = map.as_mut_slice();
     let (mut text, mut zero, mut random) = (0, 0, 0);
-    for (i, p) in mem.chunks_mut(PAGE_SIZE).enumerate() {
+    for (i, p) in mem.as_chunks_mut::<PAGE_SIZE>().0.iter_mut().enumerate() {
         let i = i as u64;
-        match kind(i) {
-            PageKind::Text => text += 1,
+        // The workload's kinds: Words, Zero and XorshiftRandom.
+        match workload_kind(i) {
+            PageKind::Words => text += 1,
             PageKind::Zero => zero += 1,
-            PageKind::Random => random += 1,
+            _ => random += 1,
         }
-        fill(p, i, args.seed);
+        fill_workload_page(i, args.seed, p);
     }
     print_line(&format!(
         "pages={} text={text} zero={zero} random={random}",
@@ -230,7 +231,7 @@ fn run() -> Result<bool> {
     let mut expect = [0u8; PAGE_SIZE];
     let (mut verified, mut mismatches) = (0usize, 0usize);
     for (i, p) in mem.chunks(PAGE_SIZE).enumerate() {
-        fill(&mut expect, i as u64, args.seed);
+        fill_workload_page(i as u64, args.seed, &mut expect);
         if p == expect {
             verified += 1;
         } else {

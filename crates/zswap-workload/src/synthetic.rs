@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use zswap_core::page::PAGE_SIZE;
+use crate::pages::Rng;
 
 /// Which page the workload touches next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,58 +48,6 @@ impl FromStr for Pattern {
             _ => Err(format!(
                 "unknown access pattern '{s}'; use sequential, random or hot-cold"
             )),
-        }
-    }
-}
-
-/// A small deterministic generator (SplitMix64).
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
-    }
-}
-
-const WORDS: [&[u8]; 12] = [
-    b"the ",
-    b"swap ",
-    b"page ",
-    b"of ",
-    b"memory ",
-    b"kernel ",
-    b"zswap ",
-    b"pool ",
-    b"and ",
-    b"compressed ",
-    b"entry ",
-    b"\n",
-];
-
-/// The contents of page `id`: text with a share of random bytes that varies per page (0 to
-/// 70 %), so the pages compress anywhere from well to hardly, like real anonymous memory.
-pub fn mixed_page(seed: u64, id: u64, out: &mut [u8; PAGE_SIZE]) {
-    let mut rng = Rng(seed ^ id.wrapping_mul(0x2545_f491_4f6c_dd1d));
-    let noise_per_mille = rng.below(700);
-    let mut i = 0;
-    while i < PAGE_SIZE {
-        if rng.below(1000) < noise_per_mille {
-            out[i] = rng.next() as u8;
-            i += 1;
-        } else {
-            let w = WORDS[rng.below(WORDS.len() as u64) as usize];
-            let n = w.len().min(PAGE_SIZE - i);
-            out[i..i + n].copy_from_slice(&w[..n]);
-            i += n;
         }
     }
 }
@@ -156,7 +104,7 @@ pub struct Shape {
     pub accesses: u64,
     /// Access pattern.
     pub pattern: Pattern,
-    /// Seed of the pattern and of the page contents ([`mixed_page`]).
+    /// Seed of the pattern and of the page contents ([`crate::pages::synthetic_page`]).
     pub seed: u64,
 }
 
@@ -173,7 +121,7 @@ impl Shape {
             shape: *self,
             ws,
             op: 0,
-            rng: Rng(self.seed),
+            rng: Rng::new(self.seed),
             by_time: BTreeMap::new(),
             time_of: vec![None; ws as usize],
             out: vec![false; ws as usize],
@@ -189,7 +137,7 @@ pub struct Op {
     pub op: u64,
     /// The page touched.
     pub page: u64,
-    /// The first touch of the page: it is filled with [`mixed_page`].
+    /// The first touch of the page: it is filled with [`crate::pages::synthetic_page`].
     pub first_touch: bool,
     /// The page was out (in swap): the touch swaps it in and frees its slot.
     pub swap_in: bool,
@@ -211,6 +159,10 @@ pub struct Ops {
 }
 
 impl Ops {
+    fn below(&mut self, n: u64) -> u64 {
+        self.rng.below(n as usize) as u64
+    }
+
     fn next_page(&mut self) -> u64 {
         let (op, ws) = (self.op, self.ws);
         if op < ws {
@@ -218,13 +170,13 @@ impl Ops {
         }
         match self.shape.pattern {
             Pattern::Sequential => (op - ws) % ws,
-            Pattern::Random => self.rng.below(ws),
+            Pattern::Random => self.below(ws),
             Pattern::HotCold => {
                 let hot = (ws / 10).max(1);
-                if self.rng.below(10) < 9 {
-                    self.rng.below(hot)
+                if self.below(10) < 9 {
+                    self.below(hot)
                 } else {
-                    hot + self.rng.below(ws - hot)
+                    hot + self.below(ws - hot)
                 }
             }
         }
@@ -316,11 +268,11 @@ mod tests {
         let a: Vec<Op> = shape(Pattern::Random).ops().collect();
         let b: Vec<Op> = shape(Pattern::Random).ops().collect();
         assert_eq!(a, b);
-        let (mut x, mut y) = ([0u8; PAGE_SIZE], [0u8; PAGE_SIZE]);
-        mixed_page(3, 5, &mut x);
-        mixed_page(3, 5, &mut y);
+        let (mut x, mut y) = ([0u8; 4096], [0u8; 4096]);
+        crate::pages::synthetic_page(3, 5, &mut x);
+        crate::pages::synthetic_page(3, 5, &mut y);
         assert_eq!(x, y);
-        mixed_page(3, 6, &mut y);
+        crate::pages::synthetic_page(3, 6, &mut y);
         assert_ne!(x, y);
     }
 

@@ -20,7 +20,8 @@ use std::io::Read;
 
 use anyhow::{Context, Result, bail};
 use zswap_core::page::PAGE_SIZE;
-use zswap_workload::synthetic::{Episode, Shape, mixed_page, note_store};
+use zswap_workload::pages::synthetic_page;
+use zswap_workload::synthetic::{Episode, Shape, note_store};
 
 use crate::Mapping;
 
@@ -79,7 +80,7 @@ pub(crate) fn run(args: &SyntheticArgs, emit: &mut dyn FnMut(&str)) -> Result<()
         // SAFETY: page < working set, so the page lies inside the mapping.
         let page = unsafe { base.add(op.page as usize * PAGE_SIZE) };
         if op.first_touch {
-            mixed_page(shape.seed, op.page, &mut content);
+            synthetic_page(shape.seed, op.page, &mut content);
             // SAFETY: PAGE_SIZE bytes inside the mapping; content does not overlap it.
             unsafe { std::ptr::copy_nonoverlapping(content.as_ptr(), page, PAGE_SIZE) };
         } else {

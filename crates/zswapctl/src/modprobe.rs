@@ -5,14 +5,14 @@
 
 use std::process::{Command, Stdio};
 
-use zswap_core::admin::{ModuleProbe, ModulesAliasProbe, NoModules};
+use zswap_core::admin::{ModuleResolver, ModulesAliasResolver, NoModules};
 use zswap_core::{SysRoot, read_release};
 
 /// Asks `modprobe -n -q` whether an alias resolves.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ModprobeDryRun;
 
-impl ModuleProbe for ModprobeDryRun {
+impl ModuleResolver for ModprobeDryRun {
     fn resolve(&self, alias: &str) -> Option<String> {
         let ok = Command::new("modprobe")
             .args(["-n", "-q", "--", alias])
@@ -26,12 +26,12 @@ impl ModuleProbe for ModprobeDryRun {
 }
 
 /// The module resolver for `root`: modprobe on the live system, the tree's `modules.alias` otherwise.
-pub(crate) fn for_root(root: &SysRoot) -> Box<dyn ModuleProbe> {
+pub(crate) fn for_root(root: &SysRoot) -> Box<dyn ModuleResolver> {
     if root.is_host() {
         return Box::new(ModprobeDryRun);
     }
     let release = read_release(root).ok().flatten();
-    match ModulesAliasProbe::read(root, release.as_ref()) {
+    match ModulesAliasResolver::read(root, release.as_ref()) {
         Ok(p) => Box::new(p),
         Err(_) => Box::new(NoModules),
     }

@@ -67,18 +67,19 @@ fn predict(
         .accept_threshold_percent(r.num("accept_threshold_percent")? as u32)
         .compressor(alg)
         .codecs(KernelCodecs::default().with_facts(facts));
-    match zpool {
-        "zbud" => b = b.zpool(ZpoolKind::Zbud),
-        "zsmalloc" => b = b.zpool(ZpoolKind::Zsmalloc),
-        _ => {}
+    if zpool != "none" {
+        let kind = zpool
+            .parse::<ZpoolKind>()
+            .map_err(|z| format!("zpool '{z}' is not modelled"))?;
+        b = b.zpool(kind);
     }
     let mut z = Zswap::new(b.build());
-    if z.params().compressor != alg {
+    if z.params().compressor() != Some(alg) {
         return Err(format!("compressor '{alg}' is not modelled"));
     }
     let cg = z.create_memcg(MemcgId::ROOT).map_err(|e| e.to_string())?;
     for i in 0..pages {
-        z.store(i, cg, &zswap_workload::page(i, seed));
+        z.store(i, cg, &zswap_workload::pages::workload_page(i, seed));
     }
     let c = z.counters();
     let d = c.debugfs;

@@ -2,7 +2,7 @@
 //! (`/sys/module/zswap/parameters`), which compressors are registered (`/proc/crypto`) and
 //! which could be loaded on demand. When zswap is given a compressor it does not have, the
 //! crypto API asks for the module alias `crypto-<name>` (`request_module`), which modprobe
-//! resolves through `modules.alias`; [`ModuleProbe`] answers that question without loading
+//! resolves through `modules.alias`; [`ModuleResolver`] answers that question without loading
 //! anything. See `Documentation/admin-guide/mm/zswap.rst`.
 
 use std::path::PathBuf;
@@ -18,8 +18,8 @@ use crate::sysroot::SysRoot;
 /// Answers whether the kernel could load a module for an alias such as `crypto-zstd`.
 ///
 /// `main` picks the implementation: on the live system one that asks `modprobe -n`, for a
-/// captured tree [`ModulesAliasProbe`] over the tree's `modules.alias`.
-pub trait ModuleProbe {
+/// captured tree [`ModulesAliasResolver`] over the tree's `modules.alias`.
+pub trait ModuleResolver {
     /// The module that would be loaded for `alias`, if any.
     fn resolve(&self, alias: &str) -> Option<String>;
 }
@@ -28,7 +28,7 @@ pub trait ModuleProbe {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoModules;
 
-impl ModuleProbe for NoModules {
+impl ModuleResolver for NoModules {
     fn resolve(&self, _alias: &str) -> Option<String> {
         None
     }
@@ -37,11 +37,11 @@ impl ModuleProbe for NoModules {
 /// Resolves aliases with the rules of `modules.alias` (`alias PATTERN MODULE` lines, where
 /// the pattern may contain `*` and `?`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ModulesAliasProbe {
+pub struct ModulesAliasResolver {
     aliases: Vec<(String, String)>,
 }
 
-impl ModulesAliasProbe {
+impl ModulesAliasResolver {
     /// Parses the text of a `modules.alias` file. Comments and other lines are skipped.
     pub fn parse(text: &str) -> Self {
         let aliases = text
@@ -56,7 +56,7 @@ impl ModulesAliasProbe {
                 }
             })
             .collect();
-        ModulesAliasProbe { aliases }
+        ModulesAliasResolver { aliases }
     }
 
     /// Where modprobe looks: `<root>/lib/modules/<release>/modules.alias`.
@@ -79,7 +79,7 @@ impl ModulesAliasProbe {
     }
 }
 
-impl ModuleProbe for ModulesAliasProbe {
+impl ModuleResolver for ModulesAliasResolver {
     fn resolve(&self, alias: &str) -> Option<String> {
         self.aliases
             .iter()
@@ -164,11 +164,11 @@ impl KernelCaps {
     }
 
     /// Whether `name` is registered, loadable (through `crypto-<name>`) or unavailable.
-    pub fn compressor_state(&self, name: &str, probe: &dyn ModuleProbe) -> CompressorState {
+    pub fn compressor_state(&self, name: &str, modules: &dyn ModuleResolver) -> CompressorState {
         if is_available(&self.compressors, name) {
             return CompressorState::Loaded;
         }
-        match probe.resolve(&format!("crypto-{name}")) {
+        match modules.resolve(&format!("crypto-{name}")) {
             Some(module) => CompressorState::Loadable(module),
             None => CompressorState::Unavailable,
         }
@@ -219,7 +219,7 @@ mod tests {
 
     #[test]
     fn alias_globs() {
-        let p = ModulesAliasProbe::parse(
+        let p = ModulesAliasResolver::parse(
             "# Aliases extracted from modules themselves.\nalias crypto-zstd zstd\n\
              alias crypto-lz4* lz4\nalias pci:v00008086d* idxd\n",
         );
@@ -234,18 +234,18 @@ mod tests {
         let f = FixtureRoot::new();
         f.params_6_18().proc("crypto", CRYPTO);
         let c = caps(&f);
-        let probe = ModulesAliasProbe::parse("alias crypto-zstd zstd\n");
-        assert_eq!(c.compressor_state("lzo", &probe), CompressorState::Loaded);
+        let modules = ModulesAliasResolver::parse("alias crypto-zstd zstd\n");
+        assert_eq!(c.compressor_state("lzo", &modules), CompressorState::Loaded);
         assert_eq!(
-            c.compressor_state("deflate-generic", &probe),
+            c.compressor_state("deflate-generic", &modules),
             CompressorState::Loaded
         );
         assert_eq!(
-            c.compressor_state("zstd", &probe),
+            c.compressor_state("zstd", &modules),
             CompressorState::Loadable("zstd".into())
         );
         assert_eq!(
-            c.compressor_state("deflate-iaa", &probe),
+            c.compressor_state("deflate-iaa", &modules),
             CompressorState::Unavailable
         );
         assert_eq!(c.compressor_names(), vec!["deflate", "lzo"]);
@@ -260,9 +260,9 @@ mod tests {
                 "alias crypto-lz4 lz4\n",
             );
         let r = read_release(&SysRoot::at(f.path())).unwrap();
-        let p = ModulesAliasProbe::read(&SysRoot::at(f.path()), r.as_ref()).unwrap();
+        let p = ModulesAliasResolver::read(&SysRoot::at(f.path()), r.as_ref()).unwrap();
         assert_eq!(p.resolve("crypto-lz4").as_deref(), Some("lz4"));
-        let none = ModulesAliasProbe::read(&SysRoot::at(f.path()), None).unwrap();
+        let none = ModulesAliasResolver::read(&SysRoot::at(f.path()), None).unwrap();
         assert_eq!(none.resolve("crypto-lz4"), None);
     }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::admin::caps::{KernelCaps, ModuleProbe};
+use crate::admin::caps::{KernelCaps, ModuleResolver};
 use crate::admin::config::parse_config;
 use crate::admin::plan::{Plan, PlanRefusal};
 use crate::params::ParamName;
@@ -87,12 +87,12 @@ pub fn counter_snapshot(s: &ZswapSample) -> CounterSnapshot {
     }
 }
 
-/// Diagnoses a sample, comparing its counters with `previous` when given; `probe` tells
+/// Diagnoses a sample, comparing its counters with `previous` when given; `modules` tells
 /// whether a compressor missing from `/proc/crypto` could still be loaded.
 pub fn check_sample(
     s: &ZswapSample,
     previous: Option<&CounterSnapshot>,
-    probe: &dyn ModuleProbe,
+    modules: &dyn ModuleResolver,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let Some(params) = &s.params else {
@@ -123,7 +123,7 @@ pub fn check_sample(
                 .into(),
         ));
     }
-    check_compressor(s, enabled, probe, &mut out);
+    check_compressor(s, enabled, modules, &mut out);
     check_pool_limit(s, enabled, &mut out);
     check_debugfs(s, &mut out);
     check_cgroups(s, enabled, &mut out);
@@ -134,7 +134,7 @@ pub fn check_sample(
 fn check_compressor(
     s: &ZswapSample,
     enabled: bool,
-    probe: &dyn ModuleProbe,
+    modules: &dyn ModuleResolver,
     out: &mut Vec<Finding>,
 ) {
     let (Some(params), Some(list)) = (&s.params, &s.compressors) else {
@@ -158,7 +158,7 @@ fn check_compressor(
         ));
         return;
     }
-    if !enabled && let Some(module) = probe.resolve(&format!("crypto-{c}")) {
+    if !enabled && let Some(module) = modules.resolve(&format!("crypto-{c}")) {
         out.push(finding(
             Severity::Info,
             "compressor-not-loaded",
@@ -378,7 +378,7 @@ pub fn check_config(
     path: &str,
     text: &str,
     caps: &KernelCaps,
-    probe: &dyn ModuleProbe,
+    modules: &dyn ModuleResolver,
 ) -> Vec<Finding> {
     let desired = match parse_config(text) {
         Ok(d) => d,
@@ -391,7 +391,7 @@ pub fn check_config(
             )];
         }
     };
-    match Plan::build(caps, &desired, probe) {
+    match Plan::build(caps, &desired, modules) {
         Ok(_) => Vec::new(),
         Err(e) => e
             .refusals

@@ -15,7 +15,7 @@ pub use apply::{
     ApplyError, ApplyReport, ReadBack, RollbackStep, Verifier, WriteFailure, apply_plan,
 };
 pub use caps::{
-    CompressorState, KernelCaps, ModuleProbe, ModulesAliasProbe, NoModules, compressor_hint,
+    CompressorState, KernelCaps, ModuleResolver, ModulesAliasResolver, NoModules, compressor_hint,
 };
 pub use check::{
     CounterSnapshot, Finding, Severity, check_cmdline, check_config, check_sample, check_zram,

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::admin::caps::{CompressorState, KernelCaps, ModuleProbe};
+use crate::admin::caps::{CompressorState, KernelCaps, ModuleResolver};
 use crate::admin::plan::DesiredConfig;
 use crate::params::{ParamName, ParamValue};
 
@@ -93,11 +93,11 @@ WantedBy=sysinit.target\n"
 pub fn cmdline_notes(
     caps: &KernelCaps,
     values: &DesiredConfig,
-    probe: &dyn ModuleProbe,
+    modules: &dyn ModuleResolver,
 ) -> Vec<String> {
     let mut notes = Vec::new();
     if let Some(ParamValue::Text(c)) = values.get(ParamName::Compressor) {
-        let module = match caps.compressor_state(c, probe) {
+        let module = match caps.compressor_state(c, modules) {
             CompressorState::Loadable(m) => Some(m),
             CompressorState::Loaded => caps
                 .compressors

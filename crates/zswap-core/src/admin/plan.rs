@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::admin::caps::{CompressorState, KernelCaps, ModuleProbe, compressor_hint};
+use crate::admin::caps::{CompressorState, KernelCaps, ModuleResolver, compressor_hint};
 use crate::params::{ParamName, ParamValue, ValueError};
 
 /// The values a user wants, each with the configuration line it came from (if any).
@@ -191,18 +191,18 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Validates `desired` against `caps` (and `probe` for loadable compressors) and orders
+    /// Validates `desired` against `caps` (and `modules` for loadable compressors) and orders
     /// the writes. Every problem is reported at once; nothing is written.
     pub fn build(
         caps: &KernelCaps,
         desired: &DesiredConfig,
-        probe: &dyn ModuleProbe,
+        modules: &dyn ModuleResolver,
     ) -> Result<Plan, PlanError> {
         let mut refusals = Vec::new();
         let mut plan = Plan::default();
         for (name, to) in desired.iter() {
             let line = desired.line(name);
-            match check_one(caps, name, to, probe) {
+            match check_one(caps, name, to, modules) {
                 Err(r) => refusals.push((line, r)),
                 Ok(()) => {
                     let Some(from) = caps.params.get(name) else {
@@ -237,7 +237,7 @@ impl Plan {
         if enabling
             && desired.get(ParamName::Compressor).is_none()
             && let Some(c) = &compressor
-            && caps.compressor_state(c, probe) == CompressorState::Unavailable
+            && caps.compressor_state(c, modules) == CompressorState::Unavailable
         {
             refusals.push((
                 desired.line(ParamName::Enabled),
@@ -287,14 +287,14 @@ fn check_one(
     caps: &KernelCaps,
     name: ParamName,
     value: &ParamValue,
-    probe: &dyn ModuleProbe,
+    modules: &dyn ModuleResolver,
 ) -> Result<(), PlanRefusal> {
     if !caps.has(name) {
         return Err(absent_param(caps, name));
     }
     match (name, value) {
         (ParamName::Compressor, ParamValue::Text(c))
-            if caps.compressor_state(c, probe) == CompressorState::Unavailable =>
+            if caps.compressor_state(c, modules) == CompressorState::Unavailable =>
         {
             return Err(PlanRefusal::CompressorUnavailable {
                 value: c.clone(),

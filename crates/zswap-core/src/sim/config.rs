@@ -5,6 +5,7 @@ use std::fmt;
 use super::codec::CodecProvider;
 use super::kernel_codecs::KernelCodecs;
 use crate::era::KernelEra;
+use crate::params::{ParamName, ParamValue, ZswapParams};
 
 /// The zpool allocator behind a pool (6.1 and 6.12 only; 6.18 always uses zsmalloc).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -24,102 +25,50 @@ impl fmt::Display for ZpoolKind {
     }
 }
 
-/// `/sys/module/zswap/parameters/*` values (docs/kernel-notes.md §1). Parameters an era lacks are
-/// ignored by that era.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Params {
-    /// `enabled`.
-    pub enabled: bool,
-    /// `compressor`.
-    pub compressor: String,
-    /// `zpool` (6.1, 6.12).
-    pub zpool: ZpoolKind,
-    /// `max_pool_percent`.
-    pub max_pool_percent: u32,
-    /// `accept_threshold_percent`.
-    pub accept_threshold_percent: u32,
-    /// `shrinker_enabled` (6.12+).
-    pub shrinker_enabled: bool,
-    /// `same_filled_pages_enabled` (6.1).
-    pub same_filled_pages_enabled: bool,
-    /// `non_same_filled_pages_enabled` (6.1).
-    pub non_same_filled_pages_enabled: bool,
-}
+impl std::str::FromStr for ZpoolKind {
+    type Err = String;
 
-impl Params {
-    /// Kconfig defaults of `era` with zswap enabled at boot.
-    pub fn defaults(era: KernelEra) -> Params {
-        Params {
-            enabled: true,
-            compressor: "lzo".to_owned(),
-            zpool: if era == KernelEra::V6_1 {
-                ZpoolKind::Zbud
-            } else {
-                ZpoolKind::Zsmalloc
-            },
-            max_pool_percent: 20,
-            accept_threshold_percent: 90,
-            shrinker_enabled: false,
-            same_filled_pages_enabled: true,
-            non_same_filled_pages_enabled: true,
+    /// The allocators the model has; another name (z3fold) is one it does not model.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "zsmalloc" => Ok(ZpoolKind::Zsmalloc),
+            "zbud" => Ok(ZpoolKind::Zbud),
+            other => Err(other.to_owned()),
         }
     }
 }
 
-/// One runtime parameter write.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Param {
-    /// `enabled`.
-    Enabled(bool),
-    /// `compressor`.
-    Compressor(String),
-    /// `zpool` (6.1, 6.12).
-    Zpool(ZpoolKind),
-    /// `max_pool_percent`.
-    MaxPoolPercent(u32),
-    /// `accept_threshold_percent`.
-    AcceptThresholdPercent(u32),
-    /// `shrinker_enabled` (6.12+).
-    ShrinkerEnabled(bool),
-    /// `same_filled_pages_enabled` (6.1).
-    SameFilledPagesEnabled(bool),
-    /// `non_same_filled_pages_enabled` (6.1).
-    NonSameFilledPagesEnabled(bool),
-}
-
-impl Param {
-    /// The sysfs file name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Param::Enabled(_) => "enabled",
-            Param::Compressor(_) => "compressor",
-            Param::Zpool(_) => "zpool",
-            Param::MaxPoolPercent(_) => "max_pool_percent",
-            Param::AcceptThresholdPercent(_) => "accept_threshold_percent",
-            Param::ShrinkerEnabled(_) => "shrinker_enabled",
-            Param::SameFilledPagesEnabled(_) => "same_filled_pages_enabled",
-            Param::NonSameFilledPagesEnabled(_) => "non_same_filled_pages_enabled",
-        }
+/// The Kconfig defaults of `era` with zswap enabled at boot, as [`ZswapParams`] (the type a
+/// host's `/sys/module/zswap/parameters` reads into). It holds exactly the parameters `era`
+/// has, so it also answers which parameters exist there ([`ZswapParams::has`]).
+pub fn kconfig_defaults(era: KernelEra) -> ZswapParams {
+    let mut p = ZswapParams::default();
+    p.insert(ParamName::Enabled, ParamValue::Bool(true));
+    p.insert(ParamName::Compressor, ParamValue::Text("lzo".to_owned()));
+    if era.has_zpool() {
+        let zpool = if era == KernelEra::V6_1 {
+            ZpoolKind::Zbud
+        } else {
+            ZpoolKind::Zsmalloc
+        };
+        p.insert(ParamName::Zpool, ParamValue::Text(zpool.to_string()));
     }
-
-    /// True if and only if `era` has this parameter.
-    pub fn exists_in(&self, era: KernelEra) -> bool {
-        match self {
-            Param::Zpool(_) => era.has_zpool(),
-            Param::ShrinkerEnabled(_) => era != KernelEra::V6_1,
-            Param::SameFilledPagesEnabled(_) | Param::NonSameFilledPagesEnabled(_) => {
-                era == KernelEra::V6_1
-            }
-            _ => true,
-        }
+    p.insert(ParamName::MaxPoolPercent, ParamValue::Uint(20));
+    p.insert(ParamName::AcceptThresholdPercent, ParamValue::Uint(90));
+    if era == KernelEra::V6_1 {
+        p.insert(ParamName::SameFilledPagesEnabled, ParamValue::Bool(true));
+        p.insert(ParamName::NonSameFilledPagesEnabled, ParamValue::Bool(true));
+    } else {
+        p.insert(ParamName::ShrinkerEnabled, ParamValue::Bool(false));
     }
+    p
 }
 
 /// Everything a simulated zswap starts from. Build with [`SimConfig::builder`].
 pub struct SimConfig {
     pub(crate) era: KernelEra,
     pub(crate) total_ram_pages: u64,
-    pub(crate) params: Params,
+    pub(crate) params: ZswapParams,
     pub(crate) cgroup_v2: bool,
     pub(crate) codecs: Box<dyn CodecProvider>,
 }
@@ -143,7 +92,7 @@ impl SimConfig {
             cfg: SimConfig {
                 era,
                 total_ram_pages: 1 << 20,
-                params: Params::defaults(era),
+                params: kconfig_defaults(era),
                 cgroup_v2: true,
                 codecs: Box::new(KernelCodecs::default()),
             },
@@ -169,53 +118,52 @@ impl SimConfigBuilder {
         self
     }
 
-    /// All boot parameters at once.
-    pub fn params(mut self, params: Params) -> Self {
-        self.cfg.params = params;
+    /// Sets the boot value of `name` if the era has that parameter ("parameters an era lacks
+    /// are ignored by that era").
+    fn boot_value(mut self, name: ParamName, value: ParamValue) -> Self {
+        if self.cfg.params.has(name) {
+            self.cfg.params.insert(name, value);
+        }
         self
     }
 
     /// Boot value of `enabled`.
-    pub fn enabled(mut self, on: bool) -> Self {
-        self.cfg.params.enabled = on;
-        self
+    pub fn enabled(self, on: bool) -> Self {
+        self.boot_value(ParamName::Enabled, ParamValue::Bool(on))
     }
 
     /// Boot value of `compressor`.
-    pub fn compressor(mut self, name: &str) -> Self {
-        self.cfg.params.compressor = name.to_owned();
-        self
+    pub fn compressor(self, name: &str) -> Self {
+        self.boot_value(ParamName::Compressor, ParamValue::Text(name.to_owned()))
     }
 
     /// Boot value of `zpool` (6.1, 6.12).
-    pub fn zpool(mut self, kind: ZpoolKind) -> Self {
-        self.cfg.params.zpool = kind;
-        self
+    pub fn zpool(self, kind: ZpoolKind) -> Self {
+        self.boot_value(ParamName::Zpool, ParamValue::Text(kind.to_string()))
     }
 
     /// Boot value of `max_pool_percent`.
-    pub fn max_pool_percent(mut self, pct: u32) -> Self {
-        self.cfg.params.max_pool_percent = pct;
-        self
+    pub fn max_pool_percent(self, pct: u32) -> Self {
+        self.boot_value(ParamName::MaxPoolPercent, ParamValue::Uint(pct))
     }
 
     /// Boot value of `accept_threshold_percent`.
-    pub fn accept_threshold_percent(mut self, pct: u32) -> Self {
-        self.cfg.params.accept_threshold_percent = pct;
-        self
+    pub fn accept_threshold_percent(self, pct: u32) -> Self {
+        self.boot_value(ParamName::AcceptThresholdPercent, ParamValue::Uint(pct))
     }
 
     /// Boot value of `shrinker_enabled` (6.12+).
-    pub fn shrinker_enabled(mut self, on: bool) -> Self {
-        self.cfg.params.shrinker_enabled = on;
-        self
+    pub fn shrinker_enabled(self, on: bool) -> Self {
+        self.boot_value(ParamName::ShrinkerEnabled, ParamValue::Bool(on))
     }
 
     /// Boot values of `same_filled_pages_enabled` and `non_same_filled_pages_enabled` (6.1).
-    pub fn same_filled(mut self, same: bool, non_same: bool) -> Self {
-        self.cfg.params.same_filled_pages_enabled = same;
-        self.cfg.params.non_same_filled_pages_enabled = non_same;
-        self
+    pub fn same_filled(self, same: bool, non_same: bool) -> Self {
+        self.boot_value(ParamName::SameFilledPagesEnabled, ParamValue::Bool(same))
+            .boot_value(
+                ParamName::NonSameFilledPagesEnabled,
+                ParamValue::Bool(non_same),
+            )
     }
 
     /// Whether memory cgroups use the v2 (default) hierarchy; on v1 there is no

@@ -25,7 +25,7 @@ mod zsmalloc;
 mod zswap;
 
 pub use codec::{CodecError, CodecProvider, PageCodec, RleCodec, RleProvider, overflow_error};
-pub use config::{Param, Params, SimConfig, SimConfigBuilder, ZpoolKind};
+pub use config::{SimConfig, SimConfigBuilder, ZpoolKind, kconfig_defaults};
 pub use counters::{
     DebugfsCounters, FrontswapCounters, MeminfoCounters, VmstatCounters, ZswapCounters,
 };

@@ -1,26 +1,87 @@
 //! Parameter writes and pool management (`zswap_setup`, `__zswap_param_set`,
 //! `zswap_enabled_param_set`; docs/kernel-notes.md §1.3, §1.4, §3.10).
 
-use super::config::{Param, ZpoolKind};
+use super::config::ZpoolKind;
 use super::pool::{Allocator, Pool};
 use super::zswap::{Setup, SimError, Zswap};
+use crate::params::{ParamKind, ParamName, ParamValue};
 use std::collections::BTreeMap;
 
 impl Zswap {
+    /// `enabled`.
+    pub(crate) fn enabled(&self) -> bool {
+        self.params.enabled() == Some(true)
+    }
+
+    /// `max_pool_percent`. Every era has it ([`super::kconfig_defaults`]) and
+    /// [`Zswap::set_param`] only stores numbers there, so the default is never used.
+    pub(crate) fn max_pool_percent(&self) -> u32 {
+        self.params.max_pool_percent().unwrap_or_default()
+    }
+
+    /// `accept_threshold_percent` (every era has it, as `max_pool_percent`).
+    pub(crate) fn accept_threshold_percent(&self) -> u32 {
+        self.params.accept_threshold_percent().unwrap_or_default()
+    }
+
+    /// `shrinker_enabled`; off in an era without it (6.1).
+    pub(crate) fn shrinker_enabled(&self) -> bool {
+        self.params.shrinker_enabled() == Some(true)
+    }
+
+    /// `same_filled_pages_enabled`; an era without the switch always detects them.
+    pub(crate) fn same_filled_enabled(&self) -> bool {
+        self.params.get(ParamName::SameFilledPagesEnabled) != Some(&ParamValue::Bool(false))
+    }
+
+    /// `non_same_filled_pages_enabled`; an era without the switch always compresses.
+    pub(crate) fn non_same_filled_enabled(&self) -> bool {
+        self.params.get(ParamName::NonSameFilledPagesEnabled) != Some(&ParamValue::Bool(false))
+    }
+
+    /// The current compressor name ("" after a failed setup).
+    fn compressor(&self) -> String {
+        self.params.compressor().unwrap_or_default().to_owned()
+    }
+
+    /// The current allocator: the `zpool` parameter where the era has one, else zsmalloc
+    /// (6.18+). [`Zswap::set_param`] only stores names of modelled allocators.
+    fn zpool(&self) -> ZpoolKind {
+        self.params
+            .zpool()
+            .and_then(|z| z.parse().ok())
+            .unwrap_or(ZpoolKind::Zsmalloc)
+    }
+
+    fn set_compressor_value(&mut self, name: String) {
+        self.params
+            .insert(ParamName::Compressor, ParamValue::Text(name));
+    }
+
+    /// Records (compressor, zpool) as the current values; `zpool` only where the era has it.
+    fn set_pool_values(&mut self, name: String, kind: ZpoolKind) {
+        self.set_compressor_value(name);
+        if self.params.has(ParamName::Zpool) {
+            self.params
+                .insert(ParamName::Zpool, ParamValue::Text(kind.to_string()));
+        }
+    }
+
     /// `init_zswap` / `zswap_setup`: creates the first pool, falling back to lzo.
     pub(crate) fn run_setup(&mut self) {
         self.setup = Setup::Ready;
-        let mut name = self.params.compressor.clone();
+        let mut name = self.compressor();
         if self.codecs.codec(&name, self.era).is_none() && name != "lzo" {
             name = "lzo".to_owned();
         }
         if self.codecs.codec(&name, self.era).is_none() {
-            self.params.compressor = String::new();
-            self.params.enabled = false;
+            self.set_compressor_value(String::new());
+            self.params
+                .insert(ParamName::Enabled, ParamValue::Bool(false));
             return;
         }
-        self.params.compressor = name.clone();
-        let kind = self.params.zpool;
+        self.set_compressor_value(name.clone());
+        let kind = self.zpool();
         if let Some(id) = self.create_pool(&name, kind) {
             self.pool_list.insert(0, id);
             self.has_pool = true;
@@ -54,44 +115,55 @@ impl Zswap {
     }
 
     /// Writes one parameter as `echo value > /sys/module/zswap/parameters/NAME` would.
-    pub fn set_param(&mut self, param: Param) -> Result<(), SimError> {
-        if !param.exists_in(self.era) {
+    pub fn set_param(&mut self, name: ParamName, value: ParamValue) -> Result<(), SimError> {
+        if !self.params.has(name) {
             return Err(SimError::NoSuchParam {
-                name: param.name(),
+                name: name.as_str(),
                 era: self.era,
             });
         }
-        match param {
-            Param::Enabled(on) => {
+        let invalid = || SimError::InvalidValue {
+            name: name.as_str(),
+            value: value.to_string(),
+        };
+        let fits = match name.kind() {
+            ParamKind::Bool => value.as_bool().is_some(),
+            ParamKind::Percent => value.as_uint().is_some(),
+            ParamKind::Compressor | ParamKind::Zpool => value.as_text().is_some(),
+        };
+        if !fits {
+            return Err(invalid());
+        }
+        match (name, &value) {
+            (ParamName::Enabled, _) => {
                 if self.setup == Setup::Uninit {
                     self.run_setup();
                 }
                 if self.setup == Setup::Failed || !self.has_pool {
                     return Err(SimError::NoDevice { name: "enabled" });
                 }
-                self.params.enabled = on;
             }
-            Param::Compressor(name) => {
-                let name = name.trim().to_owned();
-                let kind = self.params.zpool;
-                return self.switch_pool(name, kind);
+            (ParamName::Compressor, ParamValue::Text(compressor)) => {
+                let compressor = compressor.trim().to_owned();
+                let kind = self.zpool();
+                return self.switch_pool(compressor, kind);
             }
-            Param::Zpool(kind) => {
-                let name = self.params.compressor.clone();
-                return self.switch_pool(name, kind);
+            (ParamName::Zpool, ParamValue::Text(zpool)) => {
+                let kind = zpool
+                    .parse()
+                    .map_err(|name| SimError::ZpoolUnavailable { name })?;
+                let compressor = self.compressor();
+                return self.switch_pool(compressor, kind);
             }
-            Param::MaxPoolPercent(v) => self.params.max_pool_percent = v,
-            Param::AcceptThresholdPercent(v) => self.params.accept_threshold_percent = v,
-            Param::ShrinkerEnabled(v) => self.params.shrinker_enabled = v,
-            Param::SameFilledPagesEnabled(v) => self.params.same_filled_pages_enabled = v,
-            Param::NonSameFilledPagesEnabled(v) => self.params.non_same_filled_pages_enabled = v,
+            _ => {}
         }
+        self.params.insert(name, value);
         Ok(())
     }
 
-    /// Shorthand for [`Param::Compressor`].
+    /// Shorthand for a write of `compressor`.
     pub fn set_compressor(&mut self, name: &str) -> Result<(), SimError> {
-        self.set_param(Param::Compressor(name.to_owned()))
+        self.set_param(ParamName::Compressor, ParamValue::Text(name.to_owned()))
     }
 
     /// `__zswap_param_set`: the new (compressor, zpool) pool becomes current.
@@ -101,11 +173,10 @@ impl Zswap {
         }
         if self.setup == Setup::Uninit {
             // 6.12+ booted disabled: stored unchecked, validated at setup.
-            self.params.compressor = name;
-            self.params.zpool = kind;
+            self.set_pool_values(name, kind);
             return Ok(());
         }
-        if name == self.params.compressor && kind == self.params.zpool && self.has_pool {
+        if name == self.compressor() && kind == self.zpool() && self.has_pool {
             return Ok(());
         }
         if self.codecs.codec(&name, self.era).is_none() {
@@ -123,8 +194,7 @@ impl Zswap {
             }
             None => self.create_pool(&name, kind),
         };
-        self.params.compressor = name;
-        self.params.zpool = kind;
+        self.set_pool_values(name, kind);
         if let Some(id) = id {
             self.pool_list.insert(0, id);
             self.has_pool = true;

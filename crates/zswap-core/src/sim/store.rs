@@ -140,7 +140,7 @@ impl Zswap {
             return Err(RejectReason::LargeFolio);
         }
         let page = &pages[0];
-        if !self.params.enabled {
+        if !self.enabled() {
             return Err(RejectReason::Disabled);
         }
         let objcg = memcg != MemcgId::ROOT;
@@ -148,8 +148,8 @@ impl Zswap {
             return Err(RejectReason::MemcgLimit);
         }
         let t = self.total_ram_pages;
-        let p = u64::from(self.params.max_pool_percent);
-        let a = u64::from(self.params.accept_threshold_percent);
+        let p = u64::from(self.max_pool_percent());
+        let a = u64::from(self.accept_threshold_percent());
         let cur = self.cached_total_size.div_ceil(PAGE_SIZE as u64);
         if t * p / 100 < cur {
             self.raw.pool_limit_hit += 1;
@@ -182,13 +182,13 @@ impl Zswap {
             referenced: false,
             lru_seq: None,
         };
-        match same_filled_word(page).filter(|_| self.params.same_filled_pages_enabled) {
+        match same_filled_word(page).filter(|_| self.same_filled_enabled()) {
             Some(v) => {
                 entry.same_value = Some(v);
                 self.raw.same_filled_pages += 1;
             }
             None => {
-                if !self.params.non_same_filled_pages_enabled {
+                if !self.non_same_filled_enabled() {
                     return Err(RejectReason::NonSameFilledDisabled);
                 }
                 let pool = self.current_pool().ok_or(RejectReason::NoPool)?;
@@ -289,7 +289,7 @@ impl Zswap {
         memcg: MemcgId,
         pages: &[[u8; 4096]],
     ) -> Result<u32, RejectReason> {
-        if !self.params.enabled {
+        if !self.enabled() {
             return Err(RejectReason::Disabled);
         }
         let objcg = memcg != MemcgId::ROOT;
@@ -350,7 +350,7 @@ impl Zswap {
     /// `zswap_check_limits()` (6.12+): the rejection, if the store must be rejected.
     fn check_limits(&mut self) -> Option<RejectReason> {
         let cur = self.total_pages();
-        let max = self.total_ram_pages * u64::from(self.params.max_pool_percent) / 100;
+        let max = self.total_ram_pages * u64::from(self.max_pool_percent()) / 100;
         if cur >= max {
             self.raw.pool_limit_hit += 1;
             self.reached_full = true;
@@ -365,7 +365,7 @@ impl Zswap {
 
     /// The 6.12+ accept threshold in pages (`zswap_accept_thr_pages`).
     pub(crate) fn accept_thr_pages(&self) -> u64 {
-        let max = self.total_ram_pages * u64::from(self.params.max_pool_percent) / 100;
-        max * u64::from(self.params.accept_threshold_percent) / 100
+        let max = self.total_ram_pages * u64::from(self.max_pool_percent()) / 100;
+        max * u64::from(self.accept_threshold_percent()) / 100
     }
 }

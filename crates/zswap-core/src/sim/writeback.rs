@@ -268,9 +268,7 @@ impl Zswap {
 
     /// `zswap_shrinker_scan` for `memcg` with `nr_to_scan` (6.12+; 6.1 has no shrinker).
     pub fn shrinker_scan(&mut self, memcg: MemcgId, nr_to_scan: u64) -> ShrinkerScan {
-        if self.era == KernelEra::V6_1
-            || !self.params.shrinker_enabled
-            || !self.writeback_enabled(memcg)
+        if self.era == KernelEra::V6_1 || !self.shrinker_enabled() || !self.writeback_enabled(memcg)
         {
             return ShrinkerScan {
                 stopped: true,
@@ -288,9 +286,7 @@ impl Zswap {
     /// `zswap_shrinker_count` for `memcg` in a `GFP_KERNEL` reclaim: LRU length minus recent
     /// disk swap-ins (consumed), scaled by compressed/stored pages of the cgroup.
     pub fn shrinker_count(&mut self, memcg: MemcgId) -> u64 {
-        if self.era == KernelEra::V6_1
-            || !self.params.shrinker_enabled
-            || !self.writeback_enabled(memcg)
+        if self.era == KernelEra::V6_1 || !self.shrinker_enabled() || !self.writeback_enabled(memcg)
         {
             return 0;
         }
@@ -331,6 +327,6 @@ impl Zswap {
     /// `mem_cgroup_zswap_writeback_enabled`: true while zswap is disabled (so pages are not
     /// held back from the swap device), else every level up to the root must allow it.
     pub(crate) fn writeback_enabled(&self, memcg: MemcgId) -> bool {
-        !self.params.enabled || self.memcgs.writeback_enabled(memcg)
+        !self.enabled() || self.memcgs.writeback_enabled(memcg)
     }
 }

@@ -4,13 +4,14 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::codec::CodecProvider;
-use super::config::{Params, SimConfig};
+use super::config::SimConfig;
 use super::counters::{DebugfsCounters, MeminfoCounters, Raw, VmstatCounters, ZswapCounters};
 use super::lru::Lru;
 use super::memcg::{MemcgId, MemcgZswapStat, Memcgs};
 use super::pool::{Handle, Pool, PoolInfo};
 use crate::era::KernelEra;
 use crate::page::PAGE_SIZE;
+use crate::params::ZswapParams;
 
 /// A one-shot failure to inject at the next point where the kernel could fail this way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +42,20 @@ pub enum SimError {
         /// The era.
         era: KernelEra,
     },
+    /// The zpool is not one the model has (ENOENT, as `zpool_has_pool` fails).
+    #[error("zpool '{name}' is not available: use zsmalloc or zbud")]
+    ZpoolUnavailable {
+        /// The name written.
+        name: String,
+    },
+    /// The value is of the wrong kind for the parameter (EINVAL).
+    #[error("invalid value '{value}' for '{name}': use the kind of value the parameter holds")]
+    InvalidValue {
+        /// Parameter name.
+        name: &'static str,
+        /// The value written.
+        value: String,
+    },
     /// The compressor is not available (ENOENT).
     #[error("compressor '{name}' is not available: pick one the kernel has in /proc/crypto")]
     CompressorUnavailable {
@@ -65,7 +80,10 @@ impl SimError {
     /// The errno the kernel returns for this error.
     pub fn errno(&self) -> i32 {
         match self {
-            SimError::NoSuchParam { .. } | SimError::CompressorUnavailable { .. } => 2,
+            SimError::NoSuchParam { .. }
+            | SimError::CompressorUnavailable { .. }
+            | SimError::ZpoolUnavailable { .. } => 2,
+            SimError::InvalidValue { .. } => 22,
             SimError::NoDevice { .. } => 19,
             SimError::UnknownMemcg { .. } => 2,
         }
@@ -98,7 +116,7 @@ pub(crate) struct Entry {
 pub struct Zswap {
     pub(crate) era: KernelEra,
     pub(crate) total_ram_pages: u64,
-    pub(crate) params: Params,
+    pub(crate) params: ZswapParams,
     pub(crate) cgroup_v2: bool,
     pub(crate) codecs: Box<dyn CodecProvider>,
     pub(crate) setup: Setup,
@@ -164,7 +182,7 @@ impl Zswap {
             faults: VecDeque::new(),
             scratch: Vec::with_capacity(2 * PAGE_SIZE),
         };
-        if z.era == KernelEra::V6_1 || z.params.enabled {
+        if z.era == KernelEra::V6_1 || z.enabled() {
             z.run_setup();
         }
         z
@@ -191,7 +209,7 @@ impl Zswap {
     }
 
     /// The current parameter values.
-    pub fn params(&self) -> &Params {
+    pub fn params(&self) -> &ZswapParams {
         &self.params
     }
 

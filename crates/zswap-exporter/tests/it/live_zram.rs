@@ -11,8 +11,8 @@
 use std::process::Command;
 
 use zswap_testkit::host::{HostLock, is_root, require};
-use zswap_testkit::pages::mixed_corpus;
 use zswap_testkit::zram::{ZramDevice, available};
+use zswap_workload::pages::mixed_corpus;
 
 use crate::common::{BIN, sample, succeed, workspace};
 

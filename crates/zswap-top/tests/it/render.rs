@@ -6,7 +6,7 @@
 use std::fs;
 
 use insta::assert_snapshot;
-use zswap_core::trace::{Op, Outcome};
+use zswap_core::trace::{Op, OpOutcome};
 use zswap_probe::LatencyHistogram;
 use zswap_testkit::FixtureRoot;
 use zswap_top::{App, OpLatency, ProbeStatus};
@@ -193,14 +193,14 @@ fn histograms() -> Vec<OpLatency> {
         OpLatency {
             op: Op::Store,
             histogram: LatencyHistogram {
-                outcome: Outcome::Ok,
+                outcome: OpOutcome::Ok,
                 buckets: store,
             },
         },
         OpLatency {
             op: Op::Load,
             histogram: LatencyHistogram {
-                outcome: Outcome::Ok,
+                outcome: OpOutcome::Ok,
                 buckets: load,
             },
         },

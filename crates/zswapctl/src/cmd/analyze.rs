@@ -16,7 +16,7 @@ use zswap_analyze::{
 };
 use zswap_core::KernelEra;
 use zswap_core::SysRoot;
-use zswap_core::admin::{CompressorState, KernelCaps, ModuleProbe};
+use zswap_core::admin::{CompressorState, KernelCaps, ModuleResolver};
 use zswap_core::compress::{Algorithm, PageCompressor};
 
 use crate::cli::{AnalyzeArgs, InputFormat};
@@ -244,7 +244,7 @@ fn refuse_empty_pid(args: &AnalyzeArgs, a: &Analysis) -> Result<()> {
 /// Limits the advice to compressors this kernel can use (registered in `/proc/crypto`, or
 /// a module it would load, as `zswapctl set compressor` checks): advice that `set` then
 /// refuses helps nobody. When the kernel's list cannot be read the advice says so.
-fn advise_for_this_kernel(root: &SysRoot, probe: &dyn ModuleProbe, a: &mut Analysis) {
+fn advise_for_this_kernel(root: &SysRoot, modules: &dyn ModuleResolver, a: &mut Analysis) {
     if a.recommendation.is_none() {
         return;
     }
@@ -257,10 +257,9 @@ fn advise_for_this_kernel(root: &SysRoot, probe: &dyn ModuleProbe, a: &mut Analy
         }
         return;
     };
-    let (usable, missing): (Vec<_>, Vec<_>) =
-        a.compressors.iter().cloned().partition(|c| {
-            caps.compressor_state(&c.compressor, probe) != CompressorState::Unavailable
-        });
+    let (usable, missing): (Vec<_>, Vec<_>) = a.compressors.iter().cloned().partition(|c| {
+        caps.compressor_state(&c.compressor, modules) != CompressorState::Unavailable
+    });
     a.recommendation = zswap_analyze::recommend(&usable);
     if let Some(r) = &mut a.recommendation {
         let better: Vec<String> = missing
@@ -282,7 +281,7 @@ fn advise_for_this_kernel(root: &SysRoot, probe: &dyn ModuleProbe, a: &mut Analy
 pub(crate) fn run(
     root: &SysRoot,
     args: &AnalyzeArgs,
-    probe: &dyn ModuleProbe,
+    modules: &dyn ModuleResolver,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
@@ -318,7 +317,7 @@ pub(crate) fn run(
     }
     let mut analysis = analysis.map_err(exit_for)?;
     refuse_empty_pid(args, &analysis)?;
-    advise_for_this_kernel(root, probe, &mut analysis);
+    advise_for_this_kernel(root, modules, &mut analysis);
     warn_skipped(&analysis);
     emit(&analysis, &evidence, args, json, out)
 }

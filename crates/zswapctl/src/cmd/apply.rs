@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use zswap_core::SysRoot;
-use zswap_core::admin::{ModuleProbe, Plan, parse_config};
+use zswap_core::admin::{ModuleResolver, Plan, parse_config};
 
 use crate::cli::ApplyArgs;
 use crate::cmd::admin::{discover, execute, lock, refused};
@@ -16,7 +16,7 @@ use crate::files;
 pub(crate) fn run(
     root: &SysRoot,
     args: &ApplyArgs,
-    probe: &dyn ModuleProbe,
+    modules: &dyn ModuleResolver,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
@@ -30,7 +30,7 @@ pub(crate) fn run(
         .map_err(|e| coded(Exit::Usage, e))?;
     let _lock = lock(root, &args.lock, args.dry_run)?;
     let caps = discover(root)?;
-    let plan = Plan::build(&caps, &desired, probe)
+    let plan = Plan::build(&caps, &desired, modules)
         .map_err(refused)
         .with_context(|| format!("'{path}'"))?;
     execute(root, &caps, &plan, args.dry_run, json, out)

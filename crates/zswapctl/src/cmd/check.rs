@@ -9,7 +9,7 @@ use anyhow::Result;
 use serde::Serialize;
 use zswap_core::admin::persist::DEFAULT_CONFIG;
 use zswap_core::admin::{
-    CounterSnapshot, Finding, KernelCaps, ModuleProbe, Severity, check_cmdline, check_config,
+    CounterSnapshot, Finding, KernelCaps, ModuleResolver, Severity, check_cmdline, check_config,
     check_sample, counter_snapshot,
 };
 use zswap_core::admin::{check_lock, lock_holder, lock_path, now_ms};
@@ -37,7 +37,7 @@ struct CheckOut<'a> {
 pub(crate) fn run(
     root: &SysRoot,
     args: &CheckArgs,
-    probe: &dyn ModuleProbe,
+    modules: &dyn ModuleResolver,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
@@ -53,7 +53,7 @@ pub(crate) fn run(
         .unwrap_or_else(|| root.map_abs(Path::new(STATE_FILE)));
     let mut findings = Vec::new();
     let previous = read_previous(&state, &mut findings);
-    findings.extend(check_sample(&sample, previous.as_ref(), probe));
+    findings.extend(check_sample(&sample, previous.as_ref(), modules));
     // zram next to zswap (docs/zram.md); an unreadable /sys/block only loses these findings
     if let Ok(z) = zswap_core::zram::read_zram(root) {
         findings.extend(zswap_core::admin::check_zram(&sample, &z.devices));
@@ -64,7 +64,7 @@ pub(crate) fn run(
         findings.extend(check_lock(holder.as_ref(), &lock_path(root), now_ms()));
     }
     let config = config_path(root, args);
-    findings.extend(check_boot_settings(root, args, config.as_deref(), probe));
+    findings.extend(check_boot_settings(root, args, config.as_deref(), modules));
     if !args.no_save {
         save_counters(&state, &sample, &mut findings);
     }
@@ -152,7 +152,7 @@ fn check_boot_settings(
     root: &SysRoot,
     args: &CheckArgs,
     config: Option<&Path>,
-    probe: &dyn ModuleProbe,
+    modules: &dyn ModuleResolver,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     let Ok(Some(caps)) = KernelCaps::discover(root) else {
@@ -169,7 +169,7 @@ fn check_boot_settings(
             &path.display().to_string(),
             &text,
             &caps,
-            probe,
+            modules,
         )),
         Ok(None) if args.config.is_some() => findings.push(Finding {
             severity: Severity::Error,

@@ -13,7 +13,7 @@ use zswap_core::admin::persist::{
     GRUB_DROPIN, SYSTEMD_UNIT, SYSTEMD_WANTS_LINK, cmdline_notes, grub_dropin, systemd_unit,
 };
 use zswap_core::admin::{
-    DesiredConfig, KernelCaps, ModuleProbe, Plan, parse_config, render_config,
+    DesiredConfig, KernelCaps, ModuleResolver, Plan, parse_config, render_config,
 };
 
 use crate::cli::{PersistArgs, PersistMethod};
@@ -52,7 +52,7 @@ struct PersistOut {
 pub(crate) fn run(
     root: &SysRoot,
     args: &PersistArgs,
-    probe: &dyn ModuleProbe,
+    modules: &dyn ModuleResolver,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
@@ -67,11 +67,11 @@ pub(crate) fn run(
     }
     let caps = discover(root)?;
     let values = desired_values(args, &caps)?;
-    Plan::build(&caps, &values, probe)
+    Plan::build(&caps, &values, modules)
         .map_err(refused)
         .context("refusing to persist settings this kernel would not take")?;
     let mut report = match args.method {
-        PersistMethod::Grub => grub_report(root, args, &caps, values, probe),
+        PersistMethod::Grub => grub_report(root, args, &caps, values, modules),
         PersistMethod::Systemd => systemd_report(root, args, values)?,
     };
     if !args.dry_run {
@@ -117,14 +117,14 @@ fn grub_report(
     args: &PersistArgs,
     caps: &KernelCaps,
     values: DesiredConfig,
-    probe: &dyn ModuleProbe,
+    modules: &dyn ModuleResolver,
 ) -> PersistOut {
     PersistOut {
         method: "grub",
         dry_run: args.dry_run,
         files: vec![file(root, Path::new(GRUB_DROPIN), grub_dropin(&values))],
         enable_link: None,
-        notes: cmdline_notes(caps, &values, probe),
+        notes: cmdline_notes(caps, &values, modules),
         next_step: "run 'update-grub' (or 'grub-mkconfig -o /boot/grub/grub.cfg'); the \
                     settings apply from the next boot"
             .into(),

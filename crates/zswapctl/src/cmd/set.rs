@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use anyhow::Result;
-use zswap_core::admin::{ModuleProbe, Plan, desired_one};
+use zswap_core::admin::{ModuleResolver, Plan, desired_one};
 use zswap_core::{ParamName, SysRoot};
 
 use crate::cli::SetArgs;
@@ -15,7 +15,7 @@ use crate::exit::{Exit, coded};
 pub(crate) fn run(
     root: &SysRoot,
     args: &SetArgs,
-    probe: &dyn ModuleProbe,
+    modules: &dyn ModuleResolver,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
@@ -23,6 +23,6 @@ pub(crate) fn run(
     let desired = desired_one(name, &args.value).map_err(refused)?;
     let _lock = lock(root, &args.lock, args.dry_run)?;
     let caps = discover(root)?;
-    let plan = Plan::build(&caps, &desired, probe).map_err(refused)?;
+    let plan = Plan::build(&caps, &desired, modules).map_err(refused)?;
     execute(root, &caps, &plan, args.dry_run, json, out)
 }

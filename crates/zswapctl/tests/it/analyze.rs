@@ -15,7 +15,7 @@ use zswap_core::compress::{Algorithm, PageCompressor};
 use zswap_core::page::PAGE_SIZE;
 use zswap_core::sim::ZsPool;
 use zswap_testkit::host::{is_root, require};
-use zswap_testkit::pages::{PageKind, mixed_corpus, page};
+use zswap_workload::pages::{PageKind, mixed_corpus, page};
 
 use crate::util::{json, zswapctl, zswapctl_as_nobody};
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use zswap_core::page::PAGE_SIZE;
-use zswap_testkit::pages::mixed_corpus;
+use zswap_workload::pages::mixed_corpus;
 
 use crate::util::{json, zswapctl};
 

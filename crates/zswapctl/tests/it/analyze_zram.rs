@@ -130,7 +130,7 @@ fn analyze_zram_figure_equals_mem_used_total_with_same_filled_pages() {
     ) {
         return;
     }
-    let pages = zswap_testkit::pages::mixed_corpus(1806, 3000);
+    let pages = zswap_workload::pages::mixed_corpus(1806, 3000);
     assert!(
         pages.iter().any(|p| same_filled_word(p).is_some()),
         "the corpus should hold same-filled pages"

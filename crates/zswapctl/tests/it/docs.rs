@@ -39,20 +39,20 @@ fn regress_22_markdown_examples_run() {
     run_markdown_examples(&[("zswapctl", &exe)]);
 }
 
-/// README.md's `zswapctl top` screen (a capture, not a command) shows the figures the
+/// The `zswapctl top` screen of docs/zswapctl.md (a capture, not a command) shows the figures the
 /// dashboard renders for the same tree: its header lines equal those of the 80x24 snapshot
 /// of `linux-6.18-after-workload` (`crates/zswap-top/tests/it/render.rs`).
 #[test]
-fn regress_22_readme_top_screen_matches_the_rendering() {
-    let readme = std::fs::read_to_string(repo_dir().join("README.md")).unwrap();
-    let screen = zswap_testkit::docs::fences(&readme)
+fn regress_22_documented_top_screen_matches_the_rendering() {
+    let doc = std::fs::read_to_string(repo_dir().join("docs/zswapctl.md")).unwrap();
+    let screen = zswap_testkit::docs::fences(&doc)
         .into_iter()
         .find(|f| {
             f.body
                 .first()
                 .is_some_and(|l| l.starts_with(" zswapctl top #"))
         })
-        .expect("README.md has the top screen");
+        .expect("docs/zswapctl.md has the top screen");
     let snap = std::fs::read_to_string(repo_dir().join(
         "crates/zswap-top/tests/it/snapshots/it__render__linux-6.18-after-workload-80x24.snap",
     ))
@@ -71,6 +71,11 @@ fn regress_22_readme_top_screen_matches_the_rendering() {
         .take(4)
         .skip(1)
     {
-        assert_eq!(doc.trim_end(), shown, "README.md top screen line {}", n + 1);
+        assert_eq!(
+            doc.trim_end(),
+            shown,
+            "docs/zswapctl.md top screen line {}",
+            n + 1
+        );
     }
 }

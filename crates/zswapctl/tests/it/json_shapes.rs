@@ -247,30 +247,19 @@ fn regress_22_simulate_trace_json_matches_the_schema() {
 
 #[test]
 fn regress_22_trace_lines_match_the_schema() {
-    use zswap_core::trace::{
-        Op, Outcome, TRACE_FORMAT, TRACE_VERSION, TraceHeader, TraceRecord, TraceWriter,
-    };
+    use zswap_core::trace::{Op, OpOutcome, TraceRecord, TraceWriter};
     // written with the writer of `trace --record`; `trace --json` prints the same records
-    let header = TraceHeader {
-        format: TRACE_FORMAT.into(),
-        version: TRACE_VERSION,
-        kernel: "6.1.0-50-amd64".into(),
-        era: zswap_core::ZswapInterface::Frontswap,
-        page_size: 4096,
-        clock: "monotonic".into(),
-        hooks: vec!["store:zswap_frontswap_store:fentry".into()],
-        compressor: None,
-        max_pool_percent: None,
-        accept_threshold_percent: None,
-        shrinker_enabled: None,
-        ram_pages: None,
-    };
+    let header = zswap_testkit::trace::bare_trace_header(
+        "6.1.0-50-amd64",
+        zswap_core::ZswapInterface::Frontswap,
+        &["store:zswap_frontswap_store:fentry"],
+    );
     let mut buf = Vec::new();
     let mut w = TraceWriter::new(&mut buf, &header).unwrap();
     let ops = [Op::Store, Op::Load, Op::Invalidate, Op::Writeback];
     for (i, (op, outcome)) in ops
         .iter()
-        .flat_map(|op| Outcome::ALL.iter().map(move |o| (*op, *o)))
+        .flat_map(|op| OpOutcome::ALL.iter().map(move |o| (*op, *o)))
         .enumerate()
     {
         let slot = i % 2 == 0;
@@ -293,7 +282,7 @@ fn regress_22_trace_lines_match_the_schema() {
     w.finish().unwrap();
     let text = String::from_utf8(buf).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 1 + 4 * Outcome::ALL.len());
+    assert_eq!(lines.len(), 1 + 4 * OpOutcome::ALL.len());
     for l in lines {
         validate("trace", &serde_json::from_str(l).unwrap(), l);
     }

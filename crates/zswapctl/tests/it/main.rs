@@ -18,7 +18,6 @@ mod host_status;
 mod host_trace;
 mod json_shapes;
 mod messages;
-mod module_graph;
 mod params_lock;
 mod persist_check;
 mod probe_build;

@@ -100,27 +100,12 @@ fn bad_sizes_and_shapes_are_refused() {
 /// loaded back (exclusive load, then its slot freed), on a 64 MiB 6.12 machine with the
 /// default limits. With `slots: false` the records carry no swap slot.
 pub(crate) fn write_trace(path: &std::path::Path, stores: u64, slots: bool) {
-    use zswap_core::trace::{
-        Op, Outcome, TRACE_FORMAT, TRACE_VERSION, TraceHeader, TraceRecord, TraceWriter,
-    };
-    let header = TraceHeader {
-        format: TRACE_FORMAT.into(),
-        version: TRACE_VERSION,
-        kernel: "6.12.117+deb13-amd64".into(),
-        era: zswap_core::ZswapInterface::Folio,
-        page_size: 4096,
-        clock: "monotonic".into(),
-        hooks: vec!["store:zswap_store:fentry".into()],
-        compressor: Some("lzo".into()),
-        max_pool_percent: Some(20),
-        accept_threshold_percent: Some(90),
-        shrinker_enabled: Some(false),
-        ram_pages: Some(16384),
-    };
+    use zswap_core::trace::{Op, OpOutcome, TraceRecord, TraceWriter};
+    let header = zswap_testkit::trace::trace_header();
     let rec = |t: u64, op: Op, offset: u64, bytes: u64| TraceRecord {
         t_ns: t,
         op,
-        outcome: Outcome::Ok,
+        outcome: OpOutcome::Ok,
         cgroup: 40,
         pid: 7,
         comm: "w".into(),

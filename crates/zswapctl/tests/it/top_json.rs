@@ -262,18 +262,22 @@ fn json_top_ends_quietly_when_the_reader_goes_away() {
 }
 
 #[test]
-fn readme_documents_every_json_top_key() {
+fn docs_document_every_json_top_key() {
     let tree = zswap_testkit::fixtures_dir().join("linux-6.1-after-workload");
     let mut child = spawn(&tree);
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let j: Value = serde_json::from_str(&next_line(&mut out)).unwrap();
     drop(out);
     wait(&mut child);
-    let readme =
-        std::fs::read_to_string(zswap_testkit::fixtures_dir().join("../../README.md")).unwrap();
-    let start = readme.find("## zswapctl top").unwrap();
-    let end = start + readme[start..].find("\n## ").unwrap();
-    let section = &readme[start..end];
+    let repo = zswap_testkit::fixtures_dir().join("../..");
+    let doc = std::fs::read_to_string(repo.join("docs/zswapctl.md")).unwrap();
+    let start = doc
+        .find("\n## top\n")
+        .expect("docs/zswapctl.md has a '## top' section");
+    let end = doc[start + 1..]
+        .find("\n## ")
+        .map_or(doc.len(), |e| start + 1 + e);
+    let section = &doc[start..end];
     let mut keys: Vec<String> = j.as_object().unwrap().keys().cloned().collect();
     for nested in ["pool", "rates_per_sec", "cgroups", "probe"] {
         keys.extend(j[nested].as_object().unwrap().keys().cloned());
@@ -282,7 +286,7 @@ fn readme_documents_every_json_top_key() {
     for k in keys {
         assert!(
             section.contains(&format!("`{k}`")),
-            "README's top section does not document `{k}`"
+            "docs/zswapctl.md's top section does not document `{k}`"
         );
     }
 }

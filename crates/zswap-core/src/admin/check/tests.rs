@@ -60,8 +60,8 @@ fn unavailable_compressor() {
 fn loadable_compressor_of_disabled_zswap_is_only_info() {
     let f = FixtureRoot::era("6.12.57");
     f.param("compressor", "zstd");
-    let probe = crate::admin::caps::ModulesAliasProbe::parse("alias crypto-zstd zstd\n");
-    let v = check_sample(&sample(&f), None, &probe);
+    let modules = crate::admin::caps::ModulesAliasResolver::parse("alias crypto-zstd zstd\n");
+    let v = check_sample(&sample(&f), None, &modules);
     let c = v
         .iter()
         .find(|x| x.code == "compressor-not-loaded")

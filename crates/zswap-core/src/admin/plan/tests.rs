@@ -1,5 +1,5 @@
 use super::*;
-use crate::admin::caps::{ModulesAliasProbe, NoModules};
+use crate::admin::caps::{ModulesAliasResolver, NoModules};
 use crate::sysroot::SysRoot;
 use zswap_testkit::FixtureRoot;
 
@@ -9,8 +9,8 @@ fn caps(f: &FixtureRoot) -> KernelCaps {
         .unwrap()
 }
 
-fn probe() -> ModulesAliasProbe {
-    ModulesAliasProbe::parse("alias crypto-zstd zstd\n")
+fn modules() -> ModulesAliasResolver {
+    ModulesAliasResolver::parse("alias crypto-zstd zstd\n")
 }
 
 fn want(pairs: &[(ParamName, &str)]) -> DesiredConfig {
@@ -99,7 +99,7 @@ fn unavailable_compressor_lists_available_and_hint() {
     let e = Plan::build(
         &caps(&f),
         &want(&[(ParamName::Compressor, "deflate-iaa")]),
-        &probe(),
+        &modules(),
     )
     .unwrap_err();
     let msg = e.to_string();
@@ -117,7 +117,7 @@ fn loadable_compressor_is_accepted() {
     let p = Plan::build(
         &caps(&f),
         &want(&[(ParamName::Compressor, "zstd")]),
-        &probe(),
+        &modules(),
     )
     .unwrap();
     assert_eq!(p.changes.len(), 1);

@@ -2,7 +2,7 @@
 //! against the kernel's own C are `cargo xtask oracle`'s (xtask/src/kernel_oracle.rs).
 
 use super::super::*;
-use zswap_testkit::pages::{PageKind, mixed_corpus, page};
+use zswap_workload::pages::{PageKind, mixed_corpus, page};
 
 /// Compressed lengths of `mixed_corpus(0x601d, 8)` (text, heap, sparse, repeats, text with
 /// noise, random, zero, filled): regression vectors. tests/zram_oracle.rs checks the lzo,
@@ -92,7 +92,7 @@ fn lzo_rle_header_and_zero_run() {
 /// Random pages with one compressible stretch of up to 160 bytes: compressed sizes cluster
 /// around the 4096-byte capacity, where the failure rules decide.
 fn near_capacity_pages(n: u64) -> Vec<[u8; PAGE_SIZE]> {
-    let mut rng = zswap_testkit::pages::Rng::new(17);
+    let mut rng = zswap_workload::pages::Rng::new(17);
     (0..n)
         .map(|i| {
             let mut p = page(PageKind::Random, i);

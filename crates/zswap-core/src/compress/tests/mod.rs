@@ -2,7 +2,7 @@
 
 use super::*;
 use proptest::prelude::*;
-use zswap_testkit::pages::{PageKind, mixed_corpus, page};
+use zswap_workload::pages::{PageKind, mixed_corpus, page};
 
 mod exact;
 

@@ -5,6 +5,7 @@ mod store;
 mod writeback;
 
 use super::*;
+use crate::params::{ParamName, ParamValue};
 use crate::{KernelEra, StableFacts};
 
 /// A page whose RLE encoding is exactly `len` bytes (`len` even, 34..=4096).

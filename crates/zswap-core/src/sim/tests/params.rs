@@ -149,7 +149,7 @@ fn unavailable_compressor_is_enoent() {
     }));
     let e = z.set_compressor("lz4").unwrap_err();
     assert_eq!(e.errno(), 2);
-    assert_eq!(z.params().compressor, "lzo");
+    assert_eq!(z.params().compressor(), Some("lzo"));
     assert!(z.set_compressor("sha256").is_err());
     assert!(
         z.set_compressor(" lzo\n").is_ok(),
@@ -161,12 +161,61 @@ fn unavailable_compressor_is_enoent() {
 fn params_of_other_eras_do_not_exist() {
     let mut z = sim(KernelEra::V6_18);
     assert!(matches!(
-        z.set_param(Param::Zpool(ZpoolKind::Zbud)),
+        z.set_param(ParamName::Zpool, ParamValue::Text("zbud".into())),
         Err(SimError::NoSuchParam { name: "zpool", .. })
     ));
     let mut z = sim(KernelEra::V6_1);
-    assert!(z.set_param(Param::ShrinkerEnabled(true)).is_err());
-    assert!(z.set_param(Param::SameFilledPagesEnabled(false)).is_ok());
+    assert!(
+        z.set_param(ParamName::ShrinkerEnabled, ParamValue::Bool(true))
+            .is_err()
+    );
+    assert!(
+        z.set_param(ParamName::SameFilledPagesEnabled, ParamValue::Bool(false))
+            .is_ok()
+    );
+}
+
+#[test]
+fn params_hold_exactly_the_eras_parameters() {
+    // The sim's parameters are the host's type: the same names a read of
+    // /sys/module/zswap/parameters of that kernel gives.
+    let names = |era| {
+        kconfig_defaults(era)
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>()
+    };
+    assert!(names(KernelEra::V6_1).contains(&"same_filled_pages_enabled"));
+    assert!(!names(KernelEra::V6_1).contains(&"shrinker_enabled"));
+    assert!(names(KernelEra::V6_12).contains(&"zpool"));
+    assert!(!names(KernelEra::V6_18).contains(&"zpool"));
+    let z = sim_with(rle(KernelEra::V6_18).zpool(ZpoolKind::Zbud));
+    assert_eq!(
+        z.params().zpool(),
+        None,
+        "a parameter the era lacks is ignored"
+    );
+}
+
+#[test]
+fn writes_of_unmodelled_zpools_or_wrong_kinds_are_refused() {
+    let mut z = sim(KernelEra::V6_12);
+    let e = z
+        .set_param(ParamName::Zpool, ParamValue::Text("z3fold".into()))
+        .unwrap_err();
+    assert_eq!(
+        e,
+        SimError::ZpoolUnavailable {
+            name: "z3fold".into()
+        }
+    );
+    assert_eq!(e.errno(), 2);
+    let e = z
+        .set_param(ParamName::MaxPoolPercent, ParamValue::Bool(true))
+        .unwrap_err();
+    assert_eq!(e.errno(), 22);
+    assert_eq!(z.params().max_pool_percent(), Some(20), "nothing changed");
+    assert_eq!(z.params().zpool(), Some("zsmalloc"));
 }
 
 #[test]
@@ -179,8 +228,13 @@ fn e2_booted_disabled_validates_compressor_at_first_enable() {
     assert!(z.pools().is_empty());
     let mut back = [0u8; 4096];
     assert_eq!(z.load(1, &mut back), LoadOutcome::NotFound);
-    z.set_param(Param::Enabled(true)).unwrap();
-    assert_eq!(z.params().compressor, "lzo", "falls back to the default");
+    z.set_param(ParamName::Enabled, ParamValue::Bool(true))
+        .unwrap();
+    assert_eq!(
+        z.params().compressor(),
+        Some("lzo"),
+        "falls back to the default"
+    );
     assert_eq!(z.pools().len(), 1);
 }
 
@@ -189,10 +243,12 @@ fn setup_without_any_compressor_is_enodev() {
     let mut z = sim_with(rle(KernelEra::V6_18).enabled(false).codecs(RleProvider {
         unavailable: vec!["lzo".into()],
     }));
-    let e = z.set_param(Param::Enabled(true)).unwrap_err();
+    let e = z
+        .set_param(ParamName::Enabled, ParamValue::Bool(true))
+        .unwrap_err();
     assert_eq!(e.errno(), 19);
-    assert_eq!(z.params().compressor, "");
-    assert!(!z.params().enabled);
+    assert_eq!(z.params().compressor(), Some(""));
+    assert_eq!(z.params().enabled(), Some(false));
 }
 
 #[test]

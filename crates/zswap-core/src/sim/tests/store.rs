@@ -222,7 +222,8 @@ fn restore_replaces_the_old_entry() {
 fn disabled_rejects_and_erases_stale_entry() {
     let mut z = sim(KernelEra::V6_12);
     z.store(1, MemcgId::ROOT, &page_len(100));
-    z.set_param(Param::Enabled(false)).unwrap();
+    z.set_param(ParamName::Enabled, ParamValue::Bool(false))
+        .unwrap();
     assert_eq!(
         z.store(1, MemcgId::ROOT, &page_len(100)),
         StoreOutcome::Rejected(RejectReason::Disabled)
@@ -310,7 +311,8 @@ fn reject_reasons_name_their_counters() {
 #[test]
 fn e1_failed_store_counts_in_frontswap() {
     let mut z = sim(KernelEra::V6_1);
-    z.set_param(Param::Enabled(false)).unwrap();
+    z.set_param(ParamName::Enabled, ParamValue::Bool(false))
+        .unwrap();
     assert_eq!(
         z.store(1, MemcgId::ROOT, &page_len(100)),
         StoreOutcome::Rejected(RejectReason::Disabled)
@@ -355,20 +357,10 @@ fn swapoff_empties_everything() {
     }
 }
 
-/// A page of pseudo-random bytes: lzo's output overflows 4096 bytes.
-fn random_page() -> [u8; 4096] {
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    std::array::from_fn(|_| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        (x >> 24) as u8
-    })
-}
-
 #[test]
 fn e2_lzo_overflow_counter_follows_the_stable_release() {
-    let p = random_page();
+    // Random bytes: lzo's output overflows 4096 bytes.
+    let p = zswap_workload::pages::page(zswap_workload::pages::PageKind::Random, 1);
     // before 6.12.31: compressed fully, then -ENOSPC; from 6.12.31 the safe variant, -EINVAL
     for (patch, poor, fail, reason) in [
         (30, 1, 0, RejectReason::CompressPoor),

@@ -102,7 +102,8 @@ fn shrinker_is_off_by_default_and_walks_when_on() {
     }
     assert!(z.shrinker_scan(m, 10).stopped);
     assert_eq!(z.shrinker_count(m), 0);
-    z.set_param(Param::ShrinkerEnabled(true)).unwrap();
+    z.set_param(ParamName::ShrinkerEnabled, ParamValue::Bool(true))
+        .unwrap();
     // 4 entries, 8192 compressed bytes = 2 pages backing 4 stored: 4 * 2 / 4
     assert_eq!(z.shrinker_count(m), 2);
     z.record_disk_swapin(m);
@@ -192,7 +193,8 @@ fn writeback_flag_is_ignored_while_zswap_is_disabled() {
     z.store(2, m, &page_len(100));
     z.set_memcg_zswap_writeback(m, false).unwrap();
     assert!(z.shrinker_scan(m, 4).stopped);
-    z.set_param(Param::Enabled(false)).unwrap();
+    z.set_param(ParamName::Enabled, ParamValue::Bool(false))
+        .unwrap();
     let scan = z.shrinker_scan(m, 4);
     assert_eq!((scan.scanned, scan.freed), (4, 2));
 }
