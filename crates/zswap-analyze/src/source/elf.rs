@@ -171,3 +171,68 @@ impl PageSource for CoreSource {
         self.summary.clone()
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::disallowed_methods)] // the tests' own core files
+mod tests {
+    use super::*;
+
+    /// A core with `loads` PT_LOAD segments of one page each after one PT_NOTE, whose
+    /// program header count is in section header 0 (`e_phnum == PN_XNUM`), as the kernel
+    /// writes a core with 65535 or more segments.
+    fn extended_count_core(loads: u64) -> Vec<u8> {
+        let phnum = loads + 1;
+        let shoff = 64 + 56 * phnum;
+        let data = (shoff + 64).next_multiple_of(PAGE);
+        let mut f = vec![0u8; 64];
+        f[..7].copy_from_slice(b"\x7fELF\x02\x01\x01");
+        f[16..18].copy_from_slice(&ET_CORE.to_le_bytes());
+        f[20..24].copy_from_slice(&1u32.to_le_bytes());
+        f[0x20..0x28].copy_from_slice(&64u64.to_le_bytes());
+        f[0x28..0x30].copy_from_slice(&shoff.to_le_bytes());
+        f[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
+        f[0x38..0x3a].copy_from_slice(&object::elf::PN_XNUM.to_le_bytes());
+        f[0x3a..0x3c].copy_from_slice(&64u16.to_le_bytes());
+        let mut note = [0u8; 56];
+        note[..4].copy_from_slice(&object::elf::PT_NOTE.to_le_bytes());
+        f.extend_from_slice(&note);
+        for i in 0..loads {
+            let mut ph = [0u8; 56];
+            ph[..4].copy_from_slice(&PT_LOAD.to_le_bytes());
+            ph[8..16].copy_from_slice(&(data + i * PAGE).to_le_bytes());
+            ph[32..40].copy_from_slice(&PAGE.to_le_bytes());
+            ph[40..48].copy_from_slice(&(2 * PAGE).to_le_bytes());
+            f.extend_from_slice(&ph);
+        }
+        let mut sh0 = [0u8; 64];
+        sh0[0x2c..0x30].copy_from_slice(&(phnum as u32).to_le_bytes());
+        f.extend_from_slice(&sh0);
+        f.resize((data + loads * PAGE) as usize, 7);
+        f
+    }
+
+    #[test]
+    fn extended_program_header_count_is_followed() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("core");
+        std::fs::write(&p, extended_count_core(3)).unwrap();
+        let segs = load_segments(&File::open(&p).unwrap()).unwrap();
+        assert_eq!(segs.len(), 3);
+        assert_eq!(segs[0].file_size, PAGE);
+        assert_eq!(segs[2].mem_size, 2 * PAGE);
+        let src = CoreSource::open(&p).unwrap();
+        assert_eq!(src.summary().pages_not_present, 3);
+        assert_eq!(src.pages_hint(), Some(3));
+    }
+
+    #[test]
+    fn not_a_core_is_refused_with_its_type() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("exec");
+        let mut f = extended_count_core(1);
+        f[16] = 2; // ET_EXEC
+        std::fs::write(&p, f).unwrap();
+        let e = load_segments(&File::open(&p).unwrap()).unwrap_err();
+        assert_eq!(e, "ELF type 2 is not a core file (type 4)");
+    }
+}
