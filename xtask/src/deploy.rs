@@ -179,20 +179,31 @@ fn build_binaries(o: &DeployOptions) -> Result<()> {
 
 /// The settings the test converges to: different from a fresh host's, so that applying them
 /// really changes the kernel.
-fn good_settings() -> String {
-    "{\"enabled\": true, \"compressor\": \"deflate\", \"max_pool_percent\": 25, \"accept_threshold_percent\": 80}".into()
+fn good_settings() -> serde_json::Value {
+    serde_json::json!({
+        "enabled": true,
+        "compressor": "deflate",
+        "max_pool_percent": 25,
+        "accept_threshold_percent": 80,
+    })
+}
+
+/// The playbook's `-e` variables: the settings and where the binaries under test are. Built
+/// with serde_json, so a path with a quote or backslash stays valid JSON.
+fn extra_vars(release: &Path, settings: &serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "zswap_settings": settings,
+        "zswap_zswapctl_src": release.join("zswapctl").display().to_string(),
+        "zswap_exporter_src": release.join("zswap-exporter").display().to_string(),
+        "zswap_swapfile_path": SWAPFILE,
+        "zswap_swapfile_size_mib": 128,
+        "zswap_exporter_listen_address": LISTEN,
+    })
 }
 
 /// Runs the converge playbook; returns how many tasks changed.
-fn converge(o: &DeployOptions, settings: &str, label: &str) -> Result<u64> {
-    let release = o.target_dir.join("release");
-    let extra = format!(
-        "{{\"zswap_settings\": {settings}, \"zswap_zswapctl_src\": \"{}\", \
-         \"zswap_exporter_src\": \"{}\", \"zswap_swapfile_path\": \"{SWAPFILE}\", \
-         \"zswap_swapfile_size_mib\": 128, \"zswap_exporter_listen_address\": \"{LISTEN}\"}}",
-        release.join("zswapctl").display(),
-        release.join("zswap-exporter").display(),
-    );
+fn converge(o: &DeployOptions, settings: &serde_json::Value, label: &str) -> Result<u64> {
+    let extra = extra_vars(&o.target_dir.join("release"), settings).to_string();
     let mut cmd = Command::new(bin(&o.venv, "ansible-playbook"));
     cmd.args([
         "-i",
@@ -305,12 +316,12 @@ fn verify(o: &DeployOptions) -> Result<()> {
     let before = read_trim(Path::new(PARAMS).join("max_pool_percent"))?;
     let (wrong, named) = if Path::new(PARAMS).join("zpool").exists() {
         (
-            "{\"max_pool_percent\": 101}".to_string(),
+            serde_json::json!({"max_pool_percent": 101}),
             "'101'".to_string(),
         )
     } else {
         (
-            "{\"zpool\": \"zsmalloc\", \"max_pool_percent\": 30}".to_string(),
+            serde_json::json!({"zpool": "zsmalloc", "max_pool_percent": 30}),
             format!("Linux {}", read_trim("/proc/sys/kernel/osrelease")?),
         )
     };
@@ -589,6 +600,16 @@ fn restore_on_signals(snap: HostSnapshot) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extra_vars_are_json_whatever_the_path() {
+        let text = extra_vars(Path::new("/t/a \"b\\c/release"), &good_settings()).to_string();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["zswap_zswapctl_src"], "/t/a \"b\\c/release/zswapctl");
+        assert_eq!(v["zswap_settings"]["compressor"], "deflate");
+        assert_eq!(v["zswap_swapfile_size_mib"], 128);
+        assert_eq!(v["zswap_exporter_listen_address"], LISTEN);
+    }
 
     #[test]
     fn journal_round_trips() {

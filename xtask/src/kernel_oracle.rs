@@ -26,6 +26,7 @@ use zswap_core::sim::ClassTable;
 use zswap_core::{KernelEra, StableFacts};
 use zswap_workload::pages::{PageKind, Rng, mixed_corpus, page};
 
+use crate::mirror::DebianMirror;
 use crate::vm::Series;
 use crate::vm::apt::{PrivateApt, version_key};
 
@@ -135,6 +136,7 @@ pub(crate) fn run(
     args: &OracleArgs,
     default_cache: PathBuf,
     apt_dir: &Path,
+    mirror: &DebianMirror,
     zswapctl: &Zswapctl,
 ) -> Result<bool> {
     let cache = args.cache_dir.clone().unwrap_or(default_cache);
@@ -149,7 +151,7 @@ pub(crate) fn run(
     write_pages(&input, &pages)?;
     let mut ok = true;
     for s in series {
-        let src = prepare(&cache, apt_dir, s)?;
+        let src = prepare(&cache, apt_dir, mirror, s)?;
         for m in &MODES {
             let verdict = compare_mode(&src, m, &input, &pages)?;
             ok &= verdict.is_none();
@@ -420,7 +422,7 @@ fn package_of(series: Series, apt: &PrivateApt) -> Result<String> {
 
 /// An unpacked, built source of `series`: the cached one if a cut finished before, else
 /// downloaded, cut and built now.
-fn prepare(cache: &Path, apt_dir: &Path, series: Series) -> Result<Source> {
+fn prepare(cache: &Path, apt_dir: &Path, mirror: &DebianMirror, series: Series) -> Result<Source> {
     let prefix = match series {
         Series::Bookworm => "linux-source-6.1_",
         Series::Trixie => "linux-source-6.12_",
@@ -429,7 +431,7 @@ fn prepare(cache: &Path, apt_dir: &Path, series: Series) -> Result<Source> {
     let dir = match cached(cache, prefix)? {
         Some(d) => d,
         None => {
-            let apt = PrivateApt::new(apt_dir)?;
+            let apt = PrivateApt::new(apt_dir, mirror)?;
             let package = package_of(series, &apt)?;
             let debs = cache.join("debs");
             if find_deb(&debs, &package).is_err() {

@@ -15,6 +15,7 @@ mod dist;
 mod fieldtest;
 mod fixtures;
 mod kernel_oracle;
+mod mirror;
 mod units;
 mod vm;
 mod zram_oracle;
@@ -33,6 +34,10 @@ use vm::Series;
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
+    /// Debian archive to download kernels, linux-source and fieldtest images from
+    /// [default: the one this machine's apt sources use].
+    #[arg(long, global = true, env = mirror::MIRROR_ENV, value_name = "URI")]
+    debian_mirror: Option<String>,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -157,6 +162,7 @@ fn fieldtest(
     memory_mb: u32,
     timeout: u64,
     jobs: Option<usize>,
+    mirror: &mirror::DebianMirror,
 ) -> Result<bool> {
     let scenarios = if names.is_empty() {
         fieldtest::SCENARIOS.iter().collect()
@@ -183,7 +189,7 @@ fn fieldtest(
     };
     // the images (network and dpkg, mostly) are made while dist compiles
     let (built, images) = std::thread::scope(|s| {
-        let images = s.spawn(|| fieldtest::prepare_images(&cache_dir, &distros));
+        let images = s.spawn(|| fieldtest::prepare_images(&cache_dir, &distros, mirror));
         let started = std::time::Instant::now();
         let built = dist::dist(&workspace, &target, &cargo());
         eprintln!(
@@ -238,7 +244,11 @@ fn default_cache_dir() -> Result<PathBuf> {
     Ok(PathBuf::from(home).join(".cache/zswap-tools/vmtest"))
 }
 
-fn options(g: &GuestArgs, scenarios: Vec<&'static vm::scenario::Scenario>) -> Result<vm::Options> {
+fn options(
+    g: &GuestArgs,
+    scenarios: Vec<&'static vm::scenario::Scenario>,
+    mirror: &mirror::DebianMirror,
+) -> Result<vm::Options> {
     let workspace = workspace_root();
     let target_dir = target_dir(&workspace);
     let cargo = cargo();
@@ -261,10 +271,11 @@ fn options(g: &GuestArgs, scenarios: Vec<&'static vm::scenario::Scenario>) -> Re
         workspace,
         target_dir,
         cargo,
+        mirror: mirror.clone(),
     })
 }
 
-fn vmtest(g: &GuestArgs, names: &[String]) -> Result<bool> {
+fn vmtest(g: &GuestArgs, names: &[String], mirror: &mirror::DebianMirror) -> Result<bool> {
     let scenarios = if names.is_empty() {
         vm::scenario::SCENARIOS
             .iter()
@@ -280,7 +291,7 @@ fn vmtest(g: &GuestArgs, names: &[String]) -> Result<bool> {
             })
             .collect::<Result<Vec<_>>>()?
     };
-    let outcomes = vm::run_matrix(&options(g, scenarios)?)?;
+    let outcomes = vm::run_matrix(&options(g, scenarios, mirror)?)?;
     for o in outcomes.iter().filter(|o| o.failure.is_some()) {
         eprintln!(
             "\n--- {} {}: console tail ({}) ---",
@@ -296,11 +307,16 @@ fn vmtest(g: &GuestArgs, names: &[String]) -> Result<bool> {
     Ok(outcomes.iter().all(|o| o.failure.is_none()))
 }
 
-fn capture_guests(g: &GuestArgs, series: &[Series], to: &Path) -> Result<bool> {
+fn capture_guests(
+    g: &GuestArgs,
+    series: &[Series],
+    to: &Path,
+    mirror: &mirror::DebianMirror,
+) -> Result<bool> {
     let sc = vm::scenario::find("capture").context("the 'capture' scenario is missing")?;
     let mut g = g.clone();
     g.kernels = series.to_vec();
-    let outcomes = vm::run_matrix(&options(&g, vec![sc])?)?;
+    let outcomes = vm::run_matrix(&options(&g, vec![sc], mirror)?)?;
     let mut ok = true;
     for o in &outcomes {
         if let Some(why) = &o.failure {
@@ -371,6 +387,7 @@ fn deploytest(venv: Option<PathBuf>) -> Result<bool> {
 }
 
 fn run(cli: Cli) -> Result<bool> {
+    let mirror = mirror::DebianMirror::new(cli.debian_mirror);
     match cli.cmd {
         Cmd::Dist => dist(),
         Cmd::Fieldtest {
@@ -380,9 +397,11 @@ fn run(cli: Cli) -> Result<bool> {
             memory,
             timeout,
             jobs,
-        } => fieldtest(&distros, &scenarios, cache_dir, memory, timeout, jobs),
+        } => fieldtest(
+            &distros, &scenarios, cache_dir, memory, timeout, jobs, &mirror,
+        ),
         Cmd::Deploytest { venv } => deploytest(venv),
-        Cmd::Vmtest { guest, scenarios } => vmtest(&guest, &scenarios),
+        Cmd::Vmtest { guest, scenarios } => vmtest(&guest, &scenarios, &mirror),
         Cmd::BenchExporter { clients, scrapes } => bench_exporter(clients, scrapes),
         Cmd::ZramOracle(args) => zram_oracle::run(&args),
         Cmd::Oracle(args) => {
@@ -391,6 +410,7 @@ fn run(cli: Cli) -> Result<bool> {
                 &args,
                 vmtest_cache.with_file_name("linux-source"),
                 &vmtest_cache.join("apt"),
+                &mirror,
                 &kernel_oracle::Zswapctl {
                     cargo: cargo(),
                     workspace: workspace_root(),
@@ -416,7 +436,7 @@ fn run(cli: Cli) -> Result<bool> {
             }
             None if !guest.is_empty() => {
                 let to = to.unwrap_or_else(|| workspace_root().join("tests/fixtures"));
-                capture_guests(&guest_args, &guest, &to)
+                capture_guests(&guest_args, &guest, &to, &mirror)
             }
             None => {
                 bail!("say where to capture from: '--from ROOT --to DIR' or '--guest SERIES...'")

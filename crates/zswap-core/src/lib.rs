@@ -41,4 +41,7 @@ pub use page::PAGE_SIZE;
 pub use params::{ParamName, ParamValue, ZswapParams, read_params};
 pub use sample::{CollectOptions, Problem, ZswapSample, collect_sample};
 pub use sysroot::SysRoot;
-pub use units::{exact_bytes, human_bytes, human_count, human_ratio};
+pub use units::{
+    BareNumber, ParseUnitError, exact_bytes, human_bytes, human_count, human_ratio, parse_duration,
+    parse_size,
+};

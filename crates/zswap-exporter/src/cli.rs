@@ -229,24 +229,18 @@ impl Cli {
     }
 }
 
-/// `10s`, `500ms`, `2m` or a plain number of seconds.
+/// A timeout: `zswap_core::parse_duration`, Go style as node_exporter's flags (`10s`,
+/// `500ms`, `1m30s`, `1.5s`; a plain number is seconds), more than zero and under a day.
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    let bad = || format!("invalid duration '{s}': use e.g. '10s', '500ms' or '2m'");
-    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
-        Some(i) => s.split_at(i),
-        None => (s, "s"),
-    };
-    let n: f64 = num.parse().map_err(|_| bad())?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
-        _ => return Err(bad()),
-    };
-    if !(secs > 0.0 && secs < 86_400.0) {
-        return Err(bad());
+    let d = zswap_core::parse_duration(s, zswap_core::BareNumber::Seconds)
+        .map_err(|e| e.to_string())?;
+    if d.is_zero() || d >= Duration::from_secs(86_400) {
+        return Err(format!(
+            "invalid duration '{s}': a timeout must be more than zero and under a day (24h); \
+             give e.g. '10s' or '2m'"
+        ));
     }
-    Ok(Duration::from_secs_f64(secs))
+    Ok(d)
 }
 
 /// A cgroup path prefix as the filter compares it: from the hierarchy root, so with a
@@ -341,8 +335,12 @@ mod tests {
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
         assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("1h").is_err());
+        assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("1h").unwrap(), Duration::from_secs(3600));
+        assert!(parse_duration("0s").unwrap_err().contains("more than zero"));
+        assert!(parse_duration("24h").unwrap_err().contains("under a day"));
+        assert!(parse_duration("10x").unwrap_err().contains("'10x'"));
     }
 
     #[test]

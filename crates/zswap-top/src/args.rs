@@ -39,11 +39,14 @@ pub struct TopArgs {
 pub enum RateError {
     /// Not a number with an optional unit.
     #[error(
-        "invalid refresh rate '{text}': give milliseconds or a duration such as '500ms' or '2s'"
+        "invalid refresh rate '{text}': {reason}; give milliseconds or a duration such as \
+         '500ms', '2s' or '1.5s'"
     )]
     Invalid {
         /// What was given.
         text: String,
+        /// Why it is not a duration.
+        reason: String,
     },
     /// Below [`MIN_RATE`].
     #[error("refresh rate '{text}' is too short: use at least 250ms")]
@@ -59,29 +62,19 @@ pub enum RateError {
     },
 }
 
-/// Parses `-r/--rate`: a bare number is milliseconds; `ms`, `s` and `m` suffixes are
-/// accepted, with decimals (`1.5s`).
+/// Parses `-r/--rate` with `zswap_core::parse_duration`: a bare number is milliseconds;
+/// otherwise a Go-style duration (`250ms`, `1.5s`, `1m`).
 pub fn parse_rate(text: &str) -> Result<Duration, RateError> {
-    let t = text.trim();
-    let invalid = || RateError::Invalid {
-        text: text.to_owned(),
-    };
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let value: f64 = num.parse().map_err(|_| invalid())?;
-    let ms_per_unit = match unit.trim() {
-        "" | "ms" => 1.0,
-        "s" => 1000.0,
-        "m" => 60_000.0,
-        _ => return Err(invalid()),
-    };
-    let ms = value * ms_per_unit;
-    if !ms.is_finite() {
-        return Err(invalid());
-    }
-    let d = Duration::from_secs_f64(ms.max(0.0) / 1000.0);
+    let d =
+        zswap_core::parse_duration(text, zswap_core::BareNumber::Milliseconds).map_err(|e| {
+            RateError::Invalid {
+                text: text.to_owned(),
+                reason: match e {
+                    zswap_core::ParseUnitError::Duration { reason, .. } => reason,
+                    other => other.to_string(),
+                },
+            }
+        })?;
     if d < MIN_RATE {
         return Err(RateError::TooShort {
             text: text.to_owned(),
@@ -112,6 +105,7 @@ mod tests {
         assert_eq!(parse_rate("2s"), Ok(Duration::from_secs(2)));
         assert_eq!(parse_rate("1.5s"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse_rate("1m"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_rate("1s500ms"), Ok(Duration::from_millis(1500)));
     }
 
     #[test]
@@ -131,11 +125,14 @@ mod tests {
     #[test]
     fn garbage_is_refused_with_the_text() {
         let e = parse_rate("fast").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "invalid refresh rate 'fast': give milliseconds or a duration such as '500ms' or '2s'"
+        let msg = e.to_string();
+        assert!(msg.starts_with("invalid refresh rate 'fast': "), "{msg}");
+        assert!(
+            msg.ends_with("give milliseconds or a duration such as '500ms', '2s' or '1.5s'"),
+            "{msg}"
         );
-        assert!(matches!(parse_rate("1h"), Err(RateError::Invalid { .. })));
+        assert!(matches!(parse_rate("1h"), Err(RateError::TooLong { .. })));
+        assert!(matches!(parse_rate("1x"), Err(RateError::Invalid { .. })));
         assert!(matches!(parse_rate(""), Err(RateError::Invalid { .. })));
     }
 }

@@ -22,11 +22,58 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use clap::Parser;
 use zswap_core::page::PAGE_SIZE;
 use zswap_workload::pages::{PageKind, fill_workload_page, workload_kind};
 use zswap_workload::synthetic::{Pattern, Shape};
 
 mod synthetic_run;
+
+/// Fills N pages with the deterministic content of `zswap_workload`, lets the memory limit of
+/// its cgroup push them out through zswap, then reads them back and verifies every byte.
+#[derive(Debug, clap::Parser)]
+#[command(name = "zswap-workload", version)]
+struct Cli {
+    /// Pages to allocate, fill and verify (at least 1; not needed with --synthetic).
+    #[arg(long, value_name = "N", required_unless_present = "synthetic")]
+    pages: Option<usize>,
+
+    /// Seed of the page contents (and of --synthetic's access pattern).
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    seed: u64,
+
+    /// After filling, create PATH.filled and wait until PATH exists before verifying.
+    #[arg(long = "hold-file", value_name = "PATH")]
+    hold: Option<PathBuf>,
+
+    /// Only write the N pages to PATH (e.g. on tmpfs) and print `written=N`.
+    #[arg(long = "write-file", value_name = "PATH")]
+    write: Option<PathBuf>,
+
+    /// Run the swapping workload of `zswapctl simulate` on real memory instead.
+    #[arg(long)]
+    synthetic: bool,
+
+    /// --synthetic: pages the workload uses (more than --resident-pages).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    working_set_pages: u64,
+
+    /// --synthetic: pages kept resident.
+    #[arg(long, value_name = "R", default_value_t = 0)]
+    resident_pages: u64,
+
+    /// --synthetic: accesses after the first touch of every page.
+    #[arg(long, value_name = "A", default_value_t = 0)]
+    accesses: u64,
+
+    /// --synthetic: access pattern: sequential, random or hot-cold.
+    #[arg(long, value_name = "P", default_value = "random")]
+    pattern: Pattern,
+
+    /// --synthetic: report the counters every K operations.
+    #[arg(long, value_name = "K", default_value_t = 100)]
+    sample_every: u64,
+}
 
 struct Args {
     pages: usize,
@@ -36,82 +83,46 @@ struct Args {
     synthetic: Option<synthetic_run::SyntheticArgs>,
 }
 
-fn parse_args() -> Result<Args> {
-    let mut a = Args {
-        pages: 0,
-        seed: 1,
-        hold: None,
-        write: None,
-        synthetic: None,
-    };
-    let mut shape = Shape {
-        working_set_pages: 0,
-        resident_pages: 0,
-        accesses: 0,
-        pattern: Pattern::Random,
-        seed: 1,
-    };
-    let (mut synthetic, mut sample_every) = (false, 100);
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut val = || it.next().with_context(|| format!("'{flag}' needs a value"));
-        match flag.as_str() {
-            "--pages" => a.pages = val()?.parse().context("'--pages' takes a number")?,
-            "--seed" => a.seed = val()?.parse().context("'--seed' takes a number")?,
-            "--hold-file" => a.hold = Some(PathBuf::from(val()?)),
-            "--write-file" => a.write = Some(PathBuf::from(val()?)),
-            "--synthetic" => synthetic = true,
-            "--working-set-pages" => {
-                shape.working_set_pages = val()?
-                    .parse()
-                    .context("'--working-set-pages' takes a number")?
-            }
-            "--resident-pages" => {
-                shape.resident_pages = val()?
-                    .parse()
-                    .context("'--resident-pages' takes a number")?
-            }
-            "--accesses" => {
-                shape.accesses = val()?.parse().context("'--accesses' takes a number")?
-            }
-            "--pattern" => shape.pattern = val()?.parse().map_err(anyhow::Error::msg)?,
-            "--sample-every" => {
-                sample_every = val()?.parse().context("'--sample-every' takes a number")?
-            }
-            "--version" => {
-                print_line(&format!("zswap-workload {}", env!("CARGO_PKG_VERSION")));
-                std::process::exit(0);
-            }
-            other => {
-                bail!(
-                    "unknown argument '{other}'; usage: --pages N [--seed S] \
-                     [--hold-file PATH] [--write-file PATH], or --synthetic \
-                     --working-set-pages N --resident-pages R [--accesses A] [--pattern P] \
-                     [--seed S] [--sample-every K]"
-                )
-            }
-        }
-    }
-    if synthetic {
-        if shape.working_set_pages == 0 || shape.resident_pages >= shape.working_set_pages {
+/// The parsed command line, with the checks clap cannot express.
+fn parse_args(cli: Cli) -> Result<Args> {
+    if cli.synthetic {
+        if cli.working_set_pages == 0 || cli.resident_pages >= cli.working_set_pages {
             bail!(
                 "'--working-set-pages' ({}) must be at least 1 and more than \
                  '--resident-pages' ({}), or nothing is swapped",
-                shape.working_set_pages,
-                shape.resident_pages
+                cli.working_set_pages,
+                cli.resident_pages
             );
         }
-        shape.seed = a.seed;
-        a.synthetic = Some(synthetic_run::SyntheticArgs {
-            shape,
-            sample_every,
+        let shape = Shape {
+            working_set_pages: cli.working_set_pages,
+            resident_pages: cli.resident_pages,
+            accesses: cli.accesses,
+            pattern: cli.pattern,
+            seed: cli.seed,
+        };
+        return Ok(Args {
+            pages: cli.pages.unwrap_or(0),
+            seed: cli.seed,
+            hold: cli.hold,
+            write: cli.write,
+            synthetic: Some(synthetic_run::SyntheticArgs {
+                shape,
+                sample_every: cli.sample_every,
+            }),
         });
-        return Ok(a);
     }
-    if a.pages == 0 {
+    let pages = cli.pages.unwrap_or(0);
+    if pages == 0 {
         bail!("'--pages N' is required and must be at least 1");
     }
-    Ok(a)
+    Ok(Args {
+        pages,
+        seed: cli.seed,
+        hold: cli.hold,
+        write: cli.write,
+        synthetic: None,
+    })
 }
 
 #[allow(clippy::print_stdout)] // the binary's output is its report
@@ -189,8 +200,8 @@ fn write_file(path: &Path, pages: usize, seed: u64) -> Result<()> {
     Ok(())
 }
 
-fn run() -> Result<bool> {
-    let args = parse_args()?;
+fn run(cli: Cli) -> Result<bool> {
+    let args = parse_args(cli)?;
     if let Some(s) = &args.synthetic {
         synthetic_run::run(s, &mut |l| print_line(l))?;
         return Ok(true);
@@ -243,7 +254,8 @@ fn run() -> Result<bool> {
 }
 
 fn main() -> ExitCode {
-    match run() {
+    // clap prints usage errors and exits with status 2, as a bad argument always did here.
+    match run(Cli::parse()) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
@@ -253,5 +265,103 @@ fn main() -> ExitCode {
             }
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args> {
+        let cli =
+            Cli::try_parse_from(std::iter::once("zswap-workload").chain(args.iter().copied()))?;
+        parse_args(cli)
+    }
+
+    #[test]
+    fn cli_definition_is_valid() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    /// The forms the guest scenarios (xtask/src/vm/scenarios/*.sh) use.
+    #[test]
+    fn scenario_invocations_parse() {
+        let a = parse(&["--pages", "4096", "--hold-file", "/tmp/wl.go"]).unwrap();
+        assert_eq!((a.pages, a.seed), (4096, 1));
+        assert_eq!(a.hold.as_deref(), Some(Path::new("/tmp/wl.go")));
+        let a = parse(&[
+            "--pages",
+            "64",
+            "--seed",
+            "7",
+            "--write-file",
+            "/tmp/model/data",
+        ])
+        .unwrap();
+        assert_eq!((a.pages, a.seed), (64, 7));
+        assert_eq!(a.write.as_deref(), Some(Path::new("/tmp/model/data")));
+        let a = parse(&[
+            "--synthetic",
+            "--working-set-pages",
+            "2000",
+            "--resident-pages",
+            "500",
+            "--accesses",
+            "8000",
+            "--pattern",
+            "hot-cold",
+            "--seed",
+            "3",
+            "--sample-every",
+            "50",
+        ])
+        .unwrap();
+        let s = a.synthetic.unwrap();
+        assert_eq!(
+            (
+                s.shape.working_set_pages,
+                s.shape.resident_pages,
+                s.shape.accesses
+            ),
+            (2000, 500, 8000)
+        );
+        assert_eq!(
+            (s.shape.pattern, s.shape.seed, s.sample_every),
+            (Pattern::HotCold, 3, 50)
+        );
+    }
+
+    #[test]
+    fn bad_arguments_are_refused_with_the_reason() {
+        let e = parse(&["--pages", "many"]).err().unwrap().to_string();
+        assert!(e.contains("'many'") && e.contains("--pages"), "{e}");
+        assert!(parse(&[]).is_err());
+        let e = parse(&["--pages", "0"]).err().unwrap().to_string();
+        assert!(e.contains("at least 1"), "{e}");
+        let e = parse(&[
+            "--synthetic",
+            "--working-set-pages",
+            "10",
+            "--resident-pages",
+            "10",
+        ])
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(e.contains("more than '--resident-pages' (10)"), "{e}");
+        let e = parse(&["--frobnicate"]).err().unwrap().to_string();
+        assert!(e.contains("--frobnicate"), "{e}");
+        let e = parse(&[
+            "--synthetic",
+            "--working-set-pages",
+            "9",
+            "--pattern",
+            "zigzag",
+        ])
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(e.contains("zigzag"), "{e}");
     }
 }

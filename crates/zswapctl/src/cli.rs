@@ -393,31 +393,17 @@ pub(crate) struct SimulateArgs {
     pub(crate) plot: Option<PathBuf>,
 }
 
-/// Parses `512M`, `4G`, `65536` (bytes; K, M, G, T are binary multiples).
+/// A size of at least one page: `zswap_core::parse_size` (`512M`, `4G`, `1.5G`, `65536`
+/// bytes; K, M, G, T are binary multiples).
 fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let (num, mult) = match t.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => {
-            let m: u64 = match c.to_ascii_uppercase() {
-                'K' => 1 << 10,
-                'M' => 1 << 20,
-                'G' => 1 << 30,
-                'T' => 1 << 40,
-                _ => {
-                    return Err(format!(
-                        "invalid size '{s}': use a number with K, M, G or T"
-                    ));
-                }
-            };
-            (&t[..i], m)
-        }
-        _ => (t, 1),
-    };
-    num.parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(mult))
-        .filter(|&b| b >= PAGE_SIZE as u64)
-        .ok_or_else(|| format!("invalid size '{s}': use at least one page, e.g. 64M or 4G"))
+    let bytes = zswap_core::parse_size(s).map_err(|e| e.to_string())?;
+    if bytes < PAGE_SIZE as u64 {
+        return Err(format!(
+            "invalid size '{s}': {bytes} bytes is less than one page ({PAGE_SIZE}); \
+             give at least 4K, e.g. 64M or 4G"
+        ));
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -441,5 +427,6 @@ mod tests {
     fn bad_sizes_name_the_value() {
         assert!(parse_size("12Q").unwrap_err().contains("'12Q'"));
         assert!(parse_size("10").unwrap_err().contains("'10'"));
+        assert!(parse_size("10").unwrap_err().contains("less than one page"));
     }
 }

@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
+use crate::mirror::DebianMirror;
 use crate::vm::Series;
 
 /// The packages on top of mmdebstrap's `minbase` variant: systemd as init, the suite's
@@ -107,7 +108,7 @@ fn image_in(dir: &Path) -> Image {
 }
 
 /// The cached image of `series`, built first when absent.
-pub(crate) fn ensure(cache: &Path, series: Series) -> Result<Image> {
+pub(crate) fn ensure(cache: &Path, series: Series, mirror: &DebianMirror) -> Result<Image> {
     let dir = cache.join(key(series));
     let image = image_in(&dir);
     if image.disk.is_file() && image.vmlinuz.is_file() && image.initrd.is_file() {
@@ -121,7 +122,7 @@ pub(crate) fn ensure(cache: &Path, series: Series) -> Result<Image> {
     fs::create_dir_all(&building).with_context(|| format!("creating '{}'", building.display()))?;
     let started = Instant::now();
     let rootfs = building.join("rootfs");
-    let built = build(series, &rootfs, &building);
+    let built = build(series, &rootfs, &building, mirror);
     // the rootfs tree is only the input of mkfs: never keep it
     let _ = fs::remove_dir_all(&rootfs);
     if let Err(e) = built {
@@ -142,7 +143,9 @@ pub(crate) fn ensure(cache: &Path, series: Series) -> Result<Image> {
     Ok(image)
 }
 
-fn build(series: Series, rootfs: &Path, out: &Path) -> Result<()> {
+fn build(series: Series, rootfs: &Path, out: &Path, mirror: &DebianMirror) -> Result<()> {
+    // the machine's own Debian archive (a local mirror or proxy works as for apt-get)
+    let mirror = mirror.uri()?;
     eprintln!(
         "fieldtest: building the {} image with mmdebstrap ({})",
         series.suite(),
@@ -168,7 +171,7 @@ fn build(series: Series, rootfs: &Path, out: &Path) -> Result<()> {
             series.suite(),
         ])
         .arg(rootfs)
-        .arg("http://deb.debian.org/debian")
+        .arg(&mirror)
         .stdout(std::io::stderr())
         .status()
         .context("running 'mmdebstrap'")?;

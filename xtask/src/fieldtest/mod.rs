@@ -193,7 +193,11 @@ fn on_path(tool: &str) -> bool {
 
 /// The images of `distros`, each built first when not cached (tools installed when missing).
 /// Runs while `dist` compiles: an image build mostly waits on the mirror and on dpkg.
-pub(crate) fn prepare_images(cache_dir: &Path, distros: &[Series]) -> Vec<Result<image::Image>> {
+pub(crate) fn prepare_images(
+    cache_dir: &Path,
+    distros: &[Series],
+    mirror: &crate::mirror::DebianMirror,
+) -> Vec<Result<image::Image>> {
     let tools = ensure_tools();
     distros
         .iter()
@@ -202,7 +206,7 @@ pub(crate) fn prepare_images(cache_dir: &Path, distros: &[Series]) -> Vec<Result
             let image = tools
                 .as_ref()
                 .map_err(|e| anyhow::anyhow!("{e:#}"))
-                .and_then(|()| image::ensure(cache_dir, distro));
+                .and_then(|()| image::ensure(cache_dir, distro, mirror));
             if image.is_ok() {
                 eprintln!(
                     "fieldtest: {} image ready after {:.0} s",

@@ -1,6 +1,8 @@
 //! Finding and downloading Debian kernel packages through a private apt configuration: the
 //! cache directory holds its own `sources.list`, package lists and archive cache, and every
-//! apt call names them with `-o`, so the machine's own apt sources are never read or changed.
+//! apt call names them with `-o`, so the machine's own apt sources are never changed. The
+//! archive's URI is the one those sources use (`crate::mirror`), so a local mirror or proxy
+//! serves every series, whatever release the machine itself runs.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,13 +11,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 
 use super::Series;
+use crate::mirror::DebianMirror;
 
-/// The suites the kernel series come from, as apt source lines.
-const SOURCES: &str = "\
-deb http://deb.debian.org/debian bookworm main
-deb http://deb.debian.org/debian trixie main
-deb http://deb.debian.org/debian sid main
-";
+/// The suites the kernel series come from, as apt source lines of the archive at `uri`.
+fn sources(uri: &str) -> String {
+    Series::ALL
+        .iter()
+        .map(|s| format!("deb {uri} {} main\n", s.suite()))
+        .collect()
+}
 
 /// How long a resolution (series → newest kernel) is trusted before asking apt again.
 pub(crate) const RESOLVE_MAX_AGE: Duration = Duration::from_secs(24 * 60 * 60);
@@ -36,14 +40,15 @@ pub(crate) struct PrivateApt {
 }
 
 impl PrivateApt {
-    /// Creates the configuration tree under `dir` if needed.
-    pub(crate) fn new(dir: &Path) -> Result<Self> {
+    /// Creates the configuration tree under `dir` if needed, its sources on `mirror`.
+    pub(crate) fn new(dir: &Path, mirror: &DebianMirror) -> Result<Self> {
+        let sources = sources(&mirror.uri()?);
         for sub in ["lists/partial", "cache/archives/partial"] {
             std::fs::create_dir_all(dir.join(sub))
                 .with_context(|| format!("creating '{}'", dir.join(sub).display()))?;
         }
         #[allow(clippy::disallowed_methods)] // our own apt config file, not a kernel attribute
-        std::fs::write(dir.join("sources.list"), SOURCES)
+        std::fs::write(dir.join("sources.list"), sources)
             .with_context(|| format!("writing '{}'", dir.join("sources.list").display()))?;
         Ok(PrivateApt {
             dir: dir.to_path_buf(),
@@ -219,6 +224,16 @@ fn tail(stderr: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_series_comes_from_the_one_mirror() {
+        assert_eq!(
+            sources("http://archive.example/debian"),
+            "deb http://archive.example/debian bookworm main\n\
+             deb http://archive.example/debian trixie main\n\
+             deb http://archive.example/debian sid main\n"
+        );
+    }
 
     fn names(list: &str) -> Vec<String> {
         list.split_whitespace().map(str::to_string).collect()

@@ -17,6 +17,7 @@ use anyhow::{Context, Result, bail};
 
 use super::Series;
 use super::apt::{self, PrivateApt, Resolved};
+use crate::mirror::DebianMirror;
 
 /// An extracted kernel ready to boot.
 #[derive(Debug, Clone)]
@@ -30,7 +31,11 @@ pub(crate) struct Kernel {
 
 /// Resolves the newest release of each series, using the cached answer when it is younger
 /// than a day, and falling back to a stale one when apt cannot be reached.
-pub(crate) fn resolve_all(cache: &Path, series: &[Series]) -> Result<Vec<Resolved>> {
+pub(crate) fn resolve_all(
+    cache: &Path,
+    series: &[Series],
+    mirror: &DebianMirror,
+) -> Result<Vec<Resolved>> {
     let file = cache.join("resolved");
     #[allow(clippy::disallowed_methods)] // our cache file, not a kernel attribute
     let text = std::fs::read_to_string(&file).unwrap_or_default();
@@ -42,8 +47,8 @@ pub(crate) fn resolve_all(cache: &Path, series: &[Series]) -> Result<Vec<Resolve
     if fresh && have_all {
         return Ok(pick(&cached, series));
     }
-    let apt = PrivateApt::new(&cache.join("apt"))?;
-    let fetched = apt.update().and_then(|()| {
+    let fetched = PrivateApt::new(&cache.join("apt"), mirror).and_then(|apt| {
+        apt.update()?;
         Series::ALL
             .iter()
             .map(|s| apt.resolve(*s))
@@ -77,7 +82,7 @@ fn pick(all: &[Resolved], series: &[Series]) -> Vec<Resolved> {
 }
 
 /// Downloads (if needed) and extracts (if needed) one resolved kernel.
-pub(crate) fn ensure(cache: &Path, r: &Resolved) -> Result<Kernel> {
+pub(crate) fn ensure(cache: &Path, r: &Resolved, mirror: &DebianMirror) -> Result<Kernel> {
     let kdir = cache.join("kernels").join(&r.release);
     let root = kdir.join("root");
     if !kdir.join("complete").exists() {
@@ -90,7 +95,7 @@ pub(crate) fn ensure(cache: &Path, r: &Resolved) -> Result<Kernel> {
             .collect();
         if !missing.is_empty() {
             log(&format!("downloading {}", missing.join(" ")));
-            PrivateApt::new(&cache.join("apt"))?.download(&missing, &debs)?;
+            PrivateApt::new(&cache.join("apt"), mirror)?.download(&missing, &debs)?;
         }
         let tmp = kdir.join("root.partial");
         if tmp.exists() {

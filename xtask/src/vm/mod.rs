@@ -155,6 +155,8 @@ pub(crate) struct Options {
     pub(crate) workspace: PathBuf,
     pub(crate) target_dir: PathBuf,
     pub(crate) cargo: String,
+    /// Where kernel packages are downloaded from.
+    pub(crate) mirror: crate::mirror::DebianMirror,
 }
 
 /// The verdict on one kernel and scenario.
@@ -191,11 +193,12 @@ pub(crate) fn run_matrix(opts: &Options) -> Result<Vec<ScenarioVerdict>> {
         .with_context(|| format!("creating cache dir '{}'", opts.cache_dir.display()))?;
     // One process at a time resolves, downloads and extracts; the lock ends with this scope.
     let lock = CacheLock::acquire(&opts.cache_dir)?;
-    let resolved = kernel::resolve_all(&opts.cache_dir, &opts.kernels)?;
+    let resolved = kernel::resolve_all(&opts.cache_dir, &opts.kernels, &opts.mirror)?;
     let mut kernels: Vec<Result<Kernel, String>> = Vec::new();
     for r in &resolved {
         kernels.push(
-            kernel::ensure(&opts.cache_dir, r).map_err(|e| format!("preparing kernel: {e:#}")),
+            kernel::ensure(&opts.cache_dir, r, &opts.mirror)
+                .map_err(|e| format!("preparing kernel: {e:#}")),
         );
     }
     drop(lock);

@@ -157,46 +157,23 @@ pub(crate) fn load_order(
     (order, missing)
 }
 
+/// The bytes of section `wanted` of a little-endian ELF64 object, read with `object`.
 fn elf_section<'a>(elf: &'a [u8], wanted: &str) -> Result<&'a [u8]> {
-    let u16_at = |o: usize| {
-        elf.get(o..o + 2)
-            .map(|b| u16::from_le_bytes([b[0], b[1]]) as usize)
-    };
-    let u32_at = |o: usize| {
-        elf.get(o..o + 4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-    };
-    let u64_at = |o: usize| {
-        elf.get(o..o + 8).and_then(|b| {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(b);
-            usize::try_from(u64::from_le_bytes(a)).ok()
-        })
-    };
-    if elf.get(..4) != Some(b"\x7fELF") || elf.get(4) != Some(&2) || elf.get(5) != Some(&1) {
-        bail!("not a little-endian ELF64 object");
-    }
-    let bad = || anyhow::anyhow!("truncated ELF section table");
-    let shoff = u64_at(0x28).ok_or_else(bad)?;
-    let shentsize = u16_at(0x3a).ok_or_else(bad)?;
-    let shnum = u16_at(0x3c).ok_or_else(bad)?;
-    let shstrndx = u16_at(0x3e).ok_or_else(bad)?;
-    let sh = |i: usize| shoff + i * shentsize;
-    let section = |i: usize| -> Option<&'a [u8]> {
-        let off = u64_at(sh(i) + 0x18)?;
-        let size = u64_at(sh(i) + 0x20)?;
-        elf.get(off..off.checked_add(size)?)
-    };
-    let strtab = section(shstrndx).ok_or_else(bad)?;
-    for i in 0..shnum {
-        let name_off = u32_at(sh(i)).ok_or_else(bad)?;
-        let name = strtab.get(name_off..).unwrap_or_default();
-        let name = name.split(|b| *b == 0).next().unwrap_or_default();
-        if name == wanted.as_bytes() {
-            return section(i).ok_or_else(bad);
-        }
-    }
-    bail!("no '{wanted}' section")
+    use object::read::elf::{FileHeader, SectionHeader};
+    let header = object::elf::FileHeader64::<object::LittleEndian>::parse(elf)
+        .context("not a little-endian ELF64 object")?;
+    let endian = header
+        .endian()
+        .context("not a little-endian ELF64 object")?;
+    let sections = header
+        .sections(endian, elf)
+        .context("truncated ELF section table")?;
+    let (_, section) = sections
+        .section_by_name(endian, wanted.as_bytes())
+        .with_context(|| format!("no '{wanted}' section"))?;
+    section
+        .data(endian, elf)
+        .with_context(|| format!("truncated '{wanted}' section"))
 }
 
 #[cfg(test)]
@@ -277,7 +254,7 @@ mod tests {
     fn tiny_elf(modinfo: &[u8]) -> Vec<u8> {
         let shstrtab = b"\0.shstrtab\0.modinfo\0";
         let mut elf = vec![0u8; 64];
-        elf[..6].copy_from_slice(b"\x7fELF\x02\x01");
+        elf[..7].copy_from_slice(b"\x7fELF\x02\x01\x01");
         let strtab_off = elf.len();
         elf.extend_from_slice(shstrtab);
         let modinfo_off = elf.len();

@@ -7,34 +7,25 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+use object::LittleEndian;
+use object::elf::{ELFMAG, ET_CORE, FileHeader64, PT_LOAD};
+use object::read::ReadCache;
+use object::read::elf::{FileHeader, ProgramHeader};
 use zswap_core::page::PAGE_SIZE;
 
 use super::{PageSource, SourceSummary};
 use crate::error::{AnalyzeError, Result};
 
 const PAGE: u64 = PAGE_SIZE as u64;
-const ET_CORE: u16 = 4;
-const PT_LOAD: u32 = 1;
-/// `e_phnum` value saying the real count is in section header 0's `sh_info`.
-const PN_XNUM: u16 = 0xffff;
 
 /// True if and only if `head` starts with the ELF magic.
 pub fn is_elf(head: &[u8]) -> bool {
-    head.starts_with(b"\x7fELF")
+    head.starts_with(&ELFMAG)
 }
 
-fn u16_at(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
-
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&b[at..at + 8]);
-    u64::from_le_bytes(w)
+/// True if and only if `head` (the first 18 bytes or more) is a little-endian ELF core file.
+pub(crate) fn is_core(head: &[u8]) -> bool {
+    is_elf(head) && head.get(16..18) == Some(&ET_CORE.to_le_bytes()[..])
 }
 
 /// One `PT_LOAD` segment: file offset, bytes in the file, bytes in memory.
@@ -48,51 +39,45 @@ pub(crate) struct Segment {
     pub(crate) mem_size: u64,
 }
 
-/// Reads the `PT_LOAD` segments of the core file `f`; errors are reasons for the user.
+/// Reads the `PT_LOAD` segments of the core file `f`; errors are reasons for the user. The
+/// headers are parsed by `object` through a read cache, so only they are read, not the
+/// (possibly many gigabytes of) memory image; `object` also follows the extended program
+/// header count (`PN_XNUM`) to section header 0.
 pub(crate) fn load_segments(f: &File) -> std::result::Result<Vec<Segment>, String> {
-    let mut eh = [0u8; 64];
-    f.read_exact_at(&mut eh, 0)
+    let mut ident = [0u8; 6];
+    f.read_exact_at(&mut ident, 0)
         .map_err(|_| "shorter than an ELF header".to_owned())?;
-    if !is_elf(&eh) {
+    if !is_elf(&ident) {
         return Err("no ELF magic".to_owned());
     }
-    if eh[4] != 2 || eh[5] != 1 {
+    if ident[4] != object::elf::ELFCLASS64 || ident[5] != object::elf::ELFDATA2LSB {
         return Err("not a 64-bit little-endian ELF file".to_owned());
     }
-    let e_type = u16_at(&eh, 16);
+    let data = ReadCache::new(f);
+    let bad = |e: object::read::Error| format!("unreadable ELF headers: {e}");
+    let header = FileHeader64::<LittleEndian>::parse(&data).map_err(bad)?;
+    let endian = header.endian().map_err(bad)?;
+    let e_type = header.e_type(endian);
     if e_type != ET_CORE {
-        return Err(format!("ELF type {e_type} is not a core file (type 4)"));
-    }
-    let phoff = u64_at(&eh, 0x20);
-    let shoff = u64_at(&eh, 0x28);
-    let phentsize = u64::from(u16_at(&eh, 0x36));
-    let mut phnum = u64::from(u16_at(&eh, 0x38));
-    if phentsize < 56 {
-        return Err(format!("program header size {phentsize} is below 56"));
-    }
-    if phnum == u64::from(PN_XNUM) {
-        let mut sh = [0u8; 64];
-        f.read_exact_at(&mut sh, shoff).map_err(|_| {
-            "section header 0 (extended program header count) is missing".to_owned()
-        })?;
-        phnum = u64::from(u32_at(&sh, 0x2c));
+        return Err(format!(
+            "ELF type {e_type} is not a core file (type {ET_CORE})"
+        ));
     }
     let len = f.metadata().map_err(|e| e.to_string())?.len();
     let mut out = Vec::new();
-    let mut ph = [0u8; 56];
-    for i in 0..phnum {
-        let at = phoff
-            .checked_add(i * phentsize)
-            .ok_or_else(|| "program header offset overflows".to_owned())?;
-        f.read_exact_at(&mut ph, at)
-            .map_err(|_| format!("program header {i} lies past the end of the file"))?;
-        if u32_at(&ph, 0) != PT_LOAD {
+    for (i, ph) in header
+        .program_headers(endian, &data)
+        .map_err(bad)?
+        .iter()
+        .enumerate()
+    {
+        if ph.p_type(endian) != PT_LOAD {
             continue;
         }
         let seg = Segment {
-            offset: u64_at(&ph, 8),
-            file_size: u64_at(&ph, 32),
-            mem_size: u64_at(&ph, 40),
+            offset: ph.p_offset(endian),
+            file_size: ph.p_filesz(endian),
+            mem_size: ph.p_memsz(endian),
         };
         if seg
             .offset
@@ -184,5 +169,70 @@ impl PageSource for CoreSource {
 
     fn summary(&self) -> SourceSummary {
         self.summary.clone()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::disallowed_methods)] // the tests' own core files
+mod tests {
+    use super::*;
+
+    /// A core with `loads` PT_LOAD segments of one page each after one PT_NOTE, whose
+    /// program header count is in section header 0 (`e_phnum == PN_XNUM`), as the kernel
+    /// writes a core with 65535 or more segments.
+    fn extended_count_core(loads: u64) -> Vec<u8> {
+        let phnum = loads + 1;
+        let shoff = 64 + 56 * phnum;
+        let data = (shoff + 64).next_multiple_of(PAGE);
+        let mut f = vec![0u8; 64];
+        f[..7].copy_from_slice(b"\x7fELF\x02\x01\x01");
+        f[16..18].copy_from_slice(&ET_CORE.to_le_bytes());
+        f[20..24].copy_from_slice(&1u32.to_le_bytes());
+        f[0x20..0x28].copy_from_slice(&64u64.to_le_bytes());
+        f[0x28..0x30].copy_from_slice(&shoff.to_le_bytes());
+        f[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
+        f[0x38..0x3a].copy_from_slice(&object::elf::PN_XNUM.to_le_bytes());
+        f[0x3a..0x3c].copy_from_slice(&64u16.to_le_bytes());
+        let mut note = [0u8; 56];
+        note[..4].copy_from_slice(&object::elf::PT_NOTE.to_le_bytes());
+        f.extend_from_slice(&note);
+        for i in 0..loads {
+            let mut ph = [0u8; 56];
+            ph[..4].copy_from_slice(&PT_LOAD.to_le_bytes());
+            ph[8..16].copy_from_slice(&(data + i * PAGE).to_le_bytes());
+            ph[32..40].copy_from_slice(&PAGE.to_le_bytes());
+            ph[40..48].copy_from_slice(&(2 * PAGE).to_le_bytes());
+            f.extend_from_slice(&ph);
+        }
+        let mut sh0 = [0u8; 64];
+        sh0[0x2c..0x30].copy_from_slice(&(phnum as u32).to_le_bytes());
+        f.extend_from_slice(&sh0);
+        f.resize((data + loads * PAGE) as usize, 7);
+        f
+    }
+
+    #[test]
+    fn extended_program_header_count_is_followed() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("core");
+        std::fs::write(&p, extended_count_core(3)).unwrap();
+        let segs = load_segments(&File::open(&p).unwrap()).unwrap();
+        assert_eq!(segs.len(), 3);
+        assert_eq!(segs[0].file_size, PAGE);
+        assert_eq!(segs[2].mem_size, 2 * PAGE);
+        let src = CoreSource::open(&p).unwrap();
+        assert_eq!(src.summary().pages_not_present, 3);
+        assert_eq!(src.pages_hint(), Some(3));
+    }
+
+    #[test]
+    fn not_a_core_is_refused_with_its_type() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("exec");
+        let mut f = extended_count_core(1);
+        f[16] = 2; // ET_EXEC
+        std::fs::write(&p, f).unwrap();
+        let e = load_segments(&File::open(&p).unwrap()).unwrap_err();
+        assert_eq!(e, "ELF type 2 is not a core file (type 4)");
     }
 }

@@ -44,7 +44,7 @@ impl InputKind {
     /// that many).
     pub fn of_head(head: &[u8]) -> InputKind {
         let trace_start = format!("{{\"format\":\"{}", zswap_core::trace::TRACE_FORMAT);
-        if is_elf(head) && head.get(16..18) == Some(&[4, 0][..]) {
+        if self::elf::is_core(head) {
             InputKind::Core
         } else if head.starts_with(trace_start.as_bytes()) {
             InputKind::Trace
