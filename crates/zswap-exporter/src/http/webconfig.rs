@@ -311,7 +311,7 @@ fn check_bcrypt(hash: &str) -> Result<()> {
 /// can succeed (as Go, which starts with such a configuration and fails every handshake).
 enum Tls {
     Off,
-    On(std::result::Result<rustls::ServerConfig, String>),
+    On(std::result::Result<Box<rustls::ServerConfig>, String>),
 }
 
 /// exporter-toolkit's `ConfigToTLSConfig` for the file as read now.
@@ -340,7 +340,7 @@ fn tls_server_config(file: &WebConfigFile, base: &Path) -> Result<Tls> {
         .as_ref()
         .and_then(|h| h.http2)
         .unwrap_or(true);
-    Ok(Tls::On(build_tls(t, http2, &inputs)?))
+    Ok(Tls::On(build_tls(t, http2, &inputs)?.map(Box::new)))
 }
 
 /// The bytes a TLS configuration is built from: the PEM of the certificate, the key and the
@@ -484,10 +484,11 @@ fn build_tls(
         versions.push(&rustls::version::TLS13);
     }
     if versions.is_empty() {
-        return Ok(Err(format!(
-            "no TLS version between min_version and max_version that rustls implements \
-             (TLS12, TLS13)"
-        )));
+        return Ok(Err(
+            "no TLS version between min_version and max_version that rustls \
+                       implements (TLS12, TLS13)"
+                .to_owned(),
+        ));
     }
     let builder = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&versions)

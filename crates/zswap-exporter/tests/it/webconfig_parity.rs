@@ -9,6 +9,8 @@
 //! compared with bookworm's node_exporter 1.5.0 (/usr/bin/prometheus-node-exporter).
 //! docs/exporter.md ("Web configuration") lists the keys and the versions.
 
+#![allow(clippy::print_stderr)] // each row's answers are printed for the reader of a failing run
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
