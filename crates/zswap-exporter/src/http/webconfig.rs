@@ -1,7 +1,7 @@
 //! `--web.config.file`: TLS and basic authentication in the format of the Prometheus
 //! exporter-toolkit, with its meaning, so one file serves node_exporter and zswap-exporter
-//! alike. docs/exporter.md ("Web configuration") lists the keys and the node_exporter
-//! version the parity test compares with.
+//! alike. crates/zswap-exporter/README.md (`--web.config.file`) lists the keys and the
+//! node_exporter versions the parity test compares with.
 //!
 //! Like exporter-toolkit, the file is read once at start (refused there if invalid, and
 //! TLS on or off is decided there), then again for every TLS connection (so certificates,
@@ -500,7 +500,7 @@ fn build_tls(
     let mut cfg = builder
         .with_single_cert(certs, key)
         .map_err(|e| anyhow::anyhow!("failed to load X509KeyPair: {e}"))?;
-    // HTTP/1.1 only: the server has no HTTP/2 (http2 is accepted, see docs/exporter.md).
+    // HTTP/1.1 only: the server has no HTTP/2 (http2 is accepted and has no effect).
     cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Ok(cfg))
 }

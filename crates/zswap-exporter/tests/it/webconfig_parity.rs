@@ -7,7 +7,7 @@
 //! The peer is trixie's node_exporter (exporter-toolkit 0.14, unpacked into the cache by
 //! scripts/setup-test-deps.sh); rows that use only keys exporter-toolkit 0.8 knows are also
 //! compared with bookworm's node_exporter 1.5.0 (/usr/bin/prometheus-node-exporter).
-//! docs/exporter.md ("Web configuration") lists the keys and the versions.
+//! crates/zswap-exporter/README.md (`--web.config.file`) lists the keys and the versions.
 
 #![allow(clippy::print_stderr)] // each row's answers are printed for the reader of a failing run
 
