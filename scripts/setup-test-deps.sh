@@ -49,6 +49,26 @@ if ((${#missing[@]})); then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# zswap-exporter's web-config parity test (tests/it/webconfig_parity.rs) compares with
+# Debian trixie's node_exporter (1.9.0, exporter-toolkit 0.14: inline certificates,
+# client_allowed_sans), next to bookworm's 1.5.0. Fetched through a private apt
+# configuration (the machine's sources are neither read nor changed) and unpacked, not
+# installed, into the cache; the binary needs only libc 2.34.
+peer_dir="${XDG_CACHE_HOME:-$HOME/.cache}/zswap-tools/node-exporter-trixie"
+if [ ! -x "$peer_dir/usr/bin/prometheus-node-exporter" ]; then
+  log "fetching trixie's prometheus-node-exporter into $peer_dir"
+  apt_dir="$peer_dir.apt"
+  mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs"
+  echo "deb http://deb.debian.org/debian trixie main" >"$apt_dir/sources.list"
+  apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+    -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o APT::Sandbox::User=root)
+  apt-get "${apt_opts[@]}" -qq update
+  (cd "$apt_dir/debs" && rm -f ./*.deb &&
+    apt-get "${apt_opts[@]}" -qq download prometheus-node-exporter)
+  rm -rf "$peer_dir" && mkdir -p "$peer_dir"
+  dpkg-deb -x "$apt_dir"/debs/prometheus-node-exporter_*.deb "$peer_dir"
+fi
+
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 # the eBPF probe: crates/zswap-probe's build script builds it with nightly + rust-src and

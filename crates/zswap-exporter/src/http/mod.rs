@@ -25,6 +25,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
@@ -56,7 +57,6 @@ struct State {
     header_timeout: Duration,
     idle_timeout: Duration,
     web: WebConfig,
-    headers: Vec<(HeaderName, HeaderValue)>,
     /// The last error of each collector, to log changes rather than every scrape.
     last_errors: Mutex<HashMap<CollectorName, Option<String>>>,
 }
@@ -73,13 +73,6 @@ pub(crate) fn scrape_text(cfg: &CollectConfig, format: Format) -> Result<(String
 
 /// Binds every address, then serves until the process is stopped.
 pub(crate) async fn serve(collect_cfg: CollectConfig, opts: ServerOptions) -> Result<()> {
-    let mut headers = Vec::new();
-    for (k, v) in &opts.web.headers {
-        headers.push((
-            HeaderName::from_bytes(k.as_bytes()).context("header name")?,
-            HeaderValue::from_str(v).context("header value")?,
-        ));
-    }
     let state = Arc::new(State {
         collect: collect_cfg,
         telemetry_path: opts.telemetry_path,
@@ -89,7 +82,6 @@ pub(crate) async fn serve(collect_cfg: CollectConfig, opts: ServerOptions) -> Re
         header_timeout: opts.header_timeout,
         idle_timeout: opts.idle_timeout,
         web: opts.web,
-        headers,
         last_errors: Mutex::new(HashMap::new()),
     });
     let mut tasks = tokio::task::JoinSet::new();
@@ -100,7 +92,7 @@ pub(crate) async fn serve(collect_cfg: CollectConfig, opts: ServerOptions) -> Re
         let local = listener.local_addr().unwrap_or(*addr);
         log::info(&format!(
             "listening on {}://{local}{}",
-            if state.web.tls.is_some() {
+            if state.web.tls_enabled() {
                 "https"
             } else {
                 "http"
@@ -167,18 +159,53 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>) {
 
 async fn serve_connection(tcp: TcpStream, state: Arc<State>) {
     let _ = tcp.set_nodelay(true);
+    if !state.web.tls_enabled() {
+        let io = IdleTimeout::new(tcp, state.idle_timeout);
+        return http1(TokioIo::new(io), state).await;
+    }
+    if plain_http_on_tls_port(&tcp, state.header_timeout).await {
+        let mut tcp = tcp;
+        // Go's answer (node_exporter's) to plain HTTP on a TLS port
+        let _ = tcp
+            .write_all(b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n")
+            .await;
+        return;
+    }
+    // The files are read again for every connection, so that certificates rotate without a
+    // restart; a file that no longer loads fails the handshake, as in exporter-toolkit.
+    let tls = match state.web.tls_for_connection() {
+        Ok(tls) => tls,
+        Err(e) => {
+            log::warn(&format!("TLS handshake refused: {e:#}"));
+            return;
+        }
+    };
     let io = IdleTimeout::new(tcp, state.idle_timeout);
-    match state.web.tls.clone() {
-        Some(tls) => {
-            let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-            // a failed or stalled handshake just drops the connection
-            let handshake = tokio::time::timeout(state.header_timeout, acceptor.accept(io)).await;
-            if let Ok(Ok(stream)) = handshake {
-                http1(TokioIo::new(stream), state).await;
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    // a failed or stalled handshake just drops the connection
+    let handshake = tokio::time::timeout(state.header_timeout, acceptor.accept(io)).await;
+    if let Ok(Ok(stream)) = handshake {
+        http1(TokioIo::new(stream), state).await;
+    }
+}
+
+/// True if the first bytes on a TLS port are an HTTP request line rather than a TLS
+/// record (Go checks the same five bytes).
+async fn plain_http_on_tls_port(tcp: &TcpStream, wait: Duration) -> bool {
+    let mut first = [0u8; 5];
+    let peeked = tokio::time::timeout(wait, async {
+        loop {
+            match tcp.peek(&mut first).await {
+                Ok(n) if n < first.len() && n > 0 => {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                r => return r,
             }
         }
-        None => http1(TokioIo::new(io), state).await,
-    }
+    })
+    .await;
+    matches!(peeked, Ok(Ok(5)))
+        && [&b"GET /"[..], b"HEAD ", b"POST ", b"PUT /", b"OPTIO"].contains(&&first[..])
 }
 
 async fn http1<I>(io: I, state: Arc<State>)
@@ -200,9 +227,51 @@ where
 type Body = Full<Bytes>;
 
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
-    let mut resp = route(&state, req).await;
-    for (k, v) in &state.headers {
-        resp.headers_mut().insert(k.clone(), v.clone());
+    if !state.web.configured() {
+        return Ok(route(&state, req).await);
+    }
+    // headers and users come from the file as it is now, as in exporter-toolkit
+    let web = match state.web.for_request() {
+        Ok(w) => Arc::new(w),
+        Err(e) => {
+            log::error(&format!("unable to parse the web config: {e:#}"));
+            return Ok(plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal Server Error\n",
+            ));
+        }
+    };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes().to_vec());
+    let st = state.clone();
+    let w = web.clone();
+    // bcrypt takes tens of milliseconds: keep it off the network thread
+    let ok = tokio::task::spawn_blocking(move || st.web.authorized(&w, given.as_deref()))
+        .await
+        .unwrap_or(false);
+    let mut resp = if ok {
+        route(&state, req).await
+    } else {
+        let mut r = plain(StatusCode::UNAUTHORIZED, "Unauthorized\n");
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic"));
+        // as Go's http.Error, which answers node_exporter's 401
+        r.headers_mut().insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        r
+    };
+    for (k, v) in &web.headers {
+        // names and values were checked when the file was read
+        if let (Ok(k), Ok(v)) = (
+            HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(v),
+        ) {
+            resp.headers_mut().insert(k, v);
+        }
     }
     Ok(resp)
 }
@@ -218,30 +287,6 @@ fn plain(status: StatusCode, text: &str) -> Response<Body> {
 }
 
 async fn route(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> {
-    if state.web.auth.is_some() {
-        let given = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .map(|v| v.as_bytes().to_vec());
-        let st = state.clone();
-        // bcrypt takes tens of milliseconds: keep it off the network thread
-        let ok = tokio::task::spawn_blocking(move || {
-            st.web
-                .auth
-                .as_ref()
-                .is_some_and(|a| a.check(given.as_deref()))
-        })
-        .await
-        .unwrap_or(false);
-        if !ok {
-            let mut r = plain(StatusCode::UNAUTHORIZED, "Unauthorized\n");
-            r.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"zswap-exporter\""),
-            );
-            return r;
-        }
-    }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed\n");
         r.headers_mut()

@@ -15,3 +15,4 @@ mod probe_build;
 mod prometheus;
 mod robustness;
 mod server;
+mod webconfig_parity;
