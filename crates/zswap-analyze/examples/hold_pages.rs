@@ -3,7 +3,7 @@
 //! address range, for `zswapctl analyze --pid PID --address`) and waits for stdin to close.
 //!
 //! Usage: `hold_pages FILE`
-#![allow(clippy::print_stdout, clippy::print_stderr)] // a bench tool
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)] // a bench tool
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
