@@ -70,7 +70,9 @@ struct Run {
     rss_mib: f64,
 }
 
-/// Runs `cmd` to the end with stdout captured; its rusage comes from `wait4`.
+/// Runs `cmd` to the end with stdout captured; its CPU time comes from `wait4`. Its peak RSS
+/// is the last `VmHWM` read from /proc while it runs: `wait4`'s `ru_maxrss` would count the
+/// memory of this process too, since the child starts as a vfork of it.
 fn timed(cmd: &mut Command) -> Result<(Run, Vec<u8>)> {
     let mut child = cmd
         .stdout(Stdio::piped())
@@ -78,23 +80,44 @@ fn timed(cmd: &mut Command) -> Result<(Run, Vec<u8>)> {
         .spawn()
         .with_context(|| format!("starting {cmd:?}"))?;
     let t0 = Instant::now();
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    if let Some(mut o) = child.stdout.take() {
-        std::io::Read::read_to_end(&mut o, &mut out)?;
-    }
-    if let Some(mut e) = child.stderr.take() {
-        std::io::Read::read_to_end(&mut e, &mut err)?;
-    }
+    let pid = child.id() as i32;
+    let drain = |r: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut v);
+            }
+            v
+        })
+    };
+    let out_t = drain(child.stdout.take().map(|o| Box::new(o) as _));
+    let err_t = drain(child.stderr.take().map(|e| Box::new(e) as _));
+    let status_path = format!("/proc/{pid}/status");
+    let mut hwm_kib = 0u64;
     let mut status = 0;
     let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: wait4 on our own child, writing one rusage we own.
-    let rc = unsafe { libc::wait4(child.id() as i32, &mut status, 0, ru.as_mut_ptr()) };
-    let wall = t0.elapsed().as_secs_f64();
-    if rc < 0 {
-        bail!("wait4 for {cmd:?}: {}", std::io::Error::last_os_error());
+    loop {
+        if let Some(v) = std::fs::read_to_string(&status_path).ok().and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        }) {
+            hwm_kib = hwm_kib.max(v);
+        }
+        // SAFETY: wait4 on our own child, writing one rusage we own.
+        let rc = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, ru.as_mut_ptr()) };
+        if rc == pid {
+            break;
+        }
+        if rc < 0 {
+            bail!("wait4 for {cmd:?}: {}", std::io::Error::last_os_error());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    // SAFETY: wait4 succeeded, so it filled the struct.
+    let wall = t0.elapsed().as_secs_f64();
+    let out = out_t.join().unwrap_or_default();
+    let err = err_t.join().unwrap_or_default();
+    // SAFETY: wait4 returned the child, so it filled the struct.
     let ru = unsafe { ru.assume_init() };
     if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
         bail!(
@@ -107,7 +130,7 @@ fn timed(cmd: &mut Command) -> Result<(Run, Vec<u8>)> {
         Run {
             wall,
             cpu: tv(ru.ru_utime) + tv(ru.ru_stime),
-            rss_mib: ru.ru_maxrss as f64 / 1024.0,
+            rss_mib: hwm_kib as f64 / 1024.0,
         },
         out,
     ))
