@@ -43,15 +43,15 @@ impl Drop for Server {
 
 /// One server's figures.
 #[derive(Debug)]
-struct Figures {
-    name: String,
-    p50_ms: f64,
-    p99_ms: f64,
+pub(crate) struct Figures {
+    pub(crate) name: String,
+    pub(crate) p50_ms: f64,
+    pub(crate) p99_ms: f64,
     max_ms: f64,
     per_sec: f64,
     body_bytes: usize,
     zswap_series: usize,
-    peak_rss_kib: u64,
+    pub(crate) peak_rss_kib: u64,
 }
 
 fn free_port() -> Result<u16> {
@@ -222,6 +222,14 @@ fn measure(s: &mut Server, o: &BenchOptions) -> Result<Figures> {
 
 /// Builds the exporter in release mode, measures it and node_exporter, prints a table.
 pub(crate) fn bench(o: &BenchOptions) -> Result<()> {
+    let results = measure_all(o)?;
+    print_table(o, &results);
+    Ok(())
+}
+
+/// Builds the exporter in release mode and measures it, then node_exporter with its default
+/// collectors, then node_exporter with meminfo and vmstat only (in that order).
+pub(crate) fn measure_all(o: &BenchOptions) -> Result<Vec<Figures>> {
     let st = Command::new(&o.cargo)
         .args(["build", "--release", "--quiet", "-p", "zswap-exporter"])
         .current_dir(&o.workspace)
@@ -259,6 +267,11 @@ pub(crate) fn bench(o: &BenchOptions) -> Result<()> {
         let mut s = start(name, program, &args, port)?;
         results.push(measure(&mut s, o)?);
     }
+    Ok(results)
+}
+
+/// The table of `measure_all`'s figures.
+pub(crate) fn print_table(o: &BenchOptions, results: &[Figures]) {
     println!(
         "{} scrapes, {} concurrent keep-alive clients, loopback, Prometheus' Accept header, no gzip\n",
         o.scrapes, o.clients
@@ -267,7 +280,7 @@ pub(crate) fn bench(o: &BenchOptions) -> Result<()> {
         "| server | p50 ms | p99 ms | max ms | scrapes/s | body bytes | series naming zswap | peak RSS MiB |"
     );
     println!("|---|---|---|---|---|---|---|---|");
-    for f in &results {
+    for f in results {
         println!(
             "| {} | {:.2} | {:.2} | {:.2} | {:.0} | {} | {} | {:.1} |",
             f.name,
@@ -280,5 +293,4 @@ pub(crate) fn bench(o: &BenchOptions) -> Result<()> {
             f.peak_rss_kib as f64 / 1024.0
         );
     }
-    Ok(())
 }

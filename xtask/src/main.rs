@@ -3,12 +3,14 @@
 //! - `vmtest`: the QEMU kernel matrix (Debian 6.1, 6.12, 7.x) running scenarios in guests.
 //! - `capture-fixtures`: copies zswap-relevant kernel files from a root, or from each guest
 //!   kernel before and after a workload, into fixture trees.
+//! - `bench`: every performance goal against its peer in one run, as a table of ratios.
 //! - `bench-exporter`: scrape latency and peak RSS, zswap-exporter vs node_exporter.
 //! - `zram-oracle`: zswap-core's compressed lengths against the running kernel's, via zram.
 //! - `oracle`: zswap-core's compressors and zsmalloc classes against the kernel's own C from
 //!   Debian's `linux-source` packages, compiled in userspace.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: printing is its job
 
+mod bench;
 mod bench_exporter;
 mod deploy;
 mod dist;
@@ -116,6 +118,10 @@ enum Cmd {
         #[command(flatten)]
         guest_args: GuestArgs,
     },
+    /// Every performance goal against its peer in one run (node_exporter, the kernel's zram
+    /// ingest, the raw compressor, analyze of a file, simulate before its size memo), as a
+    /// table of ratios; root for the zram rows. Fails if a goal with a target is missed.
+    Bench(bench::BenchArgs),
     /// Scrape latency (p50/p99 at concurrent keep-alive clients) and peak RSS of
     /// zswap-exporter against Debian's node_exporter, in one run on this host.
     BenchExporter {
@@ -402,6 +408,19 @@ fn run(cli: Cli) -> Result<bool> {
         ),
         Cmd::Deploytest { venv } => deploytest(venv),
         Cmd::Vmtest { guest, scenarios } => vmtest(&guest, &scenarios, &mirror),
+        Cmd::Bench(args) => {
+            let workspace = workspace_root();
+            bench::run(
+                &args,
+                &bench_exporter::BenchOptions {
+                    clients: 16,
+                    scrapes: args.scrapes,
+                    cargo: cargo(),
+                    target_dir: target_dir(&workspace),
+                    workspace,
+                },
+            )
+        }
         Cmd::BenchExporter { clients, scrapes } => bench_exporter(clients, scrapes),
         Cmd::ZramOracle(args) => zram_oracle::run(&args),
         Cmd::Oracle(args) => {

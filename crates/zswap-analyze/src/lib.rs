@@ -25,6 +25,7 @@ pub mod page_outcomes;
 mod replay;
 mod report;
 mod simulate;
+mod size_memo;
 mod source;
 pub mod svg;
 mod trace;
@@ -43,7 +44,7 @@ pub use report::{
     ClassBin, CompressorReport, Recommendation, SPEED_BUDGET, ZbudFigures, recommend,
 };
 pub use simulate::{
-    Episode, Pattern, PoolPoint, SimResult, SimSettings, Workload, simulate,
+    Episode, Memo, Pattern, PoolPoint, SimResult, SimSettings, Workload, simulate, simulate_sweep,
     suggest_accept_threshold, suggest_max_pool_percent,
 };
 pub use source::{

@@ -10,6 +10,8 @@
 //! Pure and deterministic: no I/O, no clock; the access pattern comes from a seeded generator.
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 use zswap_core::KernelEra;
@@ -23,6 +25,8 @@ use zswap_workload::pages::synthetic_page;
 pub use zswap_workload::synthetic::Episode;
 pub use zswap_workload::synthetic::Pattern;
 use zswap_workload::synthetic::{Shape, note_store};
+
+use crate::size_memo::{MemoCodecs, SizeMemo};
 
 /// The synthetic workload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -224,12 +228,91 @@ impl SimResult {
 }
 
 /// Runs `workload` under `settings`, sampling the pool every `sample_every` operations.
+/// Every store compresses its page ([`simulate_sweep`] remembers lengths instead).
 pub fn simulate(
     workload: &Workload,
     settings: &SimSettings,
     sample_every: u64,
 ) -> Result<SimResult, SimError> {
-    let mut z = settings.model(KernelCodecs::default());
+    run(workload, settings, sample_every, None)
+}
+
+/// Whether the runs of a sweep remember each page's compressed length ([`SizeMemo`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Memo {
+    /// Compress each page once per compressor and era for the whole sweep.
+    On,
+    /// Compress the page on every store, as [`simulate`] does.
+    Off,
+}
+
+/// Runs `workload` under each of `settings` on up to `threads` threads; the results are in
+/// the order of `settings` and each is the one [`simulate`] gives (the runs do not share a
+/// model, only, with [`Memo::On`], the compressed length of each page).
+pub fn simulate_sweep(
+    workload: &Workload,
+    settings: &[SimSettings],
+    sample_every: u64,
+    threads: usize,
+    memo: Memo,
+) -> Result<Vec<SimResult>, SimError> {
+    let mut memos: Vec<Arc<SizeMemo>> = Vec::new();
+    let memo_of: Vec<Option<Arc<SizeMemo>>> = settings
+        .iter()
+        .map(|s| {
+            (memo == Memo::On).then(|| {
+                let found = memos
+                    .iter()
+                    .find(|m| m.is_for(workload.seed, s.compressor, s.era))
+                    .cloned();
+                found.unwrap_or_else(|| {
+                    let m = SizeMemo::new(workload.seed, s.compressor, s.era);
+                    memos.push(m.clone());
+                    m
+                })
+            })
+        })
+        .collect();
+    let next = AtomicUsize::new(0);
+    let threads = threads.clamp(1, settings.len().max(1));
+    let mut done: Vec<(usize, Result<SimResult, SimError>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(set) = settings.get(i) else {
+                            return mine;
+                        };
+                        mine.push((i, run(workload, set, sample_every, memo_of[i].clone())));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+fn run(
+    workload: &Workload,
+    settings: &SimSettings,
+    sample_every: u64,
+    memo: Option<Arc<SizeMemo>>,
+) -> Result<SimResult, SimError> {
+    let (mut z, next_page) = match memo {
+        Some(m) => {
+            let codecs = MemoCodecs::new(m);
+            let next_page = codecs.next_page();
+            (settings.model(codecs), Some(next_page))
+        }
+        None => (settings.model(KernelCodecs::default()), None),
+    };
     let memcg = z.create_memcg(MemcgId::ROOT)?;
     let mut r = SimResult::empty(settings);
     let shape = workload.shape();
@@ -247,7 +330,14 @@ pub fn simulate(
         }
         if let Some(victim) = op.evict {
             synthetic_page(workload.seed, victim, &mut page);
+            if let Some(n) = &next_page {
+                n.set(Some(victim));
+            }
             r.store(&mut z, op.op, victim, memcg, std::slice::from_ref(&page));
+            // A store refused before compression leaves the name unused: drop it.
+            if let Some(n) = &next_page {
+                n.set(None);
+            }
         }
         r.sample(&z, op.op, every, total_ops);
     }
@@ -327,6 +417,54 @@ mod tests {
         let p = suggest_max_pool_percent(&r).unwrap();
         let limited = simulate(&workload(), &settings(p, 90), 1000).unwrap();
         assert_eq!(limited.pool_limit_hit, 0, "suggested {p}%");
+    }
+
+    /// The sweep with remembered lengths, on several threads, gives exactly what each run
+    /// alone gives with every page compressed, over eras, compressors, patterns and limits
+    /// tight enough to refuse, write back and (6.1) fill zbud. Debug builds also check each
+    /// remembered length against a real compression (size_memo).
+    #[test]
+    fn sweep_with_memo_equals_runs_without() {
+        let cases = [
+            (KernelEra::V6_18, Algorithm::Lzo, Pattern::Random, 1),
+            (KernelEra::V6_18, Algorithm::Lz4, Pattern::HotCold, 2),
+            (KernelEra::V6_12, Algorithm::LzoRle, Pattern::Sequential, 3),
+            (KernelEra::V6_12, Algorithm::Zstd, Pattern::Random, 4),
+            (KernelEra::V6_1, Algorithm::Lzo, Pattern::HotCold, 5),
+            (KernelEra::V6_1, Algorithm::Lz4, Pattern::Random, 6),
+        ];
+        for (era, compressor, pattern, seed) in cases {
+            let w = Workload {
+                working_set_pages: 1500,
+                resident_pages: 400,
+                accesses: 3000,
+                pattern,
+                seed,
+            };
+            let all: Vec<SimSettings> = [(3, 50), (3, 90), (8, 70), (100, 100)]
+                .into_iter()
+                .map(|(p, a)| SimSettings {
+                    era,
+                    ram_pages: 16384,
+                    compressor,
+                    max_pool_percent: p,
+                    accept_threshold_percent: a,
+                    shrinker_enabled: false,
+                })
+                .collect();
+            let alone: Vec<SimResult> = all.iter().map(|s| simulate(&w, s, 97).unwrap()).collect();
+            assert!(
+                alone.iter().any(|r| r.rejects > 0),
+                "{era} {compressor}: no refusals"
+            );
+            for (threads, memo) in [(2, Memo::On), (1, Memo::On), (3, Memo::Off)] {
+                let swept = simulate_sweep(&w, &all, 97, threads, memo).unwrap();
+                assert_eq!(
+                    swept, alone,
+                    "{era} {compressor} {pattern} {threads} {memo:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -391,6 +391,16 @@ pub(crate) struct SimulateArgs {
     /// Draw the pool size over time (one line per run) to this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     pub(crate) plot: Option<PathBuf>,
+
+    /// Runs at the same time (threads); default: one per core.
+    #[arg(long, value_name = "N", conflicts_with = "trace",
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub(crate) jobs: Option<u64>,
+
+    /// Compress the page on every store instead of once per page for the whole sweep (the
+    /// same figures, slower; `cargo xtask bench` times both).
+    #[arg(long, hide = true, conflicts_with = "trace")]
+    pub(crate) compress_every_store: bool,
 }
 
 /// A size of at least one page: `zswap_core::parse_size` (`512M`, `4G`, `1.5G`, `65536`

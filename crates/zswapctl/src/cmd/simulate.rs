@@ -7,7 +7,8 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 use zswap_analyze::{
-    SimResult, SimSettings, Workload, simulate, suggest_accept_threshold, suggest_max_pool_percent,
+    Memo, SimResult, SimSettings, Workload, simulate_sweep, suggest_accept_threshold,
+    suggest_max_pool_percent,
 };
 use zswap_core::SysRoot;
 use zswap_core::compress::Algorithm;
@@ -81,16 +82,32 @@ pub(crate) fn run(
         accept_threshold_percent: a,
         shrinker_enabled: false,
     };
-    let mut runs = Vec::new();
-    for p in or_default(&args.max_pool_percent, 20) {
-        for a in or_default(&args.accept_threshold_percent, 90) {
-            runs.push(
-                simulate(&workload, &settings(p, a), every).map_err(|e| coded(Exit::Usage, e))?,
-            );
-        }
-    }
-    let unlimited =
-        simulate(&workload, &settings(100, 100), every).map_err(|e| coded(Exit::Usage, e))?;
+    // The runs and the unlimited one (for the pool suggestion) in one sweep: one thread per
+    // core, each page compressed once (docs/performance.md, simulate).
+    let mut all: Vec<SimSettings> = or_default(&args.max_pool_percent, 20)
+        .into_iter()
+        .flat_map(|p| {
+            or_default(&args.accept_threshold_percent, 90)
+                .into_iter()
+                .map(move |a| (p, a))
+        })
+        .map(|(p, a)| settings(p, a))
+        .collect();
+    all.push(settings(100, 100));
+    let threads = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |j| j as usize,
+    );
+    let memo = if args.compress_every_store {
+        Memo::Off
+    } else {
+        Memo::On
+    };
+    let mut runs =
+        simulate_sweep(&workload, &all, every, threads, memo).map_err(|e| coded(Exit::Usage, e))?;
+    let Some(unlimited) = runs.pop() else {
+        anyhow::bail!("the sweep returned no result for the unlimited run");
+    };
     let suggested_p = suggest_max_pool_percent(&unlimited);
     let suggested_a = suggest_accept_threshold(&runs);
     if let Some(path) = &args.plot {
