@@ -30,7 +30,6 @@ use tokio::sync::Semaphore;
 
 use crate::collector::{CollectConfig, CollectorName, Scrape, collect, families};
 use crate::encode::{Format, render};
-use crate::log;
 use idle::IdleTimeout;
 pub(crate) use negotiate::negotiate;
 use webconfig::WebConfig;
@@ -98,15 +97,8 @@ pub(crate) async fn serve(collect_cfg: CollectConfig, opts: ServerOptions) -> Re
             format!("cannot listen on '{addr}': is the port in use? pick another with --web.listen-address")
         })?;
         let local = listener.local_addr().unwrap_or(*addr);
-        log::info(&format!(
-            "listening on {}://{local}{}",
-            if state.web.tls.is_some() {
-                "https"
-            } else {
-                "http"
-            },
-            state.telemetry_path
-        ));
+        // node_exporter's (exporter-toolkit's) "Listening on" line, with its fields
+        log::info!(address:% = local, tls = state.web.tls.is_some(), path = state.telemetry_path.as_str(); "Listening on");
         tasks.spawn(accept_loop(listener, state.clone()));
     }
     // SIGTERM (systemd stop, docker stop) and SIGINT end the exporter cleanly: exit 0.
@@ -119,11 +111,11 @@ pub(crate) async fn serve(collect_cfg: CollectConfig, opts: ServerOptions) -> Re
                 None => return Ok(()),
             },
             _ = term.recv() => {
-                log::info("stopping on SIGTERM");
+                log::info!("stopping on SIGTERM");
                 return Ok(());
             }
             _ = tokio::signal::ctrl_c() => {
-                log::info("stopping on SIGINT");
+                log::info!("stopping on SIGINT");
                 return Ok(());
             }
         }
@@ -147,7 +139,7 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>) {
             Ok(c) => c,
             Err(e) => {
                 // EMFILE and friends: back off instead of spinning
-                log::warn(&format!("accept failed: {e}"));
+                log::warn!("accept failed: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
@@ -300,11 +292,11 @@ async fn metrics(state: &Arc<State>, format: Format) -> Response<Body> {
             r
         }
         Ok(Err(e)) => {
-            log::error(&format!("scrape failed: {e:#}"));
+            log::error!("scrape failed: {e:#}");
             plain(StatusCode::INTERNAL_SERVER_ERROR, "scrape failed\n")
         }
         Err(e) => {
-            log::error(&format!("scrape task failed: {e}"));
+            log::error!("scrape task failed: {e}");
             plain(StatusCode::INTERNAL_SERVER_ERROR, "scrape failed\n")
         }
     }
@@ -321,8 +313,8 @@ fn note_errors(state: &State, s: &Scrape) {
             continue;
         }
         match (&o.error, prev) {
-            (Some(e), _) => log::warn(&format!("collector {} failed: {e}", o.name)),
-            (None, Some(Some(_))) => log::info(&format!("collector {} recovered", o.name)),
+            (Some(e), _) => log::warn!("collector {} failed: {e}", o.name),
+            (None, Some(Some(_))) => log::info!("collector {} recovered", o.name),
             (None, _) => {}
         }
     }
