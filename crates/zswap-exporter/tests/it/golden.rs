@@ -10,13 +10,16 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
-/// Masks what changes from run to run: collector durations.
+/// Masks what changes from run to run: collector durations, and from build to build: the
+/// commit and compiler in the build info (the version stays: it changes only on purpose).
 pub(crate) fn normalize(text: &str) -> String {
     text.lines()
         .map(|l| {
             if l.starts_with("zswap_exporter_collector_duration_seconds{") {
                 let (name, _) = l.rsplit_once(' ').unwrap();
                 format!("{name} <duration>")
+            } else if l.starts_with("zswap_exporter_build_info{") {
+                mask_label(&mask_label(l, "revision"), "rustversion")
             } else {
                 l.to_owned()
             }
@@ -24,6 +27,16 @@ pub(crate) fn normalize(text: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
         + "\n"
+}
+
+/// `name="anything"` becomes `name="<name>"`; a missing label stays missing, so the diff shows it.
+fn mask_label(line: &str, name: &str) -> String {
+    let key = format!("{name}=\"");
+    let Some(start) = line.find(&key).map(|i| i + key.len()) else {
+        return line.to_owned();
+    };
+    let end = start + line[start..].find('"').unwrap_or(0);
+    format!("{}<{name}>{}", &line[..start], &line[end..])
 }
 
 #[allow(clippy::disallowed_methods)] // test support: golden files and the update switch
