@@ -196,7 +196,7 @@ fn every_6_18_file_has_its_metric() {
         "zswap_rejects_total",
         "zswap_decompress_failures_total",
         "zswap_written_back_pages_total",
-        "zswap_pages_written_back_total",
+        "zswap_vmstat_zswpwb_total",
         "zswap_meminfo_zswap_bytes",
         "zswap_compression_ratio",
         "zswap_pool_limit_bytes",
