@@ -36,6 +36,11 @@ pub(crate) struct Cli {
     #[arg(long = "web.listen-address", value_name = "ADDR", default_value = DEFAULT_LISTEN)]
     pub(crate) listen: Vec<String>,
 
+    /// Serve on the sockets systemd passes (socket activation, a .socket unit) instead of
+    /// --web.listen-address.
+    #[arg(long = "web.systemd-socket")]
+    pub(crate) systemd_socket: bool,
+
     /// Path under which metrics are served.
     #[arg(
         long = "web.telemetry-path",

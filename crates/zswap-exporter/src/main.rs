@@ -102,6 +102,7 @@ fn run(cli: Cli) -> Result<()> {
     let listen = cli.listen_addrs().map_err(anyhow::Error::msg)?;
     let opts = http::ServerOptions {
         listen,
+        systemd_socket: cli.systemd_socket,
         telemetry_path: cli.telemetry_path.clone(),
         max_requests: cli.max_requests,
         max_connections: cli.max_connections,

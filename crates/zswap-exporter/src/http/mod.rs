@@ -38,6 +38,8 @@ use webconfig::WebConfig;
 #[derive(Debug)]
 pub(crate) struct ServerOptions {
     pub(crate) listen: Vec<SocketAddr>,
+    /// `--web.systemd-socket`: serve on the sockets systemd passed instead of `listen`.
+    pub(crate) systemd_socket: bool,
     pub(crate) telemetry_path: String,
     pub(crate) max_requests: usize,
     pub(crate) max_connections: usize,
@@ -92,11 +94,20 @@ pub(crate) async fn serve(collect_cfg: CollectConfig, opts: ServerOptions) -> Re
         last_errors: Mutex::new(HashMap::new()),
     });
     let mut tasks = tokio::task::JoinSet::new();
-    for addr in &opts.listen {
-        let listener = bind(*addr).await.with_context(|| {
-            format!("cannot listen on '{addr}': is the port in use? pick another with --web.listen-address")
-        })?;
-        let local = listener.local_addr().unwrap_or(*addr);
+    let mut listeners = Vec::new();
+    if opts.systemd_socket {
+        listeners = systemd_listeners()?;
+    } else {
+        for addr in &opts.listen {
+            listeners.push(bind(*addr).await.with_context(|| {
+                format!("cannot listen on '{addr}': is the port in use? pick another with --web.listen-address")
+            })?);
+        }
+    }
+    for listener in listeners {
+        let local = listener
+            .local_addr()
+            .context("the listening socket's address")?;
         // node_exporter's (exporter-toolkit's) "Listening on" line, with its fields
         log::info!(address:% = local, tls = state.web.tls.is_some(), path = state.telemetry_path.as_str(); "Listening on");
         tasks.spawn(accept_loop(listener, state.clone()));
@@ -120,6 +131,29 @@ pub(crate) async fn serve(collect_cfg: CollectConfig, opts: ServerOptions) -> Re
             }
         }
     }
+}
+
+/// The TCP sockets systemd passed (socket activation, as node_exporter's
+/// `--web.systemd-socket`): `LISTEN_FDS` of them from fd 3, for this process only
+/// (`LISTEN_PID`).
+fn systemd_listeners() -> Result<Vec<TcpListener>> {
+    let mut fds = listenfd::ListenFd::from_env();
+    let mut out = Vec::new();
+    for i in 0..fds.len() {
+        let l = fds
+            .take_tcp_listener(i)
+            .with_context(|| format!("--web.systemd-socket: passed socket {i} is not a listening TCP socket: set ListenStream= to a port or address in the .socket unit"))?;
+        let Some(l) = l else { continue };
+        l.set_nonblocking(true)
+            .context("--web.systemd-socket: making the socket non-blocking")?;
+        out.push(TcpListener::from_std(l).context("--web.systemd-socket")?);
+    }
+    if out.is_empty() {
+        anyhow::bail!(
+            "--web.systemd-socket: systemd passed no socket (LISTEN_FDS unset, 0, or LISTEN_PID not this process): start zswap-exporter through zswap-exporter.socket, or drop the flag to listen on --web.listen-address"
+        );
+    }
+    Ok(out)
 }
 
 /// Binds `addr`; the IPv6 wildcard falls back to the IPv4 one on hosts without IPv6.
