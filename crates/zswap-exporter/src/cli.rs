@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::collector::CollectorName;
-use crate::log::Level;
+use crate::logger;
 
 /// The default address, every interface on port 10119: 9100–9999 of the Prometheus
 /// default-port allocations are all taken (node_exporter has 9100), so zswap-exporter uses a
@@ -35,6 +35,11 @@ pub(crate) struct Cli {
     /// Address to listen on, `HOST:PORT` or `:PORT` (all interfaces); repeat for several.
     #[arg(long = "web.listen-address", value_name = "ADDR", default_value = DEFAULT_LISTEN)]
     pub(crate) listen: Vec<String>,
+
+    /// Serve on the sockets systemd passes (socket activation, a .socket unit) instead of
+    /// --web.listen-address.
+    #[arg(long = "web.systemd-socket")]
+    pub(crate) systemd_socket: bool,
 
     /// Path under which metrics are served.
     #[arg(
@@ -168,7 +173,17 @@ pub(crate) struct Cli {
         default_value = "info",
         value_enum
     )]
-    pub(crate) log_level: Level,
+    pub(crate) log_level: logger::Level,
+
+    /// Format of the log lines: node_exporter's logfmt (`time=… level=INFO source=… msg=…`)
+    /// or JSON with the same keys.
+    #[arg(
+        long = "log.format",
+        value_name = "FORMAT",
+        default_value = "logfmt",
+        value_enum
+    )]
+    pub(crate) log_format: logger::Format,
 }
 
 impl Cli {

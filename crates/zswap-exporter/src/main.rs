@@ -7,7 +7,7 @@ mod collector;
 mod encode;
 mod families;
 mod http;
-mod log;
+mod logger;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -32,14 +32,14 @@ fn main() -> ExitCode {
             };
         }
     };
-    log::set_level(cli.log_level);
+    logger::init(cli.log_level, cli.log_format);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            log::error(&format!("{e:#}"));
+            log::error!("{e:#}");
             ExitCode::from(1)
         }
     }
@@ -58,7 +58,7 @@ fn run(cli: Cli) -> Result<()> {
     let ebpf = enabled.contains(&CollectorName::Ebpf).then(|| {
         let src = EbpfSource::load(&root);
         if let Some(why) = src.load_error() {
-            log::warn(&format!("collector ebpf: the probe did not load: {why}"));
+            log::warn!("collector ebpf: the probe did not load: {why}");
         }
         src
     });
@@ -82,7 +82,7 @@ fn run(cli: Cli) -> Result<()> {
                 continue;
             }
             if let Some(e) = &o.error {
-                log::warn(&format!("collector {} failed: {e}", o.name));
+                log::warn!("collector {} failed: {e}", o.name);
             }
         }
         return match &cli.textfile_output {
@@ -102,6 +102,7 @@ fn run(cli: Cli) -> Result<()> {
     let listen = cli.listen_addrs().map_err(anyhow::Error::msg)?;
     let opts = http::ServerOptions {
         listen,
+        systemd_socket: cli.systemd_socket,
         telemetry_path: cli.telemetry_path.clone(),
         max_requests: cli.max_requests,
         max_connections: cli.max_connections,

@@ -71,7 +71,7 @@ pub(crate) fn families(out: &mut Families, d: &DebugfsStats) {
     out.counter(
         "zswap_written_back_pages",
         None,
-        "Pages written back from zswap to the swap device (debugfs written_back_pages).",
+        "Pages written back from zswap to the swap device (debugfs written_back_pages, root only); /proc/vmstat counts the same as zswap_vmstat_zswpwb_total on 6.8+.",
         d.get("written_back_pages"),
     );
     out.counter(

@@ -294,9 +294,16 @@ fn exporter(out: &mut Families, s: &Scrape, version: &'static str) {
     );
     out.push(Family {
         name: "zswap_exporter_build",
-        help: "The exporter's version as a label; the value is 1.",
+        help: "The exporter's version, git commit (revision, unknown when built outside git) and compiler version (rustversion) as labels; the value is 1.",
         unit: None,
         kind: Kind::Info,
-        samples: vec![(vec![("version", version.to_owned())], Value::Int(1))],
+        samples: vec![(
+            vec![
+                ("version", version.to_owned()),
+                ("revision", env!("ZSWAP_EXPORTER_REVISION").to_owned()),
+                ("rustversion", env!("ZSWAP_EXPORTER_RUSTVERSION").to_owned()),
+            ],
+            Value::Int(1),
+        )],
     });
 }

@@ -196,7 +196,7 @@ fn every_6_18_file_has_its_metric() {
         "zswap_rejects_total",
         "zswap_decompress_failures_total",
         "zswap_written_back_pages_total",
-        "zswap_pages_written_back_total",
+        "zswap_vmstat_zswpwb_total",
         "zswap_meminfo_zswap_bytes",
         "zswap_compression_ratio",
         "zswap_pool_limit_bytes",
@@ -480,6 +480,10 @@ fn golden_ebpf_families() {
         ..Default::default()
     };
     let text = render(families(&s, "t"), Format::Text).unwrap();
+    // the build's commit and compiler change from build to build
+    let text = text
+        .replace(env!("ZSWAP_EXPORTER_REVISION"), "<revision>")
+        .replace(env!("ZSWAP_EXPORTER_RUSTVERSION"), "<rustversion>");
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/ebpf.prom");
     if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
         std::fs::write(&path, &text).unwrap();
@@ -495,4 +499,25 @@ fn golden_ebpf_families() {
 fn no_snapshot_no_ebpf_families() {
     let text = render(families(&Scrape::default(), "t"), Format::Text).unwrap();
     assert!(!text.contains("zswap_ebpf"));
+}
+
+/// The build info's revision is the checkout's commit (or `unknown` where git cannot say,
+/// as in a tarball build), and rustversion a version number.
+#[test]
+fn build_info_names_the_commit_and_compiler() {
+    let text = render(families(&Scrape::default(), "t"), Format::Text).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("zswap_exporter_build_info{"))
+        .unwrap();
+    let head = std::process::Command::new("git")
+        .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "unknown".to_owned());
+    assert!(line.contains(&format!("revision=\"{head}\"")), "{line}");
+    let rv = env!("ZSWAP_EXPORTER_RUSTVERSION");
+    assert!(rv.split('.').all(|p| p.parse::<u32>().is_ok()), "{line}");
 }

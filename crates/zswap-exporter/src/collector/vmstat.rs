@@ -14,21 +14,21 @@ pub(crate) fn read(root: &SysRoot) -> Result<VmstatSample, String> {
 /// The vmstat families; `page_size` (the kernel's) turns `nr_zspages` into bytes.
 pub(crate) fn families(out: &mut Families, v: &VmstatSample, page_size: u64) {
     out.counter(
-        "zswap_pages_stored",
+        "zswap_vmstat_zswpout",
         None,
-        "Pages stored into zswap (/proc/vmstat zswpout).",
+        "Pages stored into zswap since boot (/proc/vmstat zswpout, node_exporter's node_vmstat_zswpout); the pages stored now are zswap_stored_pages (debugfs).",
         v.get("zswpout"),
     );
     out.counter(
-        "zswap_pages_loaded",
+        "zswap_vmstat_zswpin",
         None,
-        "Pages loaded from zswap (/proc/vmstat zswpin).",
+        "Pages loaded from zswap since boot (/proc/vmstat zswpin, node_exporter's node_vmstat_zswpin).",
         v.get("zswpin"),
     );
     out.counter(
-        "zswap_pages_written_back",
+        "zswap_vmstat_zswpwb",
         None,
-        "Pages written back from zswap to swap (/proc/vmstat zswpwb, 6.8+).",
+        "Pages written back from zswap to swap (/proc/vmstat zswpwb, 6.8+, readable without root); debugfs counts the same as zswap_written_back_pages_total.",
         v.get("zswpwb"),
     );
     out.counter(

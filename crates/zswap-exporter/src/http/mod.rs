@@ -31,7 +31,6 @@ use tokio::sync::Semaphore;
 
 use crate::collector::{CollectConfig, CollectorName, Scrape, collect, families};
 use crate::encode::{Format, render};
-use crate::log;
 use idle::IdleTimeout;
 pub(crate) use negotiate::negotiate;
 use webconfig::WebConfig;
@@ -40,6 +39,8 @@ use webconfig::WebConfig;
 #[derive(Debug)]
 pub(crate) struct ServerOptions {
     pub(crate) listen: Vec<SocketAddr>,
+    /// `--web.systemd-socket`: serve on the sockets systemd passed instead of `listen`.
+    pub(crate) systemd_socket: bool,
     pub(crate) telemetry_path: String,
     pub(crate) max_requests: usize,
     pub(crate) max_connections: usize,
@@ -85,20 +86,22 @@ pub(crate) async fn serve(collect_cfg: CollectConfig, opts: ServerOptions) -> Re
         last_errors: Mutex::new(HashMap::new()),
     });
     let mut tasks = tokio::task::JoinSet::new();
-    for addr in &opts.listen {
-        let listener = bind(*addr).await.with_context(|| {
-            format!("cannot listen on '{addr}': is the port in use? pick another with --web.listen-address")
-        })?;
-        let local = listener.local_addr().unwrap_or(*addr);
-        log::info(&format!(
-            "listening on {}://{local}{}",
-            if state.web.tls_enabled() {
-                "https"
-            } else {
-                "http"
-            },
-            state.telemetry_path
-        ));
+    let mut listeners = Vec::new();
+    if opts.systemd_socket {
+        listeners = systemd_listeners()?;
+    } else {
+        for addr in &opts.listen {
+            listeners.push(bind(*addr).await.with_context(|| {
+                format!("cannot listen on '{addr}': is the port in use? pick another with --web.listen-address")
+            })?);
+        }
+    }
+    for listener in listeners {
+        let local = listener
+            .local_addr()
+            .context("the listening socket's address")?;
+        // node_exporter's (exporter-toolkit's) "Listening on" line, with its fields
+        log::info!(address:% = local, tls = state.web.tls_enabled(), path = state.telemetry_path.as_str(); "Listening on");
         tasks.spawn(accept_loop(listener, state.clone()));
     }
     // SIGTERM (systemd stop, docker stop) and SIGINT end the exporter cleanly: exit 0.
@@ -111,15 +114,38 @@ pub(crate) async fn serve(collect_cfg: CollectConfig, opts: ServerOptions) -> Re
                 None => return Ok(()),
             },
             _ = term.recv() => {
-                log::info("stopping on SIGTERM");
+                log::info!("stopping on SIGTERM");
                 return Ok(());
             }
             _ = tokio::signal::ctrl_c() => {
-                log::info("stopping on SIGINT");
+                log::info!("stopping on SIGINT");
                 return Ok(());
             }
         }
     }
+}
+
+/// The TCP sockets systemd passed (socket activation, as node_exporter's
+/// `--web.systemd-socket`): `LISTEN_FDS` of them from fd 3, for this process only
+/// (`LISTEN_PID`).
+fn systemd_listeners() -> Result<Vec<TcpListener>> {
+    let mut fds = listenfd::ListenFd::from_env();
+    let mut out = Vec::new();
+    for i in 0..fds.len() {
+        let l = fds
+            .take_tcp_listener(i)
+            .with_context(|| format!("--web.systemd-socket: passed socket {i} is not a listening TCP socket: set ListenStream= to a port or address in the .socket unit"))?;
+        let Some(l) = l else { continue };
+        l.set_nonblocking(true)
+            .context("--web.systemd-socket: making the socket non-blocking")?;
+        out.push(TcpListener::from_std(l).context("--web.systemd-socket")?);
+    }
+    if out.is_empty() {
+        anyhow::bail!(
+            "--web.systemd-socket: systemd passed no socket (LISTEN_FDS unset, 0, or LISTEN_PID not this process): start zswap-exporter through zswap-exporter.socket, or drop the flag to listen on --web.listen-address"
+        );
+    }
+    Ok(out)
 }
 
 /// Binds `addr`; the IPv6 wildcard falls back to the IPv4 one on hosts without IPv6.
@@ -139,7 +165,7 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>) {
             Ok(c) => c,
             Err(e) => {
                 // EMFILE and friends: back off instead of spinning
-                log::warn(&format!("accept failed: {e}"));
+                log::warn!("accept failed: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
@@ -176,7 +202,7 @@ async fn serve_connection(tcp: TcpStream, state: Arc<State>) {
     let tls = match state.web.tls_for_connection() {
         Ok(tls) => tls,
         Err(e) => {
-            log::warn(&format!("TLS handshake refused: {e:#}"));
+            log::warn!("TLS handshake refused: {e:#}");
             return;
         }
     };
@@ -234,7 +260,7 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bo
     let web = match state.web.for_request() {
         Ok(w) => Arc::new(w),
         Err(e) => {
-            log::error(&format!("unable to parse the web config: {e:#}"));
+            log::error!("unable to parse the web config: {e:#}");
             return Ok(plain(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Internal Server Error\n",
@@ -345,11 +371,11 @@ async fn metrics(state: &Arc<State>, format: Format) -> Response<Body> {
             r
         }
         Ok(Err(e)) => {
-            log::error(&format!("scrape failed: {e:#}"));
+            log::error!("scrape failed: {e:#}");
             plain(StatusCode::INTERNAL_SERVER_ERROR, "scrape failed\n")
         }
         Err(e) => {
-            log::error(&format!("scrape task failed: {e}"));
+            log::error!("scrape task failed: {e}");
             plain(StatusCode::INTERNAL_SERVER_ERROR, "scrape failed\n")
         }
     }
@@ -366,8 +392,8 @@ fn note_errors(state: &State, s: &Scrape) {
             continue;
         }
         match (&o.error, prev) {
-            (Some(e), _) => log::warn(&format!("collector {} failed: {e}", o.name)),
-            (None, Some(Some(_))) => log::info(&format!("collector {} recovered", o.name)),
+            (Some(e), _) => log::warn!("collector {} failed: {e}", o.name),
+            (None, Some(Some(_))) => log::info!("collector {} recovered", o.name),
             (None, _) => {}
         }
     }

@@ -161,7 +161,7 @@ fn check(text: &str, base: &Path) -> Result<bool> {
         Tls::Off => Ok(false),
         Tls::On(Ok(_)) => Ok(true),
         Tls::On(Err(why)) => {
-            crate::log::warn(&format!("web config: no TLS handshake can succeed: {why}"));
+            log::warn!("web config: no TLS handshake can succeed: {why}");
             Ok(true)
         }
     }

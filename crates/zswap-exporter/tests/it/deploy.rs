@@ -84,7 +84,7 @@ fn alert_rules_use_only_exported_metrics() {
     for want in [
         "zswap_pool_usage_ratio",
         "zswap_rejects_total",
-        "zswap_pages_written_back_total",
+        "zswap_vmstat_zswpwb_total",
         "zswap_decompress_failures_total",
         "zram_memory_used_bytes",
         "zram_memory_limit_bytes",

@@ -237,9 +237,9 @@ fn live_scrape_matches_debugfs_and_node_exporter() {
     }
     assert!(reasons >= 4, "{text}");
     assert!(sample(&text, "zswap_written_back_pages_total").is_some());
-    assert!(sample(&text, "zswap_pages_stored_total").unwrap() >= stored as f64);
-    assert!(sample(&text, "zswap_pages_loaded_total").is_some());
-    assert!(sample(&text, "zswap_pages_written_back_total").is_some());
+    assert!(sample(&text, "zswap_vmstat_zswpout_total").unwrap() >= stored as f64);
+    assert!(sample(&text, "zswap_vmstat_zswpin_total").is_some());
+    assert!(sample(&text, "zswap_vmstat_zswpwb_total").is_some());
     for c in ["sysfs", "debugfs", "meminfo", "vmstat", "cgroup"] {
         assert_eq!(
             sample(

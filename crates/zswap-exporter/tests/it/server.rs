@@ -372,3 +372,76 @@ fn page_size_is_the_kernels() {
         "{t}"
     );
 }
+
+/// `--web.systemd-socket` serves on the socket systemd passes: `systemd-socket-activate`
+/// (systemd's own tool for it) binds the port and execs the exporter with `LISTEN_FDS=1`.
+/// Without the tool the test is skipped, and fails under CI=true.
+#[test]
+fn systemd_socket_activation_serves_on_the_passed_socket() {
+    if !common::have("systemd-socket-activate") {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but systemd-socket-activate is missing: apt-get install systemd"
+        );
+        eprintln!("skipped: systemd-socket-activate is not on PATH (package systemd)");
+        return;
+    }
+    let f = common::tree_6_18();
+    let port = common::free_port();
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    /// Kills the activated exporter even when an assertion fails first.
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let child = Command::new("systemd-socket-activate")
+        .arg("-l")
+        .arg(addr.to_string())
+        .arg(common::BIN)
+        .arg("--web.systemd-socket")
+        .args(root_args(&f))
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = Kill(child);
+    // the port is bound before the exporter runs; the first connection execs it
+    let text = common::wait_for(
+        "the activated exporter",
+        std::time::Duration::from_secs(10),
+        || {
+            std::net::TcpStream::connect(addr).ok()?;
+            let r = common::http_get(addr, "/metrics", &[]);
+            (r.status == 200).then_some(r.body)
+        },
+    );
+    let _ = child.0.kill();
+    let _ = child.0.wait();
+    assert!(sample(&text, "zswap_stored_pages").is_some(), "{text}");
+    let mut log = String::new();
+    if let Some(mut e) = child.0.stderr.take() {
+        std::io::Read::read_to_string(&mut e, &mut log).unwrap();
+    }
+    assert!(
+        log.contains(&format!("msg=\"Listening on\" address={addr}")),
+        "{log}"
+    );
+}
+
+/// Without systemd's sockets the flag is an error that says what to do, not a silent bind.
+#[test]
+fn systemd_socket_without_systemd_is_an_error() {
+    let out = Command::new(common::BIN)
+        .args(["--web.systemd-socket"])
+        .env_remove("LISTEN_FDS")
+        .env_remove("LISTEN_PID")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("systemd passed no socket"), "{err}");
+    assert!(err.contains("zswap-exporter.socket"), "{err}");
+}

@@ -6,8 +6,8 @@
 # checks: zswap_rejects_total{reason="compress_poor"} zswap_rejects_total{reason="alloc_fail"}
 # checks: zswap_rejects_total{reason="kmemcache_fail"} zswap_rejects_total{reason="reclaim_fail"}
 # checks: stored_pages_positive enabled_metric zswap_exclusive_loads_enabled_absent
-# checks: max_pool_ratio accept_threshold_ratio info_metric zswap_pages_loaded_total
-# checks: zswap_pages_stored_total meminfo_zswap cg_compressed cg_current_matches cg_stored
+# checks: max_pool_ratio accept_threshold_ratio info_metric zswap_vmstat_zswpin_total
+# checks: zswap_vmstat_zswpout_total meminfo_zswap cg_compressed cg_current_matches cg_stored
 # checks: cg_pages_stored cg_pages_loaded cg_max_is_inf cg_pages_stored_positive
 # checks: collector_ebpf_ok ebpf_stored_pages_equal_zswpout_delta ebpf_store_latency_counted
 # checks: ebpf_cgroup_pages_equal_memory_stat_zswpout ebpf_cgroup_stored_bytes_counted
@@ -17,12 +17,12 @@
 # checks 6.1: zswap_decompress_failures_total_absent zswap_duplicate_entries_total
 # checks 6.1: zswap_rejects_total{reason="compress_fail"}_absent zswap_shrinker_enabled_absent
 # checks 6.1: zswap_same_filled_pages_enabled zswap_non_same_filled_pages_enabled
-# checks 6.1: zswap_pages_written_back_total_absent zswap_swapout_zero_pages_total_absent
+# checks 6.1: zswap_vmstat_zswpwb_total_absent zswap_swapout_zero_pages_total_absent
 # checks 6.1: zswap_swapin_zero_pages_total_absent cg_writeback_absent cg_incomp_absent
 # checks 6.12,7: zswap_same_filled_pages_absent zswap_duplicate_entries_total_absent
 # checks 6.12,7: zswap_rejects_total{reason="compress_fail"} zswap_shrinker_enabled
 # checks 6.12,7: zswap_same_filled_pages_enabled_absent zswap_non_same_filled_pages_enabled_absent
-# checks 6.12,7: zswap_pages_written_back_total zswap_swapout_zero_pages_total
+# checks 6.12,7: zswap_vmstat_zswpwb_total zswap_swapout_zero_pages_total
 # checks 6.12,7: zswap_swapin_zero_pages_total cg_writeback
 # checks 6.12: zswap_stored_incompressible_pages_absent zswap_decompress_failures_total_absent
 # checks 6.12: cg_incomp_absent
@@ -114,8 +114,8 @@ check info_metric [ "$(metric "$info")" = 1 ]
 # vmstat keys: present exactly when the kernel has them, and then the kernel's count at the
 # scrape (between the readings before and after it)
 vm() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
-for pair in zswpin:zswap_pages_loaded_total zswpout:zswap_pages_stored_total \
-    zswpwb:zswap_pages_written_back_total swpout_zero:zswap_swapout_zero_pages_total \
+for pair in zswpin:zswap_vmstat_zswpin_total zswpout:zswap_vmstat_zswpout_total \
+    zswpwb:zswap_vmstat_zswpwb_total swpout_zero:zswap_swapout_zero_pages_total \
     swpin_zero:zswap_swapin_zero_pages_total; do
     k=${pair%%:*}
     m=${pair#*:}
