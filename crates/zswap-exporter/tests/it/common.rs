@@ -56,8 +56,12 @@ impl Exporter {
                 .next()
                 .expect("exporter exited before listening")
                 .unwrap();
-            if let Some(rest) = line.split("://").nth(1) {
-                let hostport = rest.split('/').next().unwrap();
+            // node_exporter's line: msg="Listening on" address=127.0.0.1:PORT tls=false ...
+            if line.contains("msg=\"Listening on\"") {
+                let hostport = line
+                    .split(' ')
+                    .find_map(|w| w.strip_prefix("address="))
+                    .unwrap_or_else(|| panic!("no address= in the listening line: {line}"));
                 break hostport.parse::<SocketAddr>().unwrap();
             }
         };
