@@ -7,6 +7,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::host::{Undo, record};
+
 /// zswap's parameters directory.
 pub const PARAMS: &str = "/sys/module/zswap/parameters";
 /// Where debugfs is mounted.
@@ -46,7 +48,8 @@ pub fn debugfs(name: &str) -> u64 {
 pub struct SavedParams(Vec<(String, String)>);
 
 impl SavedParams {
-    /// Saves every writable parameter this test sets.
+    /// Saves every writable parameter this test sets (and notes them in the host's undo
+    /// journal).
     pub fn save() -> SavedParams {
         let names = [
             "compressor",
@@ -59,8 +62,13 @@ impl SavedParams {
             names
                 .iter()
                 .filter_map(|n| {
-                    let v = fs::read_to_string(format!("{PARAMS}/{n}")).ok()?;
-                    Some(((*n).to_owned(), v.trim().to_owned()))
+                    let path = format!("{PARAMS}/{n}");
+                    let v = fs::read_to_string(&path).ok()?.trim().to_owned();
+                    record(&Undo::Write {
+                        path: path.into(),
+                        value: v.clone(),
+                    });
+                    Some(((*n).to_owned(), v))
                 })
                 .collect(),
         )
@@ -94,6 +102,7 @@ impl Debugfs {
             .lines()
             .any(|l| l.split_whitespace().nth(1) == Some(DEBUGFS));
         if !mounted {
+            record(&Undo::Mount(DEBUGFS.into()));
             run("mount", &["-t", "debugfs", "none", DEBUGFS]);
         }
         Debugfs(!mounted)
@@ -115,6 +124,7 @@ pub struct SwapFile(PathBuf);
 impl SwapFile {
     /// Creates a swap file of `bytes` at `path` and swaps on it.
     pub fn on(path: PathBuf, bytes: u64) -> SwapFile {
+        record(&Undo::SwapFile(path.clone()));
         run(
             "fallocate",
             &["-l", &bytes.to_string(), &path.to_string_lossy()],
@@ -154,6 +164,7 @@ impl Reclaimable {
     pub fn new(work: &Path, name: &str, mib: u64) -> Reclaimable {
         let mnt = work.join("tmpfs");
         fs::create_dir_all(&mnt).expect("create tmpfs mount point");
+        record(&Undo::Mount(mnt.clone()));
         run(
             "mount",
             &[
@@ -166,6 +177,7 @@ impl Reclaimable {
             ],
         );
         let group = Path::new(MEMCG_V1).join(name);
+        record(&Undo::Cgroup(group.clone()));
         let r = Reclaimable { mnt, group };
         fs::create_dir(&r.group).expect("create memory group");
         r

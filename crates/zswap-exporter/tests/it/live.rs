@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use zswap_core::SysRoot;
-use zswap_testkit::host::{HostLock, is_root, require};
+use zswap_testkit::host::{HostLock, Undo, is_root, record, require};
+use zswap_testkit::swapout::{Debugfs, SavedParams, SwapFile};
 
 use crate::common::{self, Exporter, http_get, sample, succeed, wait_for};
 
@@ -19,19 +19,15 @@ const PARAMS: &str = "/sys/module/zswap/parameters";
 const DEBUGFS: &str = "/sys/kernel/debug";
 const MEMCG_V1: &str = "/sys/fs/cgroup/memory";
 
-/// What the test changed, undone on drop in reverse order.
+/// The test's memory group and the workload in it, removed on drop (the swap file, the
+/// parameters and debugfs are testkit's guards).
 #[derive(Default)]
-struct HostGuard {
-    params: Vec<(String, String)>,
-    mounted_debugfs: bool,
-    swapfile: Option<PathBuf>,
-    swap_on: bool,
+struct WorkloadGuard {
     cgroup: Option<PathBuf>,
     workload: Option<Child>,
-    _dir: Option<tempfile::TempDir>,
 }
 
-impl Drop for HostGuard {
+impl Drop for WorkloadGuard {
     fn drop(&mut self) {
         if let Some(mut c) = self.workload.take() {
             let _ = c.kill();
@@ -45,32 +41,7 @@ impl Drop for HostGuard {
                 std::thread::sleep(Duration::from_millis(100));
             }
         }
-        if self.swap_on
-            && let Some(f) = &self.swapfile
-        {
-            let _ = Command::new("swapoff").arg(f).status();
-        }
-        if let Some(f) = self.swapfile.take() {
-            let _ = std::fs::remove_file(f);
-        }
-        // parameters in write order, `enabled` last
-        let host = SysRoot::host();
-        let mut params = std::mem::take(&mut self.params);
-        params.sort_by_key(|(n, _)| n == "enabled");
-        for (name, value) in params {
-            let _ = host.write_attr(&Path::new(PARAMS).join(&name), &value);
-        }
-        if self.mounted_debugfs {
-            let _ = Command::new("umount").arg(DEBUGFS).status();
-        }
     }
-}
-
-fn debugfs_mounted() -> bool {
-    std::fs::read_to_string("/proc/mounts")
-        .unwrap_or_default()
-        .lines()
-        .any(|l| l.split_whitespace().nth(1) == Some(DEBUGFS) && l.contains(" debugfs "))
 }
 
 fn read_num(path: &str) -> u64 {
@@ -79,15 +50,6 @@ fn read_num(path: &str) -> u64 {
         .trim()
         .parse()
         .unwrap()
-}
-
-fn run(cmd: &str, args: &[&str]) {
-    let out = Command::new(cmd).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// A node_exporter (Debian's prometheus-node-exporter) with only its meminfo collector.
@@ -132,31 +94,16 @@ fn live_scrape_matches_debugfs_and_node_exporter() {
         return;
     }
     let _lock = HostLock::acquire();
-    let mut g = HostGuard::default();
-    for name in std::fs::read_dir(PARAMS).unwrap() {
-        let name = name.unwrap().file_name().to_string_lossy().into_owned();
-        let value = std::fs::read_to_string(Path::new(PARAMS).join(&name)).unwrap();
-        g.params.push((name, value.trim().to_owned()));
-    }
-    if !debugfs_mounted() {
-        run("mount", &["-t", "debugfs", "none", DEBUGFS]);
-        g.mounted_debugfs = true;
-    }
-    let host = SysRoot::host();
-    host.write_attr(&Path::new(PARAMS).join("enabled"), "Y")
-        .unwrap();
+    let params = SavedParams::save();
+    let _debugfs = Debugfs::ensure();
+    params.set("enabled", "Y");
 
     // a swap file on disk, and a memory group that squeezes a workload into it
     let dir = tempfile::tempdir_in("/var/tmp").unwrap();
-    let swapfile = dir.path().join("swap");
-    g._dir = Some(dir);
-    run("fallocate", &["-l", "512M", swapfile.to_str().unwrap()]);
-    run("chmod", &["600", swapfile.to_str().unwrap()]);
-    run("mkswap", &[swapfile.to_str().unwrap()]);
-    g.swapfile = Some(swapfile.clone());
-    run("swapon", &[swapfile.to_str().unwrap()]);
-    g.swap_on = true;
+    let _swap = SwapFile::on(dir.path().join("swap"), 512 << 20);
+    let mut g = WorkloadGuard::default();
     let cg = Path::new(MEMCG_V1).join(format!("zswap-exporter-live-{}", std::process::id()));
+    record(&Undo::Cgroup(cg.clone()));
     std::fs::create_dir(&cg).unwrap();
     g.cgroup = Some(cg.clone());
     std::fs::write(cg.join("memory.limit_in_bytes"), "48M").unwrap();
@@ -268,11 +215,7 @@ fn unprivileged_user_gets_everything_but_debugfs() {
         return;
     }
     let _lock = HostLock::acquire();
-    let mut g = HostGuard::default();
-    if !debugfs_mounted() {
-        run("mount", &["-t", "debugfs", "none", DEBUGFS]);
-        g.mounted_debugfs = true;
-    }
+    let debugfs = Debugfs::ensure();
     let out = succeed(
         Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
@@ -297,7 +240,7 @@ fn unprivileged_user_gets_everything_but_debugfs() {
     assert!(sample(&text, "zswap_meminfo_zswap_bytes").is_some());
     assert!(sample(&text, "zswap_enabled").is_some());
     assert!(String::from_utf8_lossy(&out.stderr).contains("run as root"));
-    drop(g);
+    drop(debugfs);
 }
 
 /// `--collector.ebpf` as root: either the probe loads and its families are exported, or (as
