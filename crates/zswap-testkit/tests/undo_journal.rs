@@ -13,10 +13,12 @@ const CHILD: &str = "ZSWAP_TESTKIT_UNDO_CHILD";
 /// Run as the child: take the lock, change a parameter through the guard, say so, and wait
 /// to be killed.
 #[test]
+#[ignore = "the child of a_killed_holders_changes_are_undone_by_the_next_holder"]
 fn child_changes_a_parameter_and_waits() {
-    if std::env::var(CHILD).is_err() {
-        return;
-    }
+    assert!(
+        std::env::var(CHILD).is_ok(),
+        "run only as the child, with {CHILD} set"
+    );
     let _lock = HostLock::acquire();
     let params = SavedParams::save();
     let now = std::fs::read_to_string(format!("{PARAMS}/max_pool_percent")).unwrap();
@@ -39,6 +41,7 @@ fn a_killed_holders_changes_are_undone_by_the_next_holder() {
     let before = std::fs::read_to_string(&path).unwrap();
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
+            "--ignored",
             "--exact",
             "child_changes_a_parameter_and_waits",
             "--nocapture",
