@@ -434,14 +434,30 @@ fn systemd_socket_activation_serves_on_the_passed_socket() {
 /// Without systemd's sockets the flag is an error that says what to do, not a silent bind.
 #[test]
 fn systemd_socket_without_systemd_is_an_error() {
-    let out = Command::new(common::BIN)
+    let mut child = Command::new(common::BIN)
         .args(["--web.systemd-socket"])
         .env_remove("LISTEN_FDS")
         .env_remove("LISTEN_PID")
-        .output()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    // an exporter that ignored the flag would serve forever: give it a deadline
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("zswap-exporter --web.systemd-socket without a socket still runs after 20 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(status.code(), Some(1));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
     assert!(err.contains("systemd passed no socket"), "{err}");
     assert!(err.contains("zswap-exporter.socket"), "{err}");
 }
