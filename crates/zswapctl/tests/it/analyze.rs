@@ -465,7 +465,12 @@ fn pid_figures_equal_file_figures() {
     assert_eq!(buffer["input"]["kind"], "pid");
     let b = buffer["compressors"].as_array().unwrap();
     let f = from_file["compressors"].as_array().unwrap();
-    assert_eq!(b.len(), f.len());
+    assert!(!b.is_empty(), "no compressor in {buffer}");
+    assert_eq!(
+        b.len(),
+        f.len(),
+        "buffer and file compared different compressors"
+    );
     for (b, f) in b.iter().zip(f) {
         assert_eq!(figures(b), figures(f));
     }

@@ -63,6 +63,12 @@ fn regress_22_documented_top_screen_matches_the_rendering() {
         .map(|l| l.trim_end().to_owned())
         .collect();
     // lines 2-4: parameters, pool gauge, ratio and counts (line 1 has the time, 5+ rates)
+    assert!(
+        screen.body.len() >= 4 && rendered.len() >= 4,
+        "the documented screen has {} lines, the snapshot {}: both need lines 2-4",
+        screen.body.len(),
+        rendered.len()
+    );
     for (n, (doc, shown)) in screen
         .body
         .iter()
