@@ -208,6 +208,10 @@ impl SimResult {
             }
         };
         note_store(&mut self.episodes, op, !stored, before, z.pool_total_size());
+        // The kernel's worker runs later, on a kworker, and a queueing while it is pending is
+        // lost; running it here is the earliest and most often it could run, so the model's
+        // limit hits are a floor and its writeback a ceiling (docs/verification.md,
+        // "Predictive replay").
         if z.shrink_work_pending() {
             z.run_shrink_worker();
         }

@@ -208,16 +208,15 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         qemu_args: ICOUNT,
         ..ZSWAP_GUEST
     },
-    // The start of the predictive replay: a trace recorded at max_pool_percent 20
-    // replayed through the model at 1, beside the kernel's own run at 1; outside the default
-    // matrix until its agreement is measured on every kernel.
+    // The predictive replay: a trace recorded at max_pool_percent 20 replayed through the
+    // model at 1, beside the kernel's own run at 1; the host checks the bounds of
+    // replay_predict_check.rs.
     Scenario {
         name: "replay-predict",
         script: include_str!("scenarios/replay-predict.sh"),
         binaries: &[WORKLOAD, ZSWAPCTL],
         loads_probe: true,
         host_check: Some(super::replay_predict_check::check_replay_predict),
-        listed: false,
         ..ZSWAP_GUEST
     },
     // Used by `cargo xtask capture-fixtures --guest`: captures before enabling zswap and after

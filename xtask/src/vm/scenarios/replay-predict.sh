@@ -1,10 +1,11 @@
-# replay-predict (a start, outside the default matrix): does a trace recorded at a generous
-# pool limit predict the kernel at a tight one? The same workload runs twice in a
+# replay-predict: does a trace recorded at a generous pool limit predict the kernel at a
+# tight one? The same workload runs twice in a
 # memory-limited cgroup: first at max_pool_percent 20 under `zswapctl trace --record`, then at
 # TIGHT (1 %: 2 % was never reached on 6.12, whose pool holds less). The first trace is
 # replayed through the model at TIGHT (`zswapctl simulate --trace --max-pool-percent`), and
 # the host (xtask/src/vm/replay_predict_check.rs) puts the model's pool_limit_hit, refused
-# stores, written-back pages and peak pool beside the kernel's second run.
+# stores, written-back pages and peak pool beside the kernel's second run, and checks the
+# bounds its module doc derives from the asynchronous shrink worker.
 # checks: zswap_enabled swap_active trace_attached generous_run recorder_exited tight_run
 # checks: tight_limit_reached replay_ran
 PAGES=${WORKLOAD_PAGES:-12000}
@@ -57,7 +58,8 @@ check tight_limit_reached [ "$(d 1)" -gt 0 ]
 zswapctl --json simulate --trace /tmp/gen.trace --max-pool-percent $TIGHT > /tmp/pred.json 2> /tmp/pred.err
 check --log /tmp/pred.err replay_ran [ $? -eq 0 ]
 jget() { awk -v k="\"$1\":" '$1 == k { gsub(/[,]/, "", $2); print $2; exit }' /tmp/pred.json; }
-for k in pool_limit_hit written_back_pages rejects stores peak_pool_bytes estimated_sizes kept_refused; do
+for k in pool_limit_hit written_back_pages rejects stores peak_pool_bytes max_pool_pages \
+    accept_threshold_pages estimated_sizes kept_refused; do
     value "m.$k" "$(jget $k)"
 done
 echo 20 > $P/max_pool_percent
