@@ -8,6 +8,7 @@
 //! - `zram-oracle`: zswap-core's compressed lengths against the running kernel's, via zram.
 //! - `oracle`: zswap-core's compressors and zsmalloc classes against the kernel's own C from
 //!   Debian's `linux-source` packages, compiled in userspace.
+//! - `mutants`: cargo-mutants over params, admin, sim and the exporter's metric building.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: printing is its job
 
 mod bench;
@@ -18,6 +19,7 @@ mod fieldtest;
 mod fixtures;
 mod kernel_oracle;
 mod mirror;
+mod mutants;
 mod units;
 mod vm;
 mod zram_oracle;
@@ -140,6 +142,11 @@ enum Cmd {
     /// (6.1, 6.12, 7.x), compiled here with gcc; prints one
     /// `PASS|FAIL <compressor> <linux-source version> <pages>` line per comparison.
     Oracle(kernel_oracle::OracleArgs),
+    /// Mutation testing with cargo-mutants (installed if missing) over zswap_core::params,
+    /// ::admin, the exporter's metric building and ::sim, each against the tests that cover
+    /// it; fails on a surviving mutant that docs/mutants.md does not explain. CPU-heavy: run
+    /// it under `nice`, outside CI. Prints one `PASS|FAIL mutants <module>: <counts>` line each.
+    Mutants(mutants::MutantsArgs),
     /// Lint deploy/ with ansible-lint, converge the roles against this machine twice (the
     /// second must change nothing) and verify the result; restores the machine afterwards.
     /// Prints `PASS deploy <step>` or `FAIL deploy <step> <reason>` lines.
@@ -423,6 +430,10 @@ fn run(cli: Cli) -> Result<bool> {
         }
         Cmd::BenchExporter { clients, scrapes } => bench_exporter(clients, scrapes),
         Cmd::ZramOracle(args) => zram_oracle::run(&args),
+        Cmd::Mutants(args) => {
+            let workspace = workspace_root();
+            mutants::run(&args, &workspace, &target_dir(&workspace), &cargo())
+        }
         Cmd::Oracle(args) => {
             let vmtest_cache = default_cache_dir()?;
             kernel_oracle::run(
