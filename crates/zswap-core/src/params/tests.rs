@@ -195,3 +195,12 @@ fn write_param_missing_file_fails_like_sysfs() {
     );
     assert_eq!(err.unwrap_err().errno(), Some(libc::ENOENT));
 }
+
+#[test]
+fn a_name_displays_as_its_sysfs_file() {
+    // messages name parameters through Display: it must be the file name, not empty
+    for p in ParamName::ALL {
+        assert_eq!(p.to_string(), p.as_str());
+    }
+    assert_eq!(ParamName::MaxPoolPercent.to_string(), "max_pool_percent");
+}
