@@ -1,7 +1,7 @@
 //! Host side of the `probe-overhead` scenario: turns the guest's per-run times into the
 //! added cost of the probe (the goal: under 2 % for a swap-heavy workload, at most
 //! [`INSTRUCTIONS_PER_EVENT`] instructions per event), prints the table, and fails when the
-//! goal is missed or the runs cannot resolve it. In the default matrix.
+//! goal is missed or the runs cannot resolve it.
 //!
 //! What is measured: executed guest instructions. The guest runs under QEMU
 //! `-icount shift=0,sleep=off` (scenario.rs `ICOUNT`): the virtual clock advances by one ns per
