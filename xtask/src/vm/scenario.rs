@@ -205,7 +205,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         binaries: &[WORKLOAD, ZSWAPCTL],
         loads_probe: true,
         host_check: Some(super::overhead_check::check_overhead),
-        // Outside the default matrix until it is measured passing on 6.12 and 7.x as well
+        // Outside the default matrix until it is measured passing on 7.x as well
         // (docs/performance.md).
         listed: false,
         qemu_args: ICOUNT,
