@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::io;
 
-use aya::maps::{MapData, PerCpuArray, PerCpuHashMap, RingBuf};
+use aya::maps::{HashMap as AyaHashMap, MapData, PerCpuArray, RingBuf};
 use aya::programs::{FEntry, FExit, KProbe};
 use aya::{Ebpf, EbpfLoader};
 use zswap_core::SysRoot;
@@ -390,6 +390,41 @@ fn attach_hook(
     Err(failures)
 }
 
+/// For `self_cost`: the empty `calibrate` program on the store function's trampoline, whose
+/// run time per run is the run-time statistics' own cost (see `program_costs`). Only where the
+/// store function attached by fentry; elsewhere there is no trampoline to share.
+fn attach_calibration(
+    ebpf: &mut Ebpf,
+    plan: &AttachPlan,
+    attached: &[Attached],
+    m: &Mechanisms,
+) -> Result<()> {
+    let fentry_store = attached
+        .iter()
+        .any(|a| a.role == Role::Store && a.mechanism == crate::Mechanism::Fentry);
+    let (Some(hook), Some(btf), true) = (
+        plan.hooks.iter().find(|h| h.role == Role::Store),
+        &m.btf,
+        fentry_store,
+    ) else {
+        return Ok(());
+    };
+    let fail = |detail: String| ProbeError::Attach {
+        function: hook.function.clone(),
+        detail,
+    };
+    let prog: &mut FEntry = ebpf
+        .program_mut("calibrate")
+        .ok_or_else(|| fail("program 'calibrate' missing from the object".into()))?
+        .try_into()
+        .map_err(|e| fail(format!("calibrate: {}", short(&e))))?;
+    prog.load(&hook.function, btf)
+        .map_err(|e| fail(format!("calibrate: {}", short(&e))))?;
+    prog.attach()
+        .map_err(|e| fail(format!("calibrate: {}", short(&e))))?;
+    Ok(())
+}
+
 /// A hook that attached by no mechanism: skipped if optional, else the load's error (a
 /// refusal by the kernel's policy when fentry got `EPERM`).
 fn unattached(hook: &Hook, failures: &[Failure]) -> std::result::Result<Skipped, ProbeError> {
@@ -454,6 +489,9 @@ impl Probe {
                 Ok(a) => attached.push(a),
                 Err(failures) => skipped.push(unattached(hook, &failures)?),
             }
+        }
+        if opts.self_cost {
+            attach_calibration(&mut ebpf, &plan, &attached, &mechanisms)?;
         }
         let stats = if opts.self_cost {
             Some(
@@ -527,24 +565,39 @@ impl Probe {
             .collect()
     }
 
-    /// Everything counted so far, summed over CPUs.
-    pub fn snapshot(&self) -> Result<ProbeSnapshot> {
-        let store = self.sum_array(map::STORE_LATENCY)?;
-        let load = self.sum_array(map::LOAD_LATENCY)?;
-        let sizes = self.sum_array(map::SIZE_HIST)?;
-        let counters = self.sum_array(map::COUNTERS)?;
-        let name = map::CGROUPS;
-        let map_err = |detail: String| ProbeError::Map { name, detail };
-        let data = self
-            .ebpf
-            .map(name)
-            .ok_or_else(|| map_err("missing from the object".into()))?;
-        let hash = PerCpuHashMap::<&MapData, u64, CgroupCounters>::try_from(data)
-            .map_err(|e| map_err(short(&e)))?;
+    /// Totals per cgroup id: the id → slot map, then each slot's per-CPU counters. A slot is
+    /// registered before any program adds to it, so a read racing the probe misses at most
+    /// the operations counted after it began.
+    fn cgroup_totals(&self) -> Result<BTreeMap<u64, CgroupTotals>> {
+        let map_of = |name: &'static str| {
+            self.ebpf.map(name).ok_or(ProbeError::Map {
+                name,
+                detail: "missing from the object".into(),
+            })
+        };
+        let slots_name = map::CGROUP_SLOTS;
+        let slots =
+            AyaHashMap::<&MapData, u64, u32>::try_from(map_of(slots_name)?).map_err(|e| {
+                ProbeError::Map {
+                    name: slots_name,
+                    detail: short(&e),
+                }
+            })?;
+        let counters_name = map::CGROUP_COUNTERS;
+        let counters_err = |e: &dyn std::error::Error| ProbeError::Map {
+            name: counters_name,
+            detail: short(e),
+        };
+        let counters = PerCpuArray::<&MapData, CgroupCounters>::try_from(map_of(counters_name)?)
+            .map_err(|e| counters_err(&e))?;
         let mut cgroups = BTreeMap::new();
-        for entry in hash.iter() {
-            let (id, per_cpu) = entry.map_err(|e| map_err(short(&e)))?;
-            let mut t = CgroupTotals::default();
+        for entry in slots.iter() {
+            let (id, slot) = entry.map_err(|e| ProbeError::Map {
+                name: slots_name,
+                detail: short(&e),
+            })?;
+            let per_cpu = counters.get(&slot, 0).map_err(|e| counters_err(&e))?;
+            let t: &mut CgroupTotals = cgroups.entry(id).or_default();
             for c in per_cpu.iter() {
                 t.store_ok_pages += c.store_ok_pages;
                 t.store_fail += c.store_fail;
@@ -552,8 +605,17 @@ impl Probe {
                 t.load_ok += c.load_ok;
                 t.load_fail += c.load_fail;
             }
-            cgroups.insert(id, t);
         }
+        Ok(cgroups)
+    }
+
+    /// Everything counted so far, summed over CPUs.
+    pub fn snapshot(&self) -> Result<ProbeSnapshot> {
+        let store = self.sum_array(map::STORE_LATENCY)?;
+        let load = self.sum_array(map::LOAD_LATENCY)?;
+        let sizes = self.sum_array(map::SIZE_HIST)?;
+        let counters = self.sum_array(map::COUNTERS)?;
+        let cgroups = self.cgroup_totals()?;
         Ok(ProbeSnapshot::from_raw(
             &store, &load, &sizes, &counters, cgroups,
         ))

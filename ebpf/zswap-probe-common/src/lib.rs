@@ -108,6 +108,10 @@ pub const SIZE_BUCKETS: u32 = 255;
 /// Maximum number of cgroups tracked at once. Stores and loads of further cgroups are
 /// counted in [`counter::CGROUP_OVERFLOW`] only.
 pub const MAX_CGROUPS: u32 = 4096;
+/// Slots a cgroup's first operation tries to claim, from the lowest that may be free, before it
+/// is counted in [`counter::CGROUP_OVERFLOW`]: more than one only when CPUs claim at the same
+/// time.
+pub const CLAIM_TRIES: u32 = 8;
 
 /// Slots of the in-flight arrays (a power of two): a call made by thread `tid` keeps its
 /// entry-time state in slot `tid % MAX_INFLIGHT`. Two threads whose ids differ by a multiple
@@ -258,8 +262,10 @@ pub mod map {
     pub const SIZE_HIST: &str = "SIZE_HIST";
     /// Per-CPU array of [`super::counter::COUNT`] `u64`.
     pub const COUNTERS: &str = "COUNTERS";
-    /// Per-CPU hash map cgroup id → [`super::CgroupCounters`].
-    pub const CGROUPS: &str = "CGROUPS";
+    /// Hash map cgroup id → slot (`u32`) in [`CGROUP_COUNTERS`].
+    pub const CGROUP_SLOTS: &str = "CGROUP_SLOTS";
+    /// Per-CPU array of [`super::MAX_CGROUPS`] [`super::CgroupCounters`], by slot.
+    pub const CGROUP_COUNTERS: &str = "CGROUP_COUNTERS";
     /// Ring buffer of [`super::Event`].
     pub const EVENTS: &str = "EVENTS";
 }

@@ -21,13 +21,13 @@ use aya_ebpf::{
         bpf_ktime_get_ns, bpf_probe_read_kernel,
     },
     macros::{fentry, fexit, kprobe, kretprobe, map},
-    maps::{Array, PerCpuArray, PerCpuHashMap, RingBuf},
+    maps::{Array, HashMap, PerCpuArray, RingBuf},
     programs::{FEntryContext, FExitContext, ProbeContext, RetProbeContext},
 };
 use zswap_probe_common::{
-    CgroupCounters, Event, Inflight, LATENCY_BUCKETS, LATENCY_SLOTS, MAX_CGROUPS, MAX_INFLIGHT,
-    SIZE_BUCKETS, SLOT_NONE, counter, latency_bucket, op, outcome, ret_kind, size_bucket,
-    slot_mode, swap_entry,
+    CLAIM_TRIES, CgroupCounters, Event, Inflight, LATENCY_BUCKETS, LATENCY_SLOTS, MAX_CGROUPS,
+    MAX_INFLIGHT, SIZE_BUCKETS, SLOT_NONE, counter, latency_bucket, op, outcome, ret_kind,
+    size_bucket, slot_mode, swap_entry,
 };
 
 // Globals set by the loader (EbpfLoader::set_global); the names are in common::global.
@@ -64,9 +64,22 @@ static LOAD_LATENCY: PerCpuArray<u64> = PerCpuArray::with_max_entries(LATENCY_SL
 static SIZE_HIST: PerCpuArray<u64> = PerCpuArray::with_max_entries(SIZE_BUCKETS, 0);
 #[map]
 static COUNTERS: PerCpuArray<u64> = PerCpuArray::with_max_entries(counter::COUNT, 0);
+// Per-cgroup totals: a slot per cgroup id (CGROUP_SLOTS, claimed once in SLOT_OWNERS) and
+// the counters of each slot in a per-CPU array, so that an operation of the cgroup seen last
+// on its CPU (CGROUP_CACHE) costs two array lookups instead of hashing the id.
 #[map]
-static CGROUPS: PerCpuHashMap<u64, CgroupCounters> =
-    PerCpuHashMap::with_max_entries(MAX_CGROUPS, 0);
+static CGROUP_SLOTS: HashMap<u64, u32> = HashMap::with_max_entries(MAX_CGROUPS, 0);
+#[map]
+static SLOT_OWNERS: HashMap<u32, u64> = HashMap::with_max_entries(MAX_CGROUPS, 0);
+#[map]
+static CGROUP_COUNTERS: PerCpuArray<CgroupCounters> =
+    PerCpuArray::with_max_entries(MAX_CGROUPS, 0);
+/// The lowest slot that may be free (a hint: racing CPUs may both read it; SLOT_OWNERS decides).
+#[map]
+static NEXT_SLOT: Array<u32> = Array::with_max_entries(1, 0);
+/// `(cgroup id, slot)` resolved last on this CPU.
+#[map]
+static CGROUP_CACHE: PerCpuArray<[u64; 2]> = PerCpuArray::with_max_entries(1, 0);
 #[map]
 static EVENTS: RingBuf = RingBuf::with_byte_size(4 * 1024 * 1024, 0);
 // In-flight state by thread slot (common::MAX_INFLIGHT): an array lookup is a few
@@ -173,16 +186,17 @@ fn enter(map: &Array<Inflight>, slot: u64) {
     };
     // SAFETY: `p` points at this thread's slot of the array; another thread writes it only
     // when their ids collide (see MAX_INFLIGHT), which the exit detects by `tid`.
+    // Field by field and volatile: a struct assignment lets LLVM merge the zero fields into a
+    // call to `memset`, which on BPF is a byte loop (about 85 instructions for 20 bytes).
     unsafe {
-        *p = Inflight {
-            // SAFETY: helper without preconditions.
-            start_ns: bpf_ktime_get_ns(),
-            cgroup_id: 0,
-            bytes: 0,
-            pages: 0,
-            tid,
-            slot,
-        };
+        use core::ptr::{addr_of_mut, write_volatile};
+        // SAFETY: helper without preconditions.
+        write_volatile(addr_of_mut!((*p).start_ns), bpf_ktime_get_ns());
+        write_volatile(addr_of_mut!((*p).cgroup_id), 0);
+        write_volatile(addr_of_mut!((*p).bytes), 0);
+        write_volatile(addr_of_mut!((*p).pages), 0);
+        write_volatile(addr_of_mut!((*p).tid), tid);
+        write_volatile(addr_of_mut!((*p).slot), slot);
     }
 }
 
@@ -231,14 +245,56 @@ fn classify(op_code: u8, kind: u64, ret: u64) -> (u8, i64) {
     (code, ret)
 }
 
+/// A free slot for cgroup `id`, registered in CGROUP_SLOTS; `None` when all are taken. Runs
+/// once per cgroup (or again if it loses a race, see below).
+#[inline(always)]
+fn claim_slot(id: u64) -> Option<u32> {
+    let next = NEXT_SLOT.get_ptr_mut(0)?;
+    // SAFETY: the map's only entry; a racing writer can only make the hint stale.
+    let mut slot = unsafe { *next };
+    for _ in 0..CLAIM_TRIES {
+        if slot >= MAX_CGROUPS {
+            return None;
+        }
+        // An insert that must not replace is atomic: one claimer per slot.
+        if SLOT_OWNERS.insert(&slot, &id, BPF_NOEXIST as u64).is_ok() {
+            // SAFETY: as above.
+            unsafe { *next = slot + 1 };
+            if CGROUP_SLOTS.insert(&id, &slot, BPF_NOEXIST as u64).is_ok() {
+                return Some(slot);
+            }
+            // Another CPU registered `id` meanwhile: use its slot (this one stays unused).
+            // SAFETY: a plain read of the map's value.
+            return unsafe { CGROUP_SLOTS.get(&id) }.copied();
+        }
+        slot += 1;
+    }
+    None
+}
+
+/// The counter slot of cgroup `id`, from this CPU's cache when `id` was the last one here.
+#[inline(always)]
+fn cgroup_slot(id: u64) -> Option<u32> {
+    let cache = CGROUP_CACHE.get_ptr_mut(0)?;
+    // SAFETY: this CPU's copy of the cache entry.
+    let [cached_id, cached_slot] = unsafe { *cache };
+    if cached_id == id && id != 0 {
+        return Some(cached_slot as u32);
+    }
+    // SAFETY: a plain read of the map's value.
+    let slot = match unsafe { CGROUP_SLOTS.get(&id) } {
+        Some(s) => *s,
+        None => claim_slot(id)?,
+    };
+    // SAFETY: as above.
+    unsafe { *cache = [id, slot as u64] };
+    Some(slot)
+}
+
 /// Adds `add` (in [`CgroupCounters`] field order) to this CPU's counters of cgroup `id`.
 #[inline(always)]
 fn cgroup_add(id: u64, add: [u64; 5]) {
-    if CGROUPS.get_ptr_mut(&id).is_none() {
-        // Fails only when the map is full (or another program just inserted the key).
-        let _ = CGROUPS.insert(&id, &CgroupCounters::default(), BPF_NOEXIST as u64);
-    }
-    let Some(p) = CGROUPS.get_ptr_mut(&id) else {
+    let Some(p) = cgroup_slot(id).and_then(|slot| CGROUP_COUNTERS.get_ptr_mut(slot)) else {
         count(counter::CGROUP_OVERFLOW, 1);
         return;
     };
@@ -255,6 +311,8 @@ fn cgroup_add(id: u64, add: [u64; 5]) {
 /// What one event says, apart from the time, task and outcome code.
 struct Fields {
     ret: i64,
+    /// 0: the current task's, looked up only when the event is sent (invalidations and
+    /// writebacks need it for nothing else).
     cgroup_id: u64,
     latency_ns: u64,
     bytes: u64,
@@ -275,7 +333,11 @@ fn emit(op_code: u8, code: u8, f: Fields) {
     let event = Event {
         // SAFETY: helper without preconditions.
         ts_ns: unsafe { bpf_ktime_get_ns() },
-        cgroup_id: f.cgroup_id,
+        cgroup_id: if f.cgroup_id == 0 {
+            current_cgroup()
+        } else {
+            f.cgroup_id
+        },
         latency_ns: f.latency_ns,
         bytes: f.bytes,
         ret: f.ret,
@@ -403,7 +465,7 @@ fn invalidate(slot: u64) {
         outcome::OK,
         Fields {
             ret: 0,
-            cgroup_id: current_cgroup(),
+            cgroup_id: 0,
             latency_ns: 0,
             bytes: 0,
             pages: 1,
@@ -428,7 +490,7 @@ fn writeback_exit(ret: u64) {
         code,
         Fields {
             ret,
-            cgroup_id: current_cgroup(),
+            cgroup_id: 0,
             latency_ns: latency,
             bytes: 0,
             pages: 1,
@@ -507,6 +569,14 @@ pub fn writeback_exit_fexit(ctx: FExitContext) -> u32 {
     if let Ok(ret) = ctx.ret::<u64>() {
         writeback_exit(ret);
     }
+    0
+}
+
+/// Does nothing. Attached beside `store_enter` only with `--self-cost`: its run time is what
+/// the kernel's run-time statistics add to every program's (their own clock reads), which
+/// the overhead check subtracts from the other programs' (docs/performance.md).
+#[fentry]
+pub fn calibrate(_ctx: FEntryContext) -> u32 {
     0
 }
 

@@ -1,41 +1,48 @@
 //! Host side of the `probe-overhead` scenario: turns the guest's per-run times into the
-//! added time of the probe (the goal: under 2 % for a swap-heavy workload, under 200 ns per
-//! event), prints the table, and fails when the goal is missed or the runs cannot resolve it.
+//! added cost of the probe (the goal: under 2 % for a swap-heavy workload, at most
+//! [`INSTRUCTIONS_PER_EVENT`] instructions per event), prints the table, and fails when the
+//! goal is missed or the runs cannot resolve it.
 //!
-//! The per-event goal is in nanoseconds of a real CPU, which a guest under `-icount` cannot
-//! give: it gives instructions. The check holds the probe to [`INSTRUCTIONS_PER_EVENT`], the
-//! number of instructions a core retiring 5 per ns (2.5 GHz at 2 per cycle) runs in 200 ns.
-//! That is an assumption about the hardware, not a measurement of it: on a core that retires
-//! one instruction per ns the same events take five times longer. `zswapctl trace --self-cost`
-//! (kernel BPF run-time statistics) gives real nanoseconds per program on real hardware.
-//!
-//! The guest runs under QEMU `-icount shift=0,sleep=off` (scenario.rs `ICOUNT`): 1 ns of guest
-//! time is one executed guest instruction, whatever the host's load, so "ns" below are
-//! instruction counts. The eBPF programs are JIT-compiled guest code and are counted like the
-//! rest. Two measures per run:
+//! What is measured: executed guest instructions. The guest runs under QEMU
+//! `-icount shift=0,sleep=off` (scenario.rs `ICOUNT`): the virtual clock advances by one ns per
+//! executed guest instruction, whatever the host's load, and the guest's clocks (TSC, the
+//! scheduler's clock, `CLOCK_MONOTONIC`) follow it, so "ns" below are instruction counts. The
+//! eBPF programs are JIT-compiled guest code and are counted like the rest, together with the
+//! BPF trampolines and the kernel functions the programs call. Not a run time: how long those
+//! instructions take on real hardware is outside what a guest can measure. Two measures per
+//! run:
 //!
 //! - `cpu`, the judged one: the run cgroup's `cpu.stat` `usage_usec` (the workload and the
 //!   reclaim, faults and probe programs that run in its context), plus for probed runs the
-//!   CPU time of the `zswapctl trace` process during the run.
+//!   CPU time of the `zswapctl trace` process during the run. Per event: probed minus plain
+//!   of the same round, divided by the events the probe counted; the median over the rounds
+//!   is judged.
 //! - `wall`, printed only: the guest's monotonic clock across the run. It also counts idle
 //!   gaps while the guest waits for the swap disk, and with `sleep=off` such a gap lasts until
 //!   the next guest timer, depending on when the host finishes the I/O: on 6.12, whose zswap
 //!   sends incompressible pages to the disk, plain runs vary by more than 2x; on 7.2, which
 //!   stores them raw, by 0.2 %.
+//!
+//! The instruction count of a run is not exactly repeatable: when the swap disk's I/O
+//! completes depends on the host, and the workload's path through reclaim changes with it.
+//! That noise is what the per-event figure's min..max shows; docs/performance.md gives the
+//! spread measured on each kernel and the margin the goal keeps above it.
 
 use super::Series;
 use super::console::Report;
 
 /// The goal: added time of a probed run, in percent of the plain run.
 const GOAL_PERCENT: f64 = 2.0;
-/// The goal's 200 ns per event as instructions, at 5 instructions per ns (see the module doc).
-const INSTRUCTIONS_PER_EVENT: f64 = 1000.0;
+/// The goal per probe event, in executed instructions (docs/performance.md).
+const INSTRUCTIONS_PER_EVENT: f64 = 400.0;
 /// The plain runs of one measure must agree within this spread (max − min, in percent of the
 /// median) for a 2 % difference to be visible at all.
 const MAX_SPREAD_PERCENT: f64 = 1.0;
 /// Every run must store and load the same number of pages within this fraction (percent) of
 /// the plain median, or the runs did different work.
 const MAX_WORK_DIFF_PERCENT: f64 = 1.0;
+/// The empty program `--self-cost` attaches to measure the statistics' own cost per run.
+const CALIBRATE: &str = "calibrate";
 /// Fewer rounds give no spread worth printing.
 const MIN_ROUNDS: usize = 3;
 
@@ -99,6 +106,39 @@ struct Overhead {
     /// zswpout + zswpin of each plain and probed run's cgroup.
     work_plain: Vec<f64>,
     work_probed: Vec<f64>,
+    /// The self-cost run: Σ `run_time_ns` of the probe's programs (instructions under
+    /// `-icount`), Σ their runs, and the events the probe counted in that run.
+    self_ns: f64,
+    self_runs: f64,
+    self_events: f64,
+    /// `run_time_ns` per run of the empty `calibrate` program in the same run: what the
+    /// statistics add to each run.
+    calibration: f64,
+}
+
+/// Σ of the guest's `self_prog_NAME{suffix}` values (`_ns` or `_runs`), one per program.
+fn self_sum(r: &Report, suffix: &str) -> Result<f64, String> {
+    let mut found = false;
+    let mut sum = 0.0;
+    for key in r.values.keys() {
+        let Some(name) = key
+            .strip_prefix("self_prog_")
+            .and_then(|k| k.strip_suffix(suffix))
+        else {
+            continue;
+        };
+        if name == CALIBRATE {
+            continue;
+        }
+        found = true;
+        sum += get(r, key)?;
+    }
+    if !found {
+        return Err(format!(
+            "no 'self_prog_*{suffix}' values: the self-cost run reported no program statistics"
+        ));
+    }
+    Ok(sum)
 }
 
 /// A count the guest reported, as a float for the arithmetic below.
@@ -148,7 +188,24 @@ impl Overhead {
                 .collect::<Result<_, _>>()?,
             work_plain: work("plain")?,
             work_probed: work("probed")?,
+            self_ns: self_sum(r, "_ns")?,
+            self_runs: self_sum(r, "_runs")?,
+            self_events: get(r, "probed_events_self")?,
+            calibration: {
+                let runs = get(r, &format!("self_prog_{CALIBRATE}_runs"))?;
+                if runs == 0.0 {
+                    return Err(format!("the '{CALIBRATE}' program never ran"));
+                }
+                get(r, &format!("self_prog_{CALIBRATE}_ns"))? / runs
+            },
         })
+    }
+
+    /// Instructions the probe's programs executed per event in the self-cost run: the judged
+    /// figure. Deterministic for a given path through the programs; it leaves out the BPF
+    /// trampoline that calls each program, which the `cpu` measure includes.
+    fn program_instructions_per_event(&self) -> f64 {
+        (self.self_ns - self.calibration * self.self_runs).max(0.0) / self.self_events
     }
 
     /// The table: per measure the plain and probed medians with their spread, the added time
@@ -201,10 +258,21 @@ impl Overhead {
                 if m.judged { "" } else { "  (not judged)" },
             ));
         }
+        t.push_str(&format!(
+            "programs: {:.0} instructions per event (judged, at most {INSTRUCTIONS_PER_EVENT}), \
+             {:.2} program runs per event, {:.0} per run net of the statistics' {:.0} \
+             (self-cost run, {:.0} events)\n",
+            self.program_instructions_per_event(),
+            self.self_runs / self.self_events,
+            self.self_ns / self.self_runs.max(1.0) - self.calibration,
+            self.calibration,
+            self.self_events
+        ));
         if let Some(cpu) = self.measures.iter().find(|m| m.judged) {
             let per_event = Spread::of(&cpu.added()).median / ev.median;
             t.push_str(&format!(
-                "cpu: {per_event:.0} instructions per event, {:.0}..{:.0} ns on a 3 GHz core \
+                "cpu: {per_event:.0} instructions per event added to the workload (trampolines \
+                 and noise included; not judged per event), {:.0}..{:.0} ns on a 3 GHz core \
                  retiring 3..1 instructions per cycle\n",
                 per_event / 9.0,
                 per_event / 3.0
@@ -257,16 +325,24 @@ impl Overhead {
             }
             let a = Spread::of(&m.added()).median;
             let percent = a / p.median * 100.0;
-            let per_event = a / ev;
-            if percent >= GOAL_PERCENT || per_event >= INSTRUCTIONS_PER_EVENT {
+            if percent >= GOAL_PERCENT {
                 return Err(format!(
-                    "the probe adds {percent:.2} % {} time, {per_event:.0} guest ns \
-                     (instructions) per event; the goal is under {GOAL_PERCENT} % and under \
-                     200 ns per event, here under {INSTRUCTIONS_PER_EVENT} instructions (200 ns \
-                     at 5 instructions per ns)",
-                    m.name
+                    "the probe adds {percent:.2} % {} time ({:.0} instructions per event, \
+                     median of the rounds); the goal is under {GOAL_PERCENT} %",
+                    m.name,
+                    a / ev
                 ));
             }
+        }
+        if self.self_events == 0.0 {
+            return Err("the probe saw no events in the self-cost run".into());
+        }
+        let per_event = self.program_instructions_per_event();
+        if per_event > INSTRUCTIONS_PER_EVENT {
+            return Err(format!(
+                "the probe's programs run {per_event:.0} instructions per event (self-cost \
+                 run); the goal is at most {INSTRUCTIONS_PER_EVENT}"
+            ));
         }
         Ok(())
     }
@@ -312,6 +388,15 @@ mod tests {
         for i in 1..=plain.len() {
             put(format!("probed_events_{i}"), 10_000.0);
         }
+        // 300 instructions per event in two programs, once the statistics' 50 per run
+        // (calibrate) are taken off.
+        put("probed_events_self".into(), 10_000.0);
+        put("self_prog_store_enter_runs".into(), 10_000.0);
+        put("self_prog_store_enter_ns".into(), 1_500_000.0);
+        put("self_prog_store_exit_runs".into(), 10_000.0);
+        put("self_prog_store_exit_ns".into(), 2_500_000.0);
+        put("self_prog_calibrate_runs".into(), 10_000.0);
+        put("self_prog_calibrate_ns".into(), 500_000.0);
         r
     }
 
@@ -338,13 +423,39 @@ mod tests {
     }
 
     #[test]
-    fn too_many_instructions_per_event_fails() {
-        // 12 ms more cpu: 1.5 %, but 1,200 instructions per event.
+    fn the_instruction_goal_is_400_per_event_in_the_programs() {
         let plain = [(1000.0, 800.0), (1000.0, 800.0), (1000.0, 800.0)];
-        let probed = [(1000.0, 812.0), (1000.0, 812.0), (1000.0, 812.0)];
-        let e = run(&plain, &probed).unwrap_err();
-        assert!(e.contains("1200 guest ns"), "{e}");
-        assert!(e.contains("% cpu time"), "{e}");
+        let probed = [(1000.0, 801.0), (1000.0, 801.0), (1000.0, 801.0)];
+        let mut r = report(&plain, &probed);
+        r.values
+            .insert("self_prog_store_exit_ns".into(), "3500000".into());
+        assert_eq!(Overhead::parse(&r).unwrap().verdict(), Ok(()));
+        r.values
+            .insert("self_prog_store_exit_ns".into(), "3520000".into());
+        let e = Overhead::parse(&r).unwrap().verdict().unwrap_err();
+        assert!(e.contains("402 instructions per event"), "{e}");
+    }
+
+    #[test]
+    fn missing_self_cost_fails() {
+        let plain = [(1000.0, 800.0), (1000.0, 800.0), (1000.0, 800.0)];
+        let mut r = report(&plain, &plain);
+        r.values.remove("self_prog_calibrate_runs");
+        let e = Overhead::parse(&r).unwrap_err();
+        assert!(e.contains("no 'self_prog_calibrate_runs'"), "{e}");
+        r.values.retain(|k, _| !k.starts_with("self_prog_"));
+        let e = Overhead::parse(&r).unwrap_err();
+        assert!(e.contains("no 'self_prog_*_ns' values"), "{e}");
+    }
+
+    #[test]
+    fn the_median_round_is_judged() {
+        // One round at 3 % among rounds at 1 % passes; two of three fail.
+        let plain = [(100.0, 100.0), (100.0, 100.0), (100.0, 100.0)];
+        let one = [(100.0, 101.0), (100.0, 103.0), (100.0, 101.0)];
+        assert_eq!(run(&plain, &one), Ok(()));
+        let two = [(100.0, 103.0), (100.0, 103.0), (100.0, 101.0)];
+        assert!(run(&plain, &two).is_err());
     }
 
     #[test]

@@ -197,13 +197,16 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
     },
     // Overhead of the probe: the workload timed without and with it, under instruction
     // counting so that guest time measures guest work rather than the host's load; the host
-    // prints the table and requires the goal (under 2 %, under 200 ns per event).
+    // prints the table and requires the goal (under 2 %, at most 400 instructions per event
+    // in the probe's programs).
     Scenario {
         name: "probe-overhead",
         script: include_str!("scenarios/probe-overhead.sh"),
         binaries: &[WORKLOAD, ZSWAPCTL],
         loads_probe: true,
         host_check: Some(super::overhead_check::check_overhead),
+        // Outside the default matrix: 7.2 measures 401 instructions per event, above the
+        // goal (docs/performance.md).
         listed: false,
         qemu_args: ICOUNT,
         ..ZSWAP_GUEST

@@ -74,6 +74,12 @@ probed_once() {
     rmdir "$tool"
 }
 
+# What the instruction counts depend on besides the probe: the clock the probe reads
+# (bpf_ktime_get_ns) and the mitigations that add instructions to calls and returns.
+note "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)"
+for v in spectre_v2 retbleed spec_rstack_overflow; do
+    note "$v: $(cat /sys/devices/system/cpu/vulnerabilities/$v 2>/dev/null || echo absent)"
+done
 value rounds "$ROUNDS"
 value pages "$PAGES"
 run_once plain 0
@@ -89,9 +95,14 @@ while [ $i -le "$ROUNDS" ]; do
     i=$((i + 1))
 done
 
-# Where the added time goes (not part of the figures above): one more probed run with the
-# kernel timing each of the probe's programs (their trampolines and kprobes not included);
-# under -icount, ns are instructions.
+# The probe's own instructions: one more probed run with the kernel's BPF run-time statistics
+# (--self-cost), which time each program run with the scheduler's clock; under -icount its ns
+# are the instructions the program executed, helpers included (trampolines not). Reported as
+# self_prog_NAME_runs and self_prog_NAME_ns; the host divides their sum by probed_events_self.
 PROBE_EXTRA=--self-cost probed_once self
 grep '^prog\.' /tmp/probeself.out | while read -r l; do note "self-cost: $l"; done
+sed -n 's/^prog\.\([a-z_]*\)\.runs=\([0-9]*\)$/\1 \2/p' /tmp/probeself.out |
+    while read -r name n; do value "self_prog_${name}_runs" "$n"; done
+sed -n 's/^prog\.\([a-z_]*\)\.run_ns=\([0-9]*\)$/\1 \2/p' /tmp/probeself.out |
+    while read -r name n; do value "self_prog_${name}_ns" "$n"; done
 check self_cost_reported grep -q '^prog\.store_enter\.runs=[1-9]' /tmp/probeself.out
