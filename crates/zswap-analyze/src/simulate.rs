@@ -18,15 +18,15 @@ use zswap_core::KernelEra;
 use zswap_core::compress::Algorithm;
 use zswap_core::page::PAGE_SIZE;
 use zswap_core::sim::{
-    CodecProvider, KernelCodecs, LoadOutcome, MemcgId, RejectReason, SimConfig, SimError,
-    StoreOutcome, Zswap,
+    CodecProvider, FolioSource, KernelCodecs, LoadOutcome, MemcgId, RejectReason, SimConfig,
+    SimError, StoreOutcome, Zswap,
 };
 use zswap_workload::pages::synthetic_page;
 pub use zswap_workload::synthetic::Episode;
 pub use zswap_workload::synthetic::Pattern;
 use zswap_workload::synthetic::{Shape, note_store};
 
-use crate::size_memo::{MemoCodecs, SizeMemo};
+use crate::size_memo::{MemoRun, SizeMemo};
 
 /// The synthetic workload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -190,11 +190,23 @@ impl SimResult {
         op: u64,
         slot: u64,
         memcg: MemcgId,
-        pages: &[[u8; PAGE_SIZE]],
+        mut pages: &[[u8; PAGE_SIZE]],
+    ) -> bool {
+        self.store_from(z, op, slot, memcg, &mut pages)
+    }
+
+    /// [`SimResult::store`] of the pages `src` describes.
+    pub(crate) fn store_from(
+        &mut self,
+        z: &mut Zswap,
+        op: u64,
+        slot: u64,
+        memcg: MemcgId,
+        src: &mut dyn FolioSource,
     ) -> bool {
         self.stores += 1;
         let before = z.pool_total_size();
-        let stored = match z.store_folio(slot, memcg, pages) {
+        let stored = match z.store_from(slot, memcg, src) {
             StoreOutcome::Stored { .. } | StoreOutcome::ZeroMap => true,
             StoreOutcome::Rejected(reason) => {
                 self.rejects += 1;
@@ -241,10 +253,10 @@ pub fn simulate(
     run(workload, settings, sample_every, None)
 }
 
-/// Whether the runs of a sweep remember each page's compressed length ([`SizeMemo`]).
+/// Whether the runs of a sweep remember each page's summary ([`SizeMemo`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Memo {
-    /// Compress each page once per compressor and era for the whole sweep.
+    /// Make and compress each page once per compressor and era for the whole sweep.
     On,
     /// Compress the page on every store, as [`simulate`] does.
     Off,
@@ -270,7 +282,12 @@ pub fn simulate_sweep(
                     .find(|m| m.is_for(workload.seed, s.compressor, s.era))
                     .cloned();
                 found.unwrap_or_else(|| {
-                    let m = SizeMemo::new(workload.seed, s.compressor, s.era);
+                    let m = SizeMemo::new(
+                        workload.seed,
+                        s.compressor,
+                        s.era,
+                        workload.working_set_pages,
+                    );
                     memos.push(m.clone());
                     m
                 })
@@ -309,14 +326,8 @@ fn run(
     sample_every: u64,
     memo: Option<Arc<SizeMemo>>,
 ) -> Result<SimResult, SimError> {
-    let (mut z, next_page) = match memo {
-        Some(m) => {
-            let codecs = MemoCodecs::new(m);
-            let next_page = codecs.next_page();
-            (settings.model(codecs), Some(next_page))
-        }
-        None => (settings.model(KernelCodecs::default()), None),
-    };
+    let mut memo = memo.map(MemoRun::new);
+    let mut z = settings.model(KernelCodecs::default());
     let memcg = z.create_memcg(MemcgId::ROOT)?;
     let mut r = SimResult::empty(settings);
     let shape = workload.shape();
@@ -333,14 +344,15 @@ fn run(
             z.invalidate(op.page);
         }
         if let Some(victim) = op.evict {
-            synthetic_page(workload.seed, victim, &mut page);
-            if let Some(n) = &next_page {
-                n.set(Some(victim));
-            }
-            r.store(&mut z, op.op, victim, memcg, std::slice::from_ref(&page));
-            // A store refused before compression leaves the name unused: drop it.
-            if let Some(n) = &next_page {
-                n.set(None);
+            match &mut memo {
+                Some(m) => {
+                    let mut src = m.page(victim, &mut page);
+                    r.store_from(&mut z, op.op, victim, memcg, &mut src);
+                }
+                None => {
+                    synthetic_page(workload.seed, victim, &mut page);
+                    r.store(&mut z, op.op, victim, memcg, std::slice::from_ref(&page));
+                }
             }
         }
         r.sample(&z, op.op, every, total_ops);

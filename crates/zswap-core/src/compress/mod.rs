@@ -203,6 +203,7 @@ pub enum DecompressError {
 pub struct PageCompressor {
     algorithm: Algorithm,
     era: KernelEra,
+    facts: StableFacts,
     backend: Backend,
 }
 
@@ -250,8 +251,14 @@ impl PageCompressor {
         Ok(PageCompressor {
             algorithm,
             era,
+            facts,
             backend,
         })
+    }
+
+    /// The stable-release facts it follows.
+    pub fn facts(&self) -> StableFacts {
+        self.facts
     }
 
     /// The algorithm this compressor runs.

@@ -4,7 +4,8 @@
 //! real use can plug in the kernel-exact compressors. A [`CodecProvider`] resolves a
 //! `compressor` parameter value to a codec, as `crypto_has_acomp()` + allocation do.
 
-use crate::era::KernelEra;
+use crate::compress::Algorithm;
+use crate::era::{KernelEra, StableFacts};
 use crate::page::PAGE_SIZE;
 
 /// Why a compressor failed; mirrors the kernel's errno.
@@ -24,6 +25,25 @@ pub trait PageCodec {
 
     /// Decompresses `src` into `page`; returns the number of bytes produced.
     fn decompress(&mut self, src: &[u8], page: &mut [u8; 4096]) -> Result<usize, CodecError>;
+
+    /// What names this codec's output exactly, if its compressed length is a pure function
+    /// of the page and the key: two codecs with equal keys compress every page to the same
+    /// length. None (the default) for a codec that promises nothing.
+    fn key(&self) -> Option<CodecKey> {
+        None
+    }
+}
+
+/// The identity of a kernel-exact compressor: algorithm, era and stable-release facts
+/// decide its output (docs/performance.md, simulate: what a remembered length is keyed by).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CodecKey {
+    /// The algorithm.
+    pub algorithm: Algorithm,
+    /// The era whose parameters it follows.
+    pub era: KernelEra,
+    /// The stable-release facts it follows.
+    pub facts: StableFacts,
 }
 
 /// Resolves compressor names to codecs for an era.

@@ -4,6 +4,7 @@
 
 use super::codec::CodecError;
 use super::config::ZpoolKind;
+use super::folio_source::FolioSource;
 use super::memcg::MemcgId;
 use super::pool::{AllocError, Handle};
 use super::store::RejectReason;
@@ -14,17 +15,22 @@ use crate::page::PAGE_SIZE;
 /// A compressed (or raw) page placed in the allocator.
 pub(crate) struct Compressed {
     pub(crate) length: u32,
+    /// The stored bytes; empty when only the length was known.
     pub(crate) data: Vec<u8>,
+    pub(crate) bytes_known: bool,
     pub(crate) raw: bool,
     pub(crate) handle: Handle,
 }
 
 impl Zswap {
-    /// Compresses and allocates per era; counts the reject counters of `zswap_compress`.
+    /// Compresses page `i` of `src` and allocates per era; counts the reject counters of
+    /// `zswap_compress`. A length the source knows for the pool's codec stands for the
+    /// compression (and no bytes are kept).
     pub(crate) fn compress_into(
         &mut self,
         pool_id: u32,
-        page: &[u8; 4096],
+        src: &mut dyn FolioSource,
+        i: usize,
         memcg: MemcgId,
     ) -> Result<Compressed, RejectReason> {
         let era = self.era;
@@ -33,17 +39,27 @@ impl Zswap {
             self.scratch = buf;
             return Err(RejectReason::NoPool);
         };
-        let mut comp = pool.codec.compress(page, &mut buf);
+        let key = pool.codec.key();
+        let known = key.as_ref().and_then(|k| src.known_compression(i, k));
+        let bytes_known = known.is_none();
+        let mut comp = match known {
+            Some(k) => k.map(usize::from),
+            None => pool.codec.compress(src.bytes(i), &mut buf),
+        };
         if let Ok(n) = comp
             && n > PAGE_SIZE
         {
             comp = Err(CodecError::NoSpace);
         }
+        if bytes_known && let Some(k) = &key {
+            // Lengths are at most a page here, so they fit u16.
+            src.compressed(i, k, comp.map(|n| n as u16));
+        }
         let kind = pool.kind;
-        let (data, raw) = match comp {
-            Ok(n) if era == KernelEra::V6_18 && (n == 0 || n >= PAGE_SIZE) => (None, true),
-            Ok(n) => (Some(buf[..n].to_vec()), false),
-            Err(_) if era == KernelEra::V6_18 => (None, true),
+        let (len, compressed) = match comp {
+            Ok(n) if era == KernelEra::V6_18 && (n == 0 || n >= PAGE_SIZE) => (PAGE_SIZE, false),
+            Ok(n) => (n, true),
+            Err(_) if era == KernelEra::V6_18 => (PAGE_SIZE, false),
             Err(e) => {
                 self.scratch = buf;
                 return Err(match (era, e) {
@@ -59,21 +75,28 @@ impl Zswap {
                 });
             }
         };
+        let data = if !bytes_known {
+            Vec::new()
+        } else if compressed {
+            buf[..len].to_vec()
+        } else {
+            Vec::new()
+        };
         self.scratch = buf;
-        let data = match data {
-            Some(d) => d,
-            None => {
-                // 6.18: store as-is unless the cgroup cannot write back.
-                if !self.writeback_enabled(memcg) {
-                    if comp == Err(CodecError::NoSpace) {
-                        self.raw.reject_compress_poor += 1;
-                        return Err(RejectReason::CompressPoor);
-                    }
-                    self.raw.reject_compress_fail += 1;
-                    return Err(RejectReason::CompressFail);
-                }
-                page.to_vec()
+        let raw = !compressed;
+        // 6.18: store as-is unless the cgroup cannot write back.
+        if raw && !self.writeback_enabled(memcg) {
+            if comp == Err(CodecError::NoSpace) {
+                self.raw.reject_compress_poor += 1;
+                return Err(RejectReason::CompressPoor);
             }
+            self.raw.reject_compress_fail += 1;
+            return Err(RejectReason::CompressFail);
+        }
+        let data = if raw && bytes_known {
+            src.bytes(i).to_vec()
+        } else {
+            data
         };
         // 6.1 prepends the 8-byte zswap header for evictable zpools (zbud).
         let header = if era == KernelEra::V6_1 && kind == ZpoolKind::Zbud {
@@ -85,14 +108,15 @@ impl Zswap {
             Err(AllocError::Other)
         } else {
             match self.pools.get_mut(&pool_id) {
-                Some(p) => p.alloc.malloc(data.len() + header),
+                Some(p) => p.alloc.malloc(len + header),
                 None => Err(AllocError::Other),
             }
         };
         match alloc {
             Ok(handle) => Ok(Compressed {
-                length: data.len() as u32,
+                length: len as u32,
                 data,
+                bytes_known,
                 raw,
                 handle,
             }),

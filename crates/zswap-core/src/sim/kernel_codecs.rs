@@ -1,6 +1,6 @@
 //! The kernel-exact compressors of [`crate::compress`] as model codecs.
 
-use super::codec::{CodecError, CodecProvider, PageCodec};
+use super::codec::{CodecError, CodecKey, CodecProvider, PageCodec};
 use crate::compress::{Algorithm, CompressFailure, PageCompressor};
 use crate::era::{KernelEra, StableFacts};
 
@@ -16,6 +16,14 @@ impl PageCodec for PageCompressor {
         PageCompressor::decompress(self, src, page)
             .map(|()| page.len())
             .map_err(|_| CodecError::Invalid)
+    }
+
+    fn key(&self) -> Option<CodecKey> {
+        Some(CodecKey {
+            algorithm: self.algorithm(),
+            era: self.era(),
+            facts: self.facts(),
+        })
     }
 }
 

@@ -86,6 +86,9 @@ impl Zswap {
                 w.copy_from_slice(&v.to_ne_bytes());
             }
             true
+        } else if !e.bytes_known {
+            // Stored from a known length (FolioSource): the model has no bytes to give.
+            true
         } else if e.raw {
             page.copy_from_slice(&e.data);
             true

@@ -12,6 +12,7 @@ mod codec;
 mod compress_page;
 mod config;
 mod counters;
+mod folio_source;
 mod kernel_codecs;
 mod load;
 mod lru;
@@ -24,11 +25,14 @@ mod zbud;
 mod zsmalloc;
 mod zswap;
 
-pub use codec::{CodecError, CodecProvider, PageCodec, RleCodec, RleProvider, overflow_error};
+pub use codec::{
+    CodecError, CodecKey, CodecProvider, PageCodec, RleCodec, RleProvider, overflow_error,
+};
 pub use config::{SimConfig, SimConfigBuilder, ZpoolKind, kconfig_defaults};
 pub use counters::{
     DebugfsCounters, FrontswapCounters, MeminfoCounters, VmstatCounters, ZswapCounters,
 };
+pub use folio_source::FolioSource;
 pub use kernel_codecs::KernelCodecs;
 pub use load::LoadOutcome;
 pub use memcg::{MemcgId, MemcgZswapStat};

@@ -4,39 +4,77 @@
 use super::config::ZpoolKind;
 use super::pool::{Allocator, Pool};
 use super::zswap::{Setup, SimError, Zswap};
-use crate::params::{ParamKind, ParamName, ParamValue};
+use crate::params::{ParamKind, ParamName, ParamValue, ZswapParams};
 use std::collections::BTreeMap;
+
+/// The parameters the store, load and writeback paths read, resolved from [`ZswapParams`]
+/// after every write: a `ZswapParams` lookup is a map search, and a store made several
+/// (docs/performance.md, simulate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Knobs {
+    enabled: bool,
+    max_pool_percent: u32,
+    accept_threshold_percent: u32,
+    shrinker_enabled: bool,
+    same_filled_enabled: bool,
+    non_same_filled_enabled: bool,
+}
+
+impl Knobs {
+    pub(crate) fn of(p: &ZswapParams) -> Knobs {
+        Knobs {
+            enabled: p.enabled() == Some(true),
+            // Every era has it ([`super::kconfig_defaults`]) and [`Zswap::set_param`] only
+            // stores numbers there, so the default is never used.
+            max_pool_percent: p.max_pool_percent().unwrap_or_default(),
+            accept_threshold_percent: p.accept_threshold_percent().unwrap_or_default(),
+            // Off in an era without it (6.1).
+            shrinker_enabled: p.shrinker_enabled() == Some(true),
+            // An era without the switch always detects them.
+            same_filled_enabled: p.get(ParamName::SameFilledPagesEnabled)
+                != Some(&ParamValue::Bool(false)),
+            // An era without the switch always compresses.
+            non_same_filled_enabled: p.get(ParamName::NonSameFilledPagesEnabled)
+                != Some(&ParamValue::Bool(false)),
+        }
+    }
+}
 
 impl Zswap {
     /// `enabled`.
     pub(crate) fn enabled(&self) -> bool {
-        self.params.enabled() == Some(true)
+        self.knobs.enabled
     }
 
-    /// `max_pool_percent`. Every era has it ([`super::kconfig_defaults`]) and
-    /// [`Zswap::set_param`] only stores numbers there, so the default is never used.
+    /// `max_pool_percent`.
     pub(crate) fn max_pool_percent(&self) -> u32 {
-        self.params.max_pool_percent().unwrap_or_default()
+        self.knobs.max_pool_percent
     }
 
-    /// `accept_threshold_percent` (every era has it, as `max_pool_percent`).
+    /// `accept_threshold_percent`.
     pub(crate) fn accept_threshold_percent(&self) -> u32 {
-        self.params.accept_threshold_percent().unwrap_or_default()
+        self.knobs.accept_threshold_percent
     }
 
-    /// `shrinker_enabled`; off in an era without it (6.1).
+    /// `shrinker_enabled`.
     pub(crate) fn shrinker_enabled(&self) -> bool {
-        self.params.shrinker_enabled() == Some(true)
+        self.knobs.shrinker_enabled
     }
 
-    /// `same_filled_pages_enabled`; an era without the switch always detects them.
+    /// `same_filled_pages_enabled`.
     pub(crate) fn same_filled_enabled(&self) -> bool {
-        self.params.get(ParamName::SameFilledPagesEnabled) != Some(&ParamValue::Bool(false))
+        self.knobs.same_filled_enabled
     }
 
-    /// `non_same_filled_pages_enabled`; an era without the switch always compresses.
+    /// `non_same_filled_pages_enabled`.
     pub(crate) fn non_same_filled_enabled(&self) -> bool {
-        self.params.get(ParamName::NonSameFilledPagesEnabled) != Some(&ParamValue::Bool(false))
+        self.knobs.non_same_filled_enabled
+    }
+
+    /// The one way the model changes a parameter value: the resolved copy follows.
+    fn put_param(&mut self, name: ParamName, value: ParamValue) {
+        self.params.insert(name, value);
+        self.knobs = Knobs::of(&self.params);
     }
 
     /// The current compressor name ("" after a failed setup).
@@ -54,16 +92,14 @@ impl Zswap {
     }
 
     fn set_compressor_value(&mut self, name: String) {
-        self.params
-            .insert(ParamName::Compressor, ParamValue::Text(name));
+        self.put_param(ParamName::Compressor, ParamValue::Text(name));
     }
 
     /// Records (compressor, zpool) as the current values; `zpool` only where the era has it.
     fn set_pool_values(&mut self, name: String, kind: ZpoolKind) {
         self.set_compressor_value(name);
         if self.params.has(ParamName::Zpool) {
-            self.params
-                .insert(ParamName::Zpool, ParamValue::Text(kind.to_string()));
+            self.put_param(ParamName::Zpool, ParamValue::Text(kind.to_string()));
         }
     }
 
@@ -76,8 +112,7 @@ impl Zswap {
         }
         if self.codecs.codec(&name, self.era).is_none() {
             self.set_compressor_value(String::new());
-            self.params
-                .insert(ParamName::Enabled, ParamValue::Bool(false));
+            self.put_param(ParamName::Enabled, ParamValue::Bool(false));
             return;
         }
         self.set_compressor_value(name.clone());
@@ -157,7 +192,7 @@ impl Zswap {
             }
             _ => {}
         }
-        self.params.insert(name, value);
+        self.put_param(name, value);
         Ok(())
     }
 

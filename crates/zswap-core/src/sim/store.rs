@@ -6,8 +6,8 @@
 use super::memcg::{Event, MemcgId};
 use crate::era::KernelEra;
 use crate::page::PAGE_SIZE;
-use crate::page::same_filled_word;
 
+use super::folio_source::FolioSource;
 use super::zswap::{Entry, Fault, Zswap};
 
 /// Why zswap refused a page (the kernel's reason, whether or not a counter records it).
@@ -75,10 +75,6 @@ pub enum StoreOutcome {
     Rejected(RejectReason),
 }
 
-fn is_zero(page: &[u8; 4096]) -> bool {
-    page.iter().all(|&b| b == 0)
-}
-
 impl Zswap {
     /// Swaps out one page to `slot` for a process in `memcg`.
     pub fn store(&mut self, slot: u64, memcg: MemcgId, page: &[u8; 4096]) -> StoreOutcome {
@@ -91,17 +87,28 @@ impl Zswap {
         &mut self,
         first_slot: u64,
         memcg: MemcgId,
-        pages: &[[u8; 4096]],
+        mut pages: &[[u8; 4096]],
+    ) -> StoreOutcome {
+        self.store_from(first_slot, memcg, &mut pages)
+    }
+
+    /// [`Zswap::store_folio`] of the pages `src` describes: the model reads only what the
+    /// store path needs (docs/performance.md, simulate).
+    pub fn store_from(
+        &mut self,
+        first_slot: u64,
+        memcg: MemcgId,
+        src: &mut dyn FolioSource,
     ) -> StoreOutcome {
         if self.memcgs.get(memcg).is_none() {
             return StoreOutcome::Rejected(RejectReason::UnknownMemcg);
         }
-        if pages.is_empty() {
+        if src.pages() == 0 {
             return StoreOutcome::Rejected(RejectReason::LargeFolio);
         }
         match self.era {
-            KernelEra::V6_1 => self.store_via_frontswap(first_slot, memcg, pages),
-            _ => self.store_via_swap_writepage(first_slot, memcg, pages),
+            KernelEra::V6_1 => self.store_via_frontswap(first_slot, memcg, src),
+            _ => self.store_via_swap_writepage(first_slot, memcg, src),
         }
     }
 
@@ -110,13 +117,13 @@ impl Zswap {
         &mut self,
         slot: u64,
         memcg: MemcgId,
-        pages: &[[u8; 4096]],
+        src: &mut dyn FolioSource,
     ) -> StoreOutcome {
         // frontswap removes a duplicate first, whatever the outcome of the new store.
         if self.frontswap_map.remove(&slot) {
             self.free_entry(slot);
         }
-        let res = self.try_store_via_frontswap(slot, memcg, pages);
+        let res = self.try_store_via_frontswap(slot, memcg, src);
         match res {
             Ok(length) => {
                 self.frontswap_map.insert(slot);
@@ -134,12 +141,11 @@ impl Zswap {
         &mut self,
         slot: u64,
         memcg: MemcgId,
-        pages: &[[u8; 4096]],
+        src: &mut dyn FolioSource,
     ) -> Result<u32, RejectReason> {
-        if pages.len() > 1 {
+        if src.pages() > 1 {
             return Err(RejectReason::LargeFolio);
         }
-        let page = &pages[0];
         if !self.enabled() {
             return Err(RejectReason::Disabled);
         }
@@ -175,6 +181,7 @@ impl Zswap {
             pool: None,
             handle: None,
             data: Vec::new(),
+            bytes_known: true,
             same_value: None,
             raw: false,
             memcg,
@@ -182,7 +189,12 @@ impl Zswap {
             referenced: false,
             lru_seq: None,
         };
-        match same_filled_word(page).filter(|_| self.same_filled_enabled()) {
+        let same = if self.same_filled_enabled() {
+            src.same_filled_word(0)
+        } else {
+            None
+        };
+        match same {
             Some(v) => {
                 entry.same_value = Some(v);
                 self.raw.same_filled_pages += 1;
@@ -192,9 +204,10 @@ impl Zswap {
                     return Err(RejectReason::NonSameFilledDisabled);
                 }
                 let pool = self.current_pool().ok_or(RejectReason::NoPool)?;
-                let c = self.compress_into(pool, page, memcg)?;
+                let c = self.compress_into(pool, src, 0, memcg)?;
                 entry.length = c.length;
                 entry.data = c.data;
+                entry.bytes_known = c.bytes_known;
                 entry.handle = Some(c.handle);
                 entry.pool = Some(pool);
                 if let Some(p) = self.pools.get_mut(&pool) {
@@ -245,12 +258,12 @@ impl Zswap {
         &mut self,
         first: u64,
         memcg: MemcgId,
-        pages: &[[u8; 4096]],
+        src: &mut dyn FolioSource,
     ) -> StoreOutcome {
-        let n = pages.len() as u64;
+        let n = src.pages() as u64;
         let slots = first..first + n;
         // swap_writepage: an all-zero folio goes to the zeromap and zswap is not called.
-        if pages.iter().all(is_zero) {
+        if (0..src.pages()).all(|i| src.same_filled_word(i) == Some(0)) {
             for s in slots {
                 self.zeromap.insert(s);
             }
@@ -263,7 +276,7 @@ impl Zswap {
         if n > 1 && !self.era.stores_large_folios() {
             return StoreOutcome::Rejected(RejectReason::LargeFolio);
         }
-        match self.try_store_via_swap_writepage(first, memcg, pages) {
+        match self.try_store_via_swap_writepage(first, memcg, src) {
             Ok(length) => {
                 self.raw.zswpout += n;
                 if memcg != MemcgId::ROOT && self.era == KernelEra::V6_18 {
@@ -287,7 +300,7 @@ impl Zswap {
         &mut self,
         first: u64,
         memcg: MemcgId,
-        pages: &[[u8; 4096]],
+        src: &mut dyn FolioSource,
     ) -> Result<u32, RejectReason> {
         if !self.enabled() {
             return Err(RejectReason::Disabled);
@@ -313,12 +326,12 @@ impl Zswap {
             return Err(RejectReason::ListLruAlloc);
         }
         let mut length = 0;
-        for (i, page) in pages.iter().enumerate() {
+        for i in 0..src.pages() {
             if !e2 && self.take_fault(Fault::EntryAlloc) {
                 self.raw.reject_kmemcache_fail += 1;
                 return Err(RejectReason::EntryAlloc);
             }
-            let c = self.compress_into(pool, page, memcg)?;
+            let c = self.compress_into(pool, src, i, memcg)?;
             if self.take_fault(Fault::XarrayStore) {
                 if let Some(p) = self.pools.get_mut(&pool) {
                     p.alloc.free(c.handle);
@@ -335,6 +348,7 @@ impl Zswap {
                 pool: Some(pool),
                 handle: Some(c.handle),
                 data: c.data,
+                bytes_known: c.bytes_known,
                 same_value: None,
                 raw: c.raw,
                 memcg,

@@ -8,6 +8,7 @@ use super::config::SimConfig;
 use super::counters::{DebugfsCounters, MeminfoCounters, Raw, VmstatCounters, ZswapCounters};
 use super::lru::Lru;
 use super::memcg::{MemcgId, MemcgZswapStat, Memcgs};
+use super::param_writes::Knobs;
 use super::pool::{Handle, Pool, PoolInfo};
 use crate::era::KernelEra;
 use crate::page::PAGE_SIZE;
@@ -102,8 +103,12 @@ pub(crate) struct Entry {
     pub(crate) length: u32,
     pub(crate) pool: Option<u32>,
     pub(crate) handle: Option<Handle>,
-    /// Compressed bytes, or the raw page; empty for same-filled entries.
+    /// Compressed bytes, or the raw page; empty for same-filled entries and when the bytes
+    /// are not known.
     pub(crate) data: Vec<u8>,
+    /// False if the entry was stored from a known length without bytes
+    /// ([`super::FolioSource::known_compression`]).
+    pub(crate) bytes_known: bool,
     pub(crate) same_value: Option<u64>,
     pub(crate) raw: bool,
     pub(crate) memcg: MemcgId,
@@ -117,6 +122,8 @@ pub struct Zswap {
     pub(crate) era: KernelEra,
     pub(crate) total_ram_pages: u64,
     pub(crate) params: ZswapParams,
+    /// `params` resolved for the hot paths; `put_param` keeps it in step.
+    pub(crate) knobs: Knobs,
     pub(crate) cgroup_v2: bool,
     pub(crate) codecs: Box<dyn CodecProvider>,
     pub(crate) setup: Setup,
@@ -159,6 +166,7 @@ impl Zswap {
         let mut z = Zswap {
             era: cfg.era,
             total_ram_pages: cfg.total_ram_pages,
+            knobs: Knobs::of(&cfg.params),
             params: cfg.params,
             cgroup_v2: cfg.cgroup_v2,
             codecs: cfg.codecs,
