@@ -14,8 +14,10 @@
 //! ratio. Clients send Prometheus' Accept header and no `Accept-Encoding`: neither server
 //! compresses (node_exporter gzips only when asked), so both serve the same kind of body.
 //!
-//! The cgroup cost curve runs the exporter alone on synthetic trees (`--path.rootfs`) of
-//! 0, 100, 1,000 and 5,000 cgroups and fits the CPU per scrape against the cgroup count.
+//! The exporter reads a hybrid sysfs (`hybrid_sysfs`): the live one but for a synthetic
+//! cgroup v2 hierarchy, so that cgroups are present on any host. The cgroup cost curve runs
+//! the exporter alone on such trees of 0, 100, 1,000 and 5,000 cgroups and fits the CPU per
+//! scrape against the cgroup count.
 #![allow(clippy::disallowed_methods)] // a development tool: reads /proc, writes scratch trees
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -382,7 +384,9 @@ fn node_exporter() -> Result<PathBuf> {
             return Ok(p);
         }
     }
-    bail!("no node_exporter (neither trixie's in the cache nor /usr/bin/prometheus-node-exporter): run scripts/setup-test-deps.sh")
+    bail!(
+        "no node_exporter (neither trixie's in the cache nor /usr/bin/prometheus-node-exporter): run scripts/setup-test-deps.sh"
+    )
 }
 
 fn version_of(program: &Path) -> String {
@@ -619,7 +623,7 @@ pub(crate) fn report(r: &Results) -> (Vec<Row>, Vec<String>) {
         });
     }
     if !r.curve.is_empty() {
-        println!("cgroup cost curve (synthetic tree of regular files, --path.rootfs):\n");
+        println!("cgroup cost curve (hybrid sysfs: synthetic cgroup v2 tree, live /proc, /sys, debugfs):\n");
         println!("| cgroups | CPU us/scrape | scrapes | body bytes | peak RSS MiB |");
         println!("|---:|---:|---:|---:|---:|");
         for p in &r.curve {
@@ -771,7 +775,10 @@ fn hybrid_sysfs(dir: &Path, n: usize, workspace: &Path) -> Result<()> {
             .with_context(|| format!("reading {}", fixture.join(f).display()))
     })
     .collect::<Result<_>>()?;
-    std::fs::write(fake.join("cgroup.controllers"), "cpuset cpu io memory pids\n")?;
+    std::fs::write(
+        fake.join("cgroup.controllers"),
+        "cpuset cpu io memory pids\n",
+    )?;
     let one = |d: PathBuf| -> Result<()> {
         std::fs::create_dir_all(&d)?;
         for (f, t) in &files {
@@ -799,10 +806,8 @@ fn hybrid_sysfs(dir: &Path, n: usize, workspace: &Path) -> Result<()> {
 /// A scratch sysfs of [`hybrid_sysfs`] with `n` cgroups, removed on drop, and the exporter
 /// flags that read it.
 fn hybrid_root(n: usize, workspace: &Path) -> Result<(Scratch, Vec<String>)> {
-    let dir = Scratch(std::env::temp_dir().join(format!(
-        "zswap-bench-sysfs.{}.{n}",
-        std::process::id()
-    )));
+    let dir =
+        Scratch(std::env::temp_dir().join(format!("zswap-bench-sysfs.{}.{n}", std::process::id())));
     let _ = std::fs::remove_dir_all(&dir.0);
     hybrid_sysfs(&dir.0, n, workspace)?;
     let flags = vec![
