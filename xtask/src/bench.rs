@@ -1,7 +1,7 @@
 //! `cargo xtask bench`: every performance goal against its peer, in one run on this host,
 //! printed as one table of ratios (docs/performance.md says what each row means).
 //!
-//! - the exporter against node_exporter (`bench_exporter`'s measurement, unchanged);
+//! - the exporter against node_exporter, and its cost per cgroup (`bench_exporter`);
 //! - `zswapctl analyze --compressor lz4` on 1 thread and on every core against the kernel's
 //!   own zram ingest of the same bytes (a fresh lz4 zram device, one O_DIRECT writer), and
 //!   against the raw compressor alone on the same pages (`examples/raw_compress.rs`);
