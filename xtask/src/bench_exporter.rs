@@ -623,7 +623,9 @@ pub(crate) fn report(r: &Results) -> (Vec<Row>, Vec<String>) {
         });
     }
     if !r.curve.is_empty() {
-        println!("cgroup cost curve (hybrid sysfs: synthetic cgroup v2 tree, live /proc, /sys, debugfs):\n");
+        println!(
+            "cgroup cost curve (hybrid sysfs: synthetic cgroup v2 tree, live /proc, /sys, debugfs):\n"
+        );
         println!("| cgroups | CPU us/scrape | scrapes | body bytes | peak RSS MiB |");
         println!("|---:|---:|---:|---:|---:|");
         for p in &r.curve {
