@@ -1,7 +1,7 @@
 //! `cargo xtask bench`: every performance goal against its peer, in one run on this host,
 //! printed as one table of ratios (docs/performance.md says what each row means).
 //!
-//! - the exporter against node_exporter (`bench_exporter`'s measurement, unchanged);
+//! - the exporter against node_exporter, and its cost per cgroup (`bench_exporter`);
 //! - `zswapctl analyze --compressor lz4` on 1 thread and on every core against the kernel's
 //!   own zram ingest of the same bytes (a fresh lz4 zram device, one O_DIRECT writer), and
 //!   against the raw compressor alone on the same pages (`examples/raw_compress.rs`);
@@ -28,6 +28,7 @@ use zswap_testkit::host::{HostLock, in_ci, is_root};
 use zswap_testkit::zram::{self, ZramDevice};
 
 use crate::bench_exporter::{self, BenchOptions};
+use crate::bench_table::{self, Row};
 
 /// What `cargo xtask bench` runs.
 #[derive(clap::Args, Debug, Clone)]
@@ -44,9 +45,9 @@ pub(crate) struct BenchArgs {
     /// Working set of the simulate sweep, MiB.
     #[arg(long, default_value_t = 1024)]
     sim_mib: u64,
-    /// Exporter scrapes per server (`bench-exporter --scrapes`).
-    #[arg(long, default_value_t = 4000)]
-    pub(crate) scrapes: usize,
+    /// The exporter comparison (as `bench-exporter`).
+    #[command(flatten)]
+    pub(crate) exporter: bench_exporter::ExporterArgs,
     /// Skip the exporter comparison.
     #[arg(long)]
     no_exporter: bool,
@@ -60,16 +61,6 @@ pub(crate) struct BenchArgs {
     /// step; its row and the output comparison are left out).
     #[arg(long)]
     no_before: bool,
-}
-
-/// One row: a measure of ours against its peer.
-struct Row {
-    goal: String,
-    ours: String,
-    peer: String,
-    ratio: f64,
-    /// The ratio must be at most this.
-    target: Option<f64>,
 }
 
 /// A finished child's wall time, CPU time (user + system) and peak RSS.
@@ -307,27 +298,14 @@ pub(crate) fn run(args: &BenchArgs, o: &BenchOptions) -> Result<bool> {
     let mut notes = Vec::new();
     let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
 
-    // 1. The exporter against node_exporter.
+    // 1. The exporter against node_exporter, and its cgroup cost curve.
+    let mut exporter_conditions_met = true;
     if !args.no_exporter {
-        let figs = bench_exporter::measure_all(o)?;
-        bench_exporter::print_table(o, &figs);
-        println!();
-        if let [ours, node, ..] = &figs[..] {
-            rows.push(Row {
-                goal: "exporter p99 scrape latency".into(),
-                ours: format!("{:.2} ms", ours.p99_ms),
-                peer: format!("{:.2} ms ({})", node.p99_ms, node.name),
-                ratio: ours.p99_ms / node.p99_ms,
-                target: None,
-            });
-            rows.push(Row {
-                goal: "exporter peak RSS".into(),
-                ours: format!("{:.1} MiB", ours.peak_rss_kib as f64 / 1024.0),
-                peer: format!("{:.1} MiB", node.peak_rss_kib as f64 / 1024.0),
-                ratio: ours.peak_rss_kib as f64 / node.peak_rss_kib as f64,
-                target: None,
-            });
-        }
+        let r = bench_exporter::measure_all(o)?;
+        let (r_rows, r_notes) = bench_exporter::report(&r);
+        exporter_conditions_met = r.conditions_met();
+        rows.extend(r_rows);
+        notes.extend(r_notes);
     }
 
     let mut pages = None;
@@ -341,7 +319,6 @@ pub(crate) fn run(args: &BenchArgs, o: &BenchOptions) -> Result<bool> {
     }
 
     // The table.
-    let mut all_met = true;
     match pages {
         Some(pages) => println!(
             "\n{pages} pages ({} MiB) of files under /usr for analyze, {} rounds (medians), {cores} cores",
@@ -349,22 +326,7 @@ pub(crate) fn run(args: &BenchArgs, o: &BenchOptions) -> Result<bool> {
         ),
         None => println!("\n{cores} cores"),
     }
-    println!("| goal | ours | peer | ratio | target | met |");
-    println!("|---|---|---|---:|---:|---|");
-    for r in &rows {
-        let (target, met) = match r.target {
-            Some(t) => {
-                let met = r.ratio <= t;
-                all_met &= met;
-                (format!("<= {t}"), if met { "yes" } else { "NO" })
-            }
-            None => ("-".to_owned(), "-"),
-        };
-        println!(
-            "| {} | {} | {} | {:.2} | {target} | {met} |",
-            r.goal, r.ours, r.peer, r.ratio
-        );
-    }
+    let all_met = bench_table::print(&rows) && exporter_conditions_met;
     for n in &notes {
         println!("* {n}");
     }

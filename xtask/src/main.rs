@@ -4,7 +4,8 @@
 //! - `capture-fixtures`: copies zswap-relevant kernel files from a root, or from each guest
 //!   kernel before and after a workload, into fixture trees.
 //! - `bench`: every performance goal against its peer in one run, as a table of ratios.
-//! - `bench-exporter`: scrape latency and peak RSS, zswap-exporter vs node_exporter.
+//! - `bench-exporter`: CPU per scrape, latency and peak RSS, zswap-exporter vs node_exporter,
+//!   and the exporter's cost per cgroup.
 //! - `zram-oracle`: zswap-core's compressed lengths against the running kernel's, via zram.
 //! - `oracle`: zswap-core's compressors and zsmalloc classes against the kernel's own C from
 //!   Debian's `linux-source` packages, compiled in userspace.
@@ -13,6 +14,7 @@
 
 mod bench;
 mod bench_exporter;
+mod bench_table;
 mod deploy;
 mod dist;
 mod fieldtest;
@@ -124,16 +126,9 @@ enum Cmd {
     /// ingest, the raw compressor, analyze of a file, simulate before its size memo), as a
     /// table of ratios; root for the zram rows. Fails if a goal with a target is missed.
     Bench(bench::BenchArgs),
-    /// Scrape latency (p50/p99 at concurrent keep-alive clients) and peak RSS of
-    /// zswap-exporter against Debian's node_exporter, in one run on this host.
-    BenchExporter {
-        /// Concurrent clients.
-        #[arg(long, default_value_t = 16)]
-        clients: usize,
-        /// Scrapes per server, spread over the clients.
-        #[arg(long, default_value_t = 4000)]
-        scrapes: usize,
-    },
+    /// zswap-exporter against Debian's node_exporter in one run on this host: process CPU
+    /// per scrape, latency p50/p99 and peak RSS, and the exporter's cgroup cost curve.
+    BenchExporter(bench_exporter::ExporterArgs),
     /// Compare zswap-core's compressed page lengths with the running kernel's through zram,
     /// for every compressor its zram offers (root; also run in guests by scenario `compress`).
     ZramOracle(zram_oracle::OracleArgs),
@@ -370,19 +365,14 @@ fn capture_guests(
     Ok(ok)
 }
 
-fn bench_exporter(clients: usize, scrapes: usize) -> Result<bool> {
-    if clients == 0 || scrapes == 0 {
-        bail!("--clients and --scrapes must be at least 1");
-    }
+fn bench_exporter(args: bench_exporter::ExporterArgs) -> Result<bool> {
     let workspace = workspace_root();
     bench_exporter::bench(&bench_exporter::BenchOptions {
-        clients,
-        scrapes,
+        exporter: args,
         cargo: cargo(),
         target_dir: target_dir(&workspace),
         workspace,
-    })?;
-    Ok(true)
+    })
 }
 
 fn deploytest(venv: Option<PathBuf>) -> Result<bool> {
@@ -420,15 +410,14 @@ fn run(cli: Cli) -> Result<bool> {
             bench::run(
                 &args,
                 &bench_exporter::BenchOptions {
-                    clients: 16,
-                    scrapes: args.scrapes,
+                    exporter: args.exporter.clone(),
                     cargo: cargo(),
                     target_dir: target_dir(&workspace),
                     workspace,
                 },
             )
         }
-        Cmd::BenchExporter { clients, scrapes } => bench_exporter(clients, scrapes),
+        Cmd::BenchExporter(args) => bench_exporter(args),
         Cmd::ZramOracle(args) => zram_oracle::run(&args),
         Cmd::Mutants(args) => {
             let workspace = workspace_root();

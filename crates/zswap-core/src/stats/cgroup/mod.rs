@@ -102,6 +102,22 @@ pub fn find_cgroup2(root: &SysRoot) -> Result<Option<Cgroup2Mount>> {
 
 /// Reads one cgroup directory. `rel` is its path relative to the hierarchy root.
 pub fn read_cgroup(root: &SysRoot, dir: &Path, rel: &str) -> Result<CgroupZswap> {
+    let stat = dir.join("memory.stat");
+    let text = root.read_opt(&stat)?;
+    read_cgroup_with_stat(root, dir, rel, &stat, text.as_deref())
+}
+
+/// [`read_cgroup`] with `memory.stat` (at `stat`) already read: the walk reads it first, as
+/// its presence says whether the cgroup has the memory controller. The files are checked in
+/// the same order as before that change (the `memory.zswap.*` files, then `memory.stat`),
+/// so the first malformed file named in an error is the same.
+fn read_cgroup_with_stat(
+    root: &SysRoot,
+    dir: &Path,
+    rel: &str,
+    stat: &Path,
+    stat_text: Option<&str>,
+) -> Result<CgroupZswap> {
     let mut cg = CgroupZswap {
         path: rel.to_owned(),
         ..Default::default()
@@ -127,12 +143,11 @@ pub fn read_cgroup(root: &SysRoot, dir: &Path, rel: &str) -> Result<CgroupZswap>
             _ => return Err(Error::parse(&wb, &t, "'0' or '1'")),
         });
     }
-    let stat = dir.join("memory.stat");
-    if let Some(t) = root.read_opt(&stat)? {
-        let (pairs, bad) = parse_key_values(&t);
+    if let Some(t) = stat_text {
+        let (pairs, bad) = parse_key_values(t);
         if bad.is_some() {
             return Err(Error::parse(
-                &stat,
+                stat,
                 bad.unwrap_or_default(),
                 "'key value' lines",
             ));
@@ -191,16 +206,21 @@ pub fn read_cgroups(
         if !wanted {
             continue;
         }
-        if matches && root.exists(&dir.join("memory.stat")) {
-            if out.cgroups.len() >= filter.max_cgroups {
-                out.truncated = true;
-                break;
-            }
-            match read_cgroup(root, &dir, &rel) {
-                Ok(cg) => out.cgroups.push(cg),
-                Err(Error::Read { source, .. })
-                    if source.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
+        if matches {
+            // read rather than stat first: a cgroup with the memory controller is one with
+            // memory.stat, and its content is needed anyway (one path walk, not two)
+            let stat = dir.join("memory.stat");
+            if let Some(text) = root.read_opt(&stat)? {
+                if out.cgroups.len() >= filter.max_cgroups {
+                    out.truncated = true;
+                    break;
+                }
+                match read_cgroup_with_stat(root, &dir, &rel, &stat, Some(&text)) {
+                    Ok(cg) => out.cgroups.push(cg),
+                    Err(Error::Read { source, .. })
+                        if source.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                }
             }
         }
         queue.extend(subdirs(root, &dir, &rel));
@@ -211,21 +231,20 @@ pub fn read_cgroups(
 /// The child cgroups of `dir` (path relative to the hierarchy root: `rel`), in name order;
 /// none if it vanished or cannot be listed.
 fn subdirs(root: &SysRoot, dir: &Path, rel: &str) -> Vec<(PathBuf, String)> {
-    let Some(names) = root.list_dir(dir).ok().flatten() else {
+    // the listing's file types: no stat of each of the cgroup's ~50 interface files
+    let Some(names) = root.list_dir_typed(dir).ok().flatten() else {
         return Vec::new();
     };
     names
         .into_iter()
-        .filter_map(|name| {
-            let child = dir.join(&name);
-            root.is_dir(&child).then(|| {
-                let child_rel = if rel == "/" {
-                    format!("/{name}")
-                } else {
-                    format!("{rel}/{name}")
-                };
-                (child, child_rel)
-            })
+        .filter(|(_, is_dir)| *is_dir)
+        .map(|(name, _)| {
+            let child_rel = if rel == "/" {
+                format!("/{name}")
+            } else {
+                format!("{rel}/{name}")
+            };
+            (dir.join(&name), child_rel)
         })
         .collect()
 }

@@ -200,7 +200,7 @@ pub fn parse_counter(text: &str) -> Option<u64> {
 /// Reads debugfs `zswap/` (and 6.1's `frontswap/`).
 pub fn read_debugfs(root: &SysRoot) -> Result<DebugfsReading> {
     let dir = root.debug(ZSWAP_DIR);
-    let names = match root.list_dir(&dir) {
+    let names = match root.list_dir_typed(&dir) {
         Ok(Some(names)) => names,
         Ok(None) => {
             let status = if debugfs_mounted(root)? {
@@ -226,7 +226,7 @@ pub fn read_debugfs(root: &SysRoot) -> Result<DebugfsReading> {
         ..Default::default()
     };
     let fs_dir = root.debug("frontswap");
-    if let Some(fs_names) = root.list_dir(&fs_dir)? {
+    if let Some(fs_names) = root.list_dir_typed(&fs_dir)? {
         stats.frontswap = read_numbers(root, &fs_dir, &fs_names)?;
     }
     Ok(DebugfsReading {
@@ -238,14 +238,14 @@ pub fn read_debugfs(root: &SysRoot) -> Result<DebugfsReading> {
 fn read_numbers(
     root: &SysRoot,
     dir: &std::path::Path,
-    names: &[String],
+    names: &[(String, bool)],
 ) -> Result<BTreeMap<String, u64>> {
     let mut values = BTreeMap::new();
-    for name in names {
-        let path = dir.join(name);
-        if root.is_dir(&path) {
+    for (name, is_dir) in names {
+        if *is_dir {
             continue;
         }
+        let path = dir.join(name);
         let text = root.read(&path)?;
         let n =
             parse_counter(&text).ok_or_else(|| Error::parse(&path, &text, "a decimal number"))?;
