@@ -12,6 +12,7 @@ mod layout;
 mod live;
 mod live_zram;
 mod probe_build;
+mod process;
 mod prometheus;
 mod robustness;
 mod server;
