@@ -14,6 +14,7 @@ mod live_zram;
 mod probe_build;
 mod process;
 mod prometheus;
+mod reference;
 mod robustness;
 mod server;
 mod webconfig_parity;
