@@ -5,8 +5,8 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use procfs_core::process::{LimitValue, Limits, Stat};
 use procfs_core::FromRead;
+use procfs_core::process::{LimitValue, Limits, Stat};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -60,7 +60,11 @@ pub fn parse_process(
     open_fds: u64,
     units: ProcessUnits,
 ) -> Result<ProcessSample> {
-    let paths = [Path::new("self/stat"), Path::new("self/limits"), Path::new("stat")];
+    let paths = [
+        Path::new("self/stat"),
+        Path::new("self/limits"),
+        Path::new("stat"),
+    ];
     parse_at(paths, [stat, limits, proc_stat], open_fds, units)
 }
 
@@ -166,7 +170,10 @@ mod tests {
                 start_time_seconds: p.start_time_seconds,
             }
         );
-        assert!((p.start_time_seconds - 1_700_001_234.56).abs() < 1e-6, "{p:?}");
+        assert!(
+            (p.start_time_seconds - 1_700_001_234.56).abs() < 1e-6,
+            "{p:?}"
+        );
     }
 
     #[test]

@@ -8,7 +8,11 @@ use crate::common::{self, Exporter, sample};
 
 fn getconf(name: &str) -> f64 {
     let out = common::succeed(Command::new("getconf").arg(name));
-    String::from_utf8(out.stdout).unwrap().trim().parse().unwrap()
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 /// (utime + stime ticks, starttime ticks, vsize bytes, rss pages) of `pid`, counted after
@@ -27,7 +31,9 @@ fn stat(pid: u32) -> (f64, f64, f64, f64) {
 }
 
 fn fds(pid: u32) -> f64 {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count() as f64
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count() as f64
 }
 
 #[test]
@@ -86,10 +92,16 @@ fn process_families_are_the_exporters_own_figures() {
     let soft: f64 = limits
         .lines()
         .find_map(|l| l.strip_prefix("Max open files")?.split_whitespace().next())
-        .map(|s| s.parse().unwrap_or(f64::from(u32::MAX) * f64::from(u32::MAX)))
+        .map(|s| {
+            s.parse()
+                .unwrap_or(f64::from(u32::MAX) * f64::from(u32::MAX))
+        })
         .unwrap();
     assert_eq!(get("process_max_fds"), soft);
-    assert!(text.contains("# TYPE process_cpu_seconds_total counter\n"), "{text}");
+    assert!(
+        text.contains("# TYPE process_cpu_seconds_total counter\n"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -170,7 +170,11 @@ fn no_near_twin_names() {
     let names: Vec<&str> = fams.keys().map(String::as_str).collect();
     assert_eq!(near_twins(&names), Vec::new());
     assert_eq!(
-        near_twins(&["zswap_written_back_pages_total", "zswap_pages_written_back_total"]).len(),
+        near_twins(&[
+            "zswap_written_back_pages_total",
+            "zswap_pages_written_back_total"
+        ])
+        .len(),
         1
     );
 }
