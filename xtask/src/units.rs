@@ -1,9 +1,13 @@
 //! The systemd units in `deploy/systemd/`, which the tarball, the Debian package, `zswapctl
 //! persist` (`zswap-apply.service`) and the Ansible role (`zswap-exporter.service`) share.
+//! `zswap-exporter-activated.service` is derived from `zswap-exporter.service` (the tests
+//! check it; `UPDATE_GOLDEN=1 cargo test -p xtask units` rewrites it).
 
 /// Unit files shipped in the artefacts, relative to `deploy/systemd/`.
-pub(crate) const UNITS: [&str; 4] = [
+pub(crate) const UNITS: [&str; 6] = [
     "zswap-exporter.service",
+    "zswap-exporter.socket",
+    "zswap-exporter-activated.service",
     "zswap-apply.service",
     "zswap-exporter-textfile.service",
     "zswap-exporter-textfile.timer",
@@ -80,6 +84,91 @@ mod tests {
         assert!(
             text.contains("\nAmbientCapabilities=CAP_DAC_READ_SEARCH\n"),
             "{text}"
+        );
+    }
+
+    /// `zswap-exporter.service` as `zswap-exporter.socket` starts it: the same sandbox, the
+    /// socket taken from systemd instead of bound, and no network of its own (the passed
+    /// socket lives in the host's namespace, so `PrivateNetwork=` costs nothing).
+    fn activated_service(service: &str) -> String {
+        let mut out = String::from(
+            "# Generated from zswap-exporter.service by xtask's units tests (UPDATE_GOLDEN=1 cargo\n\
+             # test -p xtask units): the exporter started by zswap-exporter.socket on the first\n\
+             # connection, serving the socket systemd holds. Enable the socket, not this unit.\n",
+        );
+        let mut section = "";
+        for line in service.lines() {
+            if line.starts_with('[') {
+                section = line;
+            }
+            if line.starts_with('#') && section.is_empty() {
+                continue;
+            }
+            match (section, line) {
+                ("[Install]", _) => {}
+                (_, l) if l.starts_with("Description=") => {
+                    out.push_str(l);
+                    out.push_str(" (socket-activated)\n");
+                }
+                (_, "Wants=network-online.target") => {
+                    out.push_str(line);
+                    out.push_str(
+                        "\nRequires=zswap-exporter.socket\nAfter=zswap-exporter.socket\n\
+                         Conflicts=zswap-exporter.service\n",
+                    );
+                }
+                (_, l) if l.starts_with("ExecStart=") => {
+                    out.push_str(&l.replace("--web.listen-address=:10119", "--web.systemd-socket"));
+                    out.push('\n');
+                }
+                (_, "PrivateTmp=true") => {
+                    out.push_str("PrivateTmp=true\nPrivateNetwork=true\n");
+                }
+                (_, l) => {
+                    out.push_str(l);
+                    out.push('\n');
+                }
+            }
+        }
+        out.push_str("[Install]\nAlso=zswap-exporter.socket\n");
+        out
+    }
+
+    #[test]
+    fn activated_service_is_derived_from_the_service() {
+        let dir = repo().join("deploy/systemd");
+        let service = std::fs::read_to_string(dir.join("zswap-exporter.service")).unwrap();
+        let want = activated_service(&service);
+        let path = dir.join("zswap-exporter-activated.service");
+        if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let got = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            got == want,
+            "'{}' is not zswap-exporter.service with socket activation; if the service changed \
+             on purpose: UPDATE_GOLDEN=1 cargo test -p xtask units",
+            path.display()
+        );
+        for flag in ["--web.systemd-socket", "Requires=zswap-exporter.socket"] {
+            assert!(want.contains(flag), "{flag} missing:\n{want}");
+        }
+        assert!(!want.contains("--web.listen-address"), "{want}");
+    }
+
+    #[test]
+    fn socket_starts_the_activated_service_on_the_services_port() {
+        let dir = repo().join("deploy/systemd");
+        let socket = std::fs::read_to_string(dir.join("zswap-exporter.socket")).unwrap();
+        let service = std::fs::read_to_string(dir.join("zswap-exporter.service")).unwrap();
+        assert!(socket.contains("\nService=zswap-exporter-activated.service\n"));
+        let port = socket
+            .lines()
+            .find_map(|l| l.strip_prefix("ListenStream="))
+            .unwrap();
+        assert!(
+            service.contains(&format!("--web.listen-address=:{port} ")),
+            "the socket listens on {port}, the service elsewhere"
         );
     }
 

@@ -8,6 +8,7 @@ mod encode;
 mod families;
 mod http;
 mod logger;
+mod process;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -109,6 +110,8 @@ fn run(cli: Cli) -> Result<()> {
         header_timeout: cli.header_timeout,
         idle_timeout: cli.idle_timeout,
         web,
+        // the exporter's own figures: always this process's procfs, whatever --path.procfs says
+        process_root: zswap_core::SysRoot::host(),
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -69,13 +69,15 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 
 /// What the exporter-service scrapes must show: the probe counted stores and loads of the
 /// guest's swap traffic, the debugfs families are there, and the restarted exporter serves
-/// with its probe and debugfs collectors working.
+/// with its probe and debugfs collectors working, and so does the one `zswap-exporter.socket`
+/// started for the third scrape.
 fn exporter_scrapes(share: &Path) -> Vec<String> {
     let mut failed = Vec::new();
     let read =
         |n: u32| fs::read_to_string(share.join(format!("scrape-{n}.txt"))).unwrap_or_default();
     let first = read(1);
     let second = read(2);
+    let third = read(3);
     let positive = [
         r#"zswap_ebpf_stores_total{result="ok"}"#,
         r#"zswap_ebpf_loads_total{result="ok"}"#,
@@ -89,7 +91,7 @@ fn exporter_scrapes(share: &Path) -> Vec<String> {
     if sample(&first, "zswap_stored_pages").is_none() {
         failed.push("scrape 1: no zswap_stored_pages (debugfs)".into());
     }
-    for (n, text) in [(1, &first), (2, &second)] {
+    for (n, text) in [(1, &first), (2, &second), (3, &third)] {
         for c in ["ebpf", "debugfs"] {
             let s = format!("zswap_exporter_collector_success{{collector=\"{c}\"}}");
             if sample(text, &s) != Some(1.0) {
@@ -378,6 +380,11 @@ mod tests {
         );
         assert!(
             failed.iter().any(|f| f.starts_with("scrape 2:")),
+            "{failed:?}"
+        );
+        // nor the socket-activated one
+        assert!(
+            failed.iter().any(|f| f.starts_with("scrape 3:")),
             "{failed:?}"
         );
         assert!(

@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod debugfs;
 pub mod meminfo;
 pub mod mounts;
+pub mod process;
 pub mod swaps;
 pub mod vmstat;
 

@@ -47,6 +47,8 @@ pub(crate) struct ServerOptions {
     pub(crate) header_timeout: Duration,
     pub(crate) idle_timeout: Duration,
     pub(crate) web: WebConfig,
+    /// Where the exporter reads its own `process_*` figures (`/proc/self`).
+    pub(crate) process_root: zswap_core::SysRoot,
 }
 
 struct State {
@@ -58,6 +60,7 @@ struct State {
     header_timeout: Duration,
     idle_timeout: Duration,
     web: WebConfig,
+    process_root: zswap_core::SysRoot,
     /// The last error of each collector, to log changes rather than every scrape.
     last_errors: Mutex<HashMap<CollectorName, Option<String>>>,
 }
@@ -67,8 +70,21 @@ const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 /// Reads the kernel once and renders the exposition; shared by the server and `--once`.
 pub(crate) fn scrape_text(cfg: &CollectConfig, format: Format) -> Result<(String, Scrape)> {
+    scrape_with_process(cfg, format, None)
+}
+
+/// [`scrape_text`], plus the server's own `process_*` families when `process_root` is given.
+fn scrape_with_process(
+    cfg: &CollectConfig,
+    format: Format,
+    process_root: Option<&zswap_core::SysRoot>,
+) -> Result<(String, Scrape)> {
     let s = collect(cfg);
-    let text = render(families(&s, VERSION), format).context("encoding metrics")?;
+    let mut fams = families(&s, VERSION);
+    if let Some(root) = process_root {
+        crate::process::families(&mut fams, root);
+    }
+    let text = render(fams, format).context("encoding metrics")?;
     Ok((text, s))
 }
 
@@ -83,6 +99,7 @@ pub(crate) async fn serve(collect_cfg: CollectConfig, opts: ServerOptions) -> Re
         header_timeout: opts.header_timeout,
         idle_timeout: opts.idle_timeout,
         web: opts.web,
+        process_root: opts.process_root,
         last_errors: Mutex::new(HashMap::new()),
     });
     let mut tasks = tokio::task::JoinSet::new();
@@ -354,7 +371,7 @@ async fn metrics(state: &Arc<State>, format: Format) -> Response<Body> {
     let st = state.clone();
     let result = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        let r = scrape_text(&st.collect, format);
+        let r = scrape_with_process(&st.collect, format, Some(&st.process_root));
         if let Ok((_, s)) = &r {
             note_errors(&st, s);
         }

@@ -50,6 +50,7 @@ struct TlsServerConfig {
     max_version: Option<String>,
     // accepted and, as in Go since 1.18, without effect
     #[allow(dead_code)]
+    #[serde(default, deserialize_with = "go_bool")]
     prefer_server_cipher_suites: Option<bool>,
     client_allowed_sans: Option<Vec<String>>,
 }
@@ -57,8 +58,30 @@ struct TlsServerConfig {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HttpServerConfig {
+    #[serde(default, deserialize_with = "go_bool")]
     http2: Option<bool>,
     headers: Option<BTreeMap<String, String>>,
+}
+
+/// A boolean as Go's yaml.v2 reads one into exporter-toolkit's fields: a plain scalar of
+/// YAML 1.1 (`true`, `yes`, `on`, `y` and their negations), never a quoted string; empty is
+/// unset.
+fn go_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    struct GoBool;
+    impl serde::de::Visitor<'_> for GoBool {
+        type Value = Option<bool>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a boolean (true/false, yes/no, on/off), unquoted")
+        }
+        fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Self::Value, E> {
+            Ok(Some(b))
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    // a quoted scalar reaches the visitor as a string, which it refuses as yaml.v2 does
+    d.deserialize_any(GoBool)
 }
 
 /// The headers exporter-toolkit lets a web config set, with the values it allows (none

@@ -282,32 +282,3 @@ fn check_tree_matches_files(root: &Path, text: &str) {
         );
     }
 }
-
-/// No two family names differ only in word order (`zswap_pages_written_back_total` next to
-/// `zswap_written_back_pages_total`): a reader cannot tell which is which. Two sources of one
-/// figure get names that say the source (`zswap_vmstat_zswpwb_total`).
-#[test]
-#[allow(clippy::disallowed_methods)] // test support: the golden files
-fn no_two_names_are_near_twins() {
-    let mut names = std::collections::BTreeSet::new();
-    for e in std::fs::read_dir(golden_dir()).unwrap() {
-        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
-        for l in text.lines() {
-            if let Some(rest) = l.strip_prefix("# TYPE ") {
-                names.insert(rest.split(' ').next().unwrap().to_owned());
-            }
-        }
-    }
-    assert!(names.len() > 50, "{names:?}");
-    let mut by_words: std::collections::BTreeMap<Vec<&str>, Vec<&String>> = Default::default();
-    for n in &names {
-        let mut words: Vec<&str> = n
-            .split('_')
-            .filter(|w| !matches!(*w, "zswap" | "total"))
-            .collect();
-        words.sort_unstable();
-        by_words.entry(words).or_default().push(n);
-    }
-    let twins: Vec<_> = by_words.values().filter(|v| v.len() > 1).collect();
-    assert!(twins.is_empty(), "near-twin metric names: {twins:?}");
-}

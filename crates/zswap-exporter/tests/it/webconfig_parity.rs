@@ -503,6 +503,40 @@ fn rows(d: &Path) -> Vec<Row> {
             true,
             true,
         ),
+        // YAML 1.1 booleans, as Go's yaml.v2 reads them: y/yes/on and n/no/off in three casings
+        row(
+            "boolean yes",
+            with("  prefer_server_cipher_suites: yes\n"),
+            true,
+            true,
+        ),
+        row(
+            "boolean Off",
+            with("  prefer_server_cipher_suites: Off\n"),
+            true,
+            true,
+        ),
+        row(
+            "boolean Y",
+            with("  prefer_server_cipher_suites: Y\n"),
+            true,
+            true,
+        ),
+        row(
+            "boolean NO, http2 on",
+            format!(
+                "{}http_server_config:\n  http2: on\n",
+                with("  prefer_server_cipher_suites: NO\n")
+            ),
+            false,
+            true,
+        ),
+        row(
+            "boolean quoted 'yes'",
+            with("  prefer_server_cipher_suites: 'yes'\n"),
+            true,
+            true,
+        ),
         row(
             "TLS section without certificate keys",
             "tls_server_config:\n  min_version: TLS13\n".into(),

@@ -1,5 +1,6 @@
 # exporter-service: the packaged exporter under its own sandbox with eBPF on counts real swap
 # traffic; the host scrapes it through QEMU's port forward; after kill -9 systemd restarts it.
+# Then the same exporter through zswap-exporter.socket: started by the host's scrape.
 . ./lib.sh
 check install install_deb
 # swap on a file, zswap on in front of it
@@ -32,4 +33,17 @@ done
 sleep 5
 touch want-scrape-2
 wait_file scraped-2 300 || bad "scrape-2: the host did not scrape"
+# socket activation: systemd listens, the first connection starts the exporter
+check exporter-stop systemctl stop zswap-exporter.service
+check socket-start systemctl start zswap-exporter.socket
+check socket-listening systemctl is-active zswap-exporter.socket
+if systemctl is-active --quiet zswap-exporter-activated.service; then
+	bad "activated-idle: the activated exporter runs before any connection"
+else
+	ok activated-idle
+fi
+touch want-scrape-3
+wait_file scraped-3 300 || bad "scrape-3: the host did not scrape"
+check activated-running systemctl is-active zswap-exporter-activated.service
+journalctl -b -u zswap-exporter-activated.service --no-pager | tail -20
 finish
