@@ -82,7 +82,9 @@ pub fn parse_kubepods_path(path: &str) -> Option<KubepodsPath> {
         None if qos_class == QosClass::Guaranteed => return None,
         None => return Some(out),
     }
-    out.container_id = parts.next().and_then(|c| container_id(slice_base.is_some(), c));
+    out.container_id = parts
+        .next()
+        .and_then(|c| container_id(slice_base.is_some(), c));
     Some(out)
 }
 
@@ -232,13 +234,17 @@ mod tests {
 
     #[test]
     fn pod_and_qos_cgroups_get_what_they_name() {
-        let p = format!("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{UID_}.slice");
+        let p =
+            format!("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{UID_}.slice");
         assert_eq!(parse_kubepods_path(&p), pod_only(QosClass::Burstable));
         assert_eq!(
             parse_kubepods_path(&format!("/kubepods/pod{UID}")),
             pod_only(QosClass::Guaranteed)
         );
-        for p in ["/kubepods.slice/kubepods-besteffort.slice", "/kubepods/besteffort"] {
+        for p in [
+            "/kubepods.slice/kubepods-besteffort.slice",
+            "/kubepods/besteffort",
+        ] {
             assert_eq!(
                 parse_kubepods_path(p),
                 Some(KubepodsPath {
