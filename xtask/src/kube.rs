@@ -419,7 +419,8 @@ fn http_get(addr: &str) -> Option<String> {
     let mut buf = String::new();
     s.read_to_string(&mut buf).ok()?;
     let (head, body) = buf.split_once("\r\n\r\n")?;
-    head.starts_with("HTTP/1.1 200").then(|| body.to_owned())
+    // hyper answers an HTTP/1.0 request in HTTP/1.0
+    (head.split(' ').nth(1) == Some("200")).then(|| body.to_owned())
 }
 
 fn free_port() -> Result<u16> {
@@ -428,11 +429,43 @@ fn free_port() -> Result<u16> {
         .port())
 }
 
-/// What a scrape of the container must show: every collector the DaemonSet enables
-/// succeeded, and the node's zswap figures are there.
-pub(crate) fn check_scrape(text: &str, host_enabled: &str) -> Result<()> {
+/// How far the probe got: loaded, or the reason it did not, as the exporter logs it.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Probe {
+    Loaded,
+    Refused(String),
+}
+
+/// The probe's outcome from an exporter's log and scrape; a container's mount points
+/// (`/host/sys`, `/host/proc`) read as the host's.
+pub(crate) fn probe_outcome(log: &str, scrape: &str) -> Probe {
+    if scrape.contains("zswap_exporter_collector_success{collector=\"ebpf\"} 1\n") {
+        return Probe::Loaded;
+    }
+    let reason = log
+        .lines()
+        .find_map(|l| l.split_once("the probe did not load: ").map(|(_, r)| r))
+        .unwrap_or("no reason logged")
+        .trim_end_matches('"');
+    Probe::Refused(
+        reason
+            .replace("/host/sys", "/sys")
+            .replace("/host/proc", "/proc"),
+    )
+}
+
+/// What a scrape of the container must show: every file collector the DaemonSet enables
+/// succeeded, the node's zswap figures are there, and the probe got as far as the same
+/// binary gets on the host (this machine's kernel may refuse BPF tracing to everyone, and a
+/// container must not fail where the host does not: seccomp, capabilities).
+pub(crate) fn check_scrape(
+    text: &str,
+    log: &str,
+    host_enabled: &str,
+    host_probe: &Probe,
+) -> Result<()> {
     let mut missing = Vec::new();
-    for c in ["sysfs", "debugfs", "meminfo", "vmstat", "ebpf"] {
+    for c in ["sysfs", "debugfs", "meminfo", "vmstat"] {
         let l = format!("zswap_exporter_collector_success{{collector=\"{c}\"}} 1\n");
         if !text.contains(&l) {
             missing.push(l.trim_end().to_owned());
@@ -455,10 +488,39 @@ pub(crate) fn check_scrape(text: &str, host_enabled: &str) -> Result<()> {
     if !text.contains(&enabled) {
         missing.push(enabled.trim_end().to_owned());
     }
+    let probe = probe_outcome(log, text);
+    if &probe != host_probe {
+        missing.push(format!(
+            "the probe as on the host ({host_probe:?}); in the container: {probe:?}"
+        ));
+    }
     if !missing.is_empty() {
         bail!("the scrape lacks: {}", missing.join("; "));
     }
     Ok(())
+}
+
+/// The probe's outcome for `exporter` run on the host itself.
+fn host_probe(exporter: &Path) -> Result<Probe> {
+    let out = Command::new(exporter)
+        .args(["--once", "--collector.ebpf"])
+        .output()
+        .with_context(|| format!("cannot run {}", exporter.display()))?;
+    Ok(probe_outcome(
+        &String::from_utf8_lossy(&out.stderr),
+        &String::from_utf8_lossy(&out.stdout),
+    ))
+}
+
+fn container_log(name: &str) -> String {
+    Command::new("podman")
+        .args(PODMAN_GLOBAL)
+        .args(["logs", name])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+        })
+        .unwrap_or_default()
 }
 
 /// Builds the image, runs it as the DaemonSet would, scrapes it; removes both afterwards.
@@ -494,19 +556,15 @@ fn run_image(o: &KubetestOptions) -> Result<()> {
             break t;
         }
         if Instant::now() > deadline {
-            let logs = Command::new("podman")
-                .args(PODMAN_GLOBAL)
-                .args(["logs", name.as_str()])
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
-                .unwrap_or_default();
-            bail!("no /metrics from the container at {listen} within 60 s; its log:\n{logs}");
+            let log = container_log(&name);
+            bail!("no /metrics from the container at {listen} within 60 s; its log:\n{log}");
         }
         std::thread::sleep(Duration::from_millis(500));
     };
     let enabled = fs::read_to_string("/sys/module/zswap/parameters/enabled")
         .context("this host has no zswap (/sys/module/zswap/parameters/enabled)")?;
-    check_scrape(&text, &enabled)?;
+    let host = host_probe(&o.target_dir.join("dist/image/zswap-exporter"))?;
+    check_scrape(&text, &container_log(&name), &enabled, &host)?;
     eprintln!("kubetest: container up and scraped in {:.0?}", t1.elapsed());
     Ok(())
 }
@@ -654,12 +712,40 @@ mod tests {
             zswap_exporter_collector_success{collector=\"ebpf\"} 1\n\
             zswap_enabled 1\nzswap_info{compressor=\"lz4\"} 1\n\
             zswap_pool_size_bytes 4096\nzswap_stored_pages 3\n";
-        check_scrape(good, "Y\n").unwrap();
-        let e = check_scrape(&good.replace("\"ebpf\"} 1", "\"ebpf\"} 0"), "Y\n").unwrap_err();
-        assert!(e.to_string().contains("collector=\"ebpf\"} 1"), "{e}");
-        let e = check_scrape(good, "N\n").unwrap_err();
+        check_scrape(good, "", "Y\n", &Probe::Loaded).unwrap();
+        let refused = good.replace("\"ebpf\"} 1", "\"ebpf\"} 0");
+        let e = check_scrape(&refused, "", "Y\n", &Probe::Loaded).unwrap_err();
+        assert!(
+            e.to_string().contains("the probe as on the host (Loaded)"),
+            "{e}"
+        );
+        let e = check_scrape(good, "", "N\n", &Probe::Loaded).unwrap_err();
         assert!(e.to_string().contains("zswap_enabled 0"), "{e}");
-        let e = check_scrape(&good.replace("zswap_stored_pages 3\n", ""), "Y\n").unwrap_err();
+        let e = check_scrape(
+            &good.replace("zswap_stored_pages 3\n", ""),
+            "",
+            "Y\n",
+            &Probe::Loaded,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("zswap_stored_pages"), "{e}");
+    }
+
+    /// A kernel that refuses tracing to the host too passes; seccomp refusing what the host
+    /// may do fails.
+    #[test]
+    fn the_probe_must_get_as_far_as_on_the_host() {
+        let scrape = "zswap_exporter_collector_success{collector=\"ebpf\"} 0\n";
+        let host = probe_outcome(
+            "level=WARN msg=\"collector ebpf: the probe did not load: no '/sys/bus/x'\"",
+            scrape,
+        );
+        assert_eq!(host, Probe::Refused("no '/sys/bus/x'".into()));
+        let same =
+            "level=WARN msg=\"collector ebpf: the probe did not load: no '/host/sys/bus/x'\"";
+        assert_eq!(probe_outcome(same, scrape), host);
+        let seccomp =
+            "level=WARN msg=\"collector ebpf: the probe did not load: failed to create map\"";
+        assert_ne!(probe_outcome(seccomp, scrape), host);
     }
 }
