@@ -28,6 +28,11 @@ apt_packages=(
   mmdebstrap
   e2fsprogs
   qemu-utils
+  # cargo xtask kubetest: builds the OCI image (buildah, FROM scratch) and runs it (podman
+  # with runc, which unlike crun runs on hosts with cgroup v1 and v2 controllers mixed)
+  buildah
+  podman
+  runc
 )
 
 missing=()

@@ -40,6 +40,9 @@ step vmtest cargo xtask vmtest
 step deploytest cargo xtask deploytest
 # the release on Debian guests booted with systemd (docs/install.md): bookworm, trixie, sid
 step fieldtest cargo xtask fieldtest
+# deploy/kubernetes validated offline, and the OCI image run under podman as the DaemonSet
+# runs it (docs/kubernetes.md); after fieldtest, whose release build it reuses
+step kubetest cargo xtask kubetest
 
 printf '\nsteps failed: %s\n' "${failed_steps[*]:-none}"
 echo "suite: ${passed} passed, ${failed} failed"

@@ -7,6 +7,8 @@
 //! - `bench-exporter`: CPU per scrape, latency and peak RSS, zswap-exporter vs node_exporter,
 //!   and the exporter's cost per cgroup.
 //! - `zram-oracle`: zswap-core's compressed lengths against the running kernel's, via zram.
+//! - `image`, `kube-rules`, `kubetest`: the OCI image, the Kubernetes manifests and their
+//!   test (docs/kubernetes.md).
 //! - `oracle`: zswap-core's compressors and zsmalloc classes against the kernel's own C from
 //!   Debian's `linux-source` packages, compiled in userspace.
 //! - `mutants`: cargo-mutants over params, admin, sim and the exporter's metric building.
@@ -20,6 +22,7 @@ mod dist;
 mod fieldtest;
 mod fixtures;
 mod kernel_oracle;
+mod kube;
 mod mirror;
 mod mutants;
 mod units;
@@ -142,6 +145,22 @@ enum Cmd {
     /// it; fails on a surviving mutant that docs/mutants.md does not explain. CPU-heavy: run
     /// it under `nice`, outside CI. Prints one `PASS|FAIL mutants <module>: <counts>` line each.
     Mutants(mutants::MutantsArgs),
+    /// Build the OCI image of zswap-exporter from the release tarball's static binary (runs
+    /// `dist` first; buildah, FROM scratch, nothing pulled), tagged localhost/zswap-exporter:<version>
+    /// and exported as an OCI archive into target/dist/.
+    Image,
+    /// Write deploy/kubernetes/prometheusrule.yaml from deploy/prometheus/zswap-alerts.yml.
+    KubeRules,
+    /// Validate deploy/kubernetes/ offline (kubernetes-validate; prometheus-operator's CRD
+    /// schemas), then build the image and run it under podman with the DaemonSet's arguments,
+    /// mounts and security context and scrape it; removes the container and image afterwards.
+    /// Prints `PASS kube <step>` or `FAIL kube <step> <reason>` lines.
+    Kubetest {
+        /// Python virtual environment for kubernetes-validate and the CRD models
+        /// [default: $XDG_CACHE_HOME/zswap-tools/kube-venv or ~/.cache/zswap-tools/kube-venv].
+        #[arg(long, value_name = "DIR")]
+        venv: Option<PathBuf>,
+    },
     /// Lint deploy/ with ansible-lint, converge the roles against this machine twice (the
     /// second must change nothing) and verify the result; restores the machine afterwards.
     /// Prints `PASS deploy <step>` or `FAIL deploy <step> <reason>` lines.
@@ -404,6 +423,29 @@ fn run(cli: Cli) -> Result<bool> {
             &distros, &scenarios, cache_dir, memory, timeout, jobs, &mirror,
         ),
         Cmd::Deploytest { venv } => deploytest(venv),
+        Cmd::Image => {
+            let workspace = workspace_root();
+            let archive = kube::image(&workspace, &target_dir(&workspace), &cargo())?;
+            println!("{}\n{}", kube::image_ref(), archive.display());
+            Ok(true)
+        }
+        Cmd::KubeRules => {
+            println!("{}", kube::write_rules(&workspace_root())?.display());
+            Ok(true)
+        }
+        Cmd::Kubetest { venv } => {
+            let venv = match venv {
+                Some(v) => v,
+                None => default_cache_dir()?.with_file_name("kube-venv"),
+            };
+            let workspace = workspace_root();
+            kube::kubetest(&kube::KubetestOptions {
+                target_dir: target_dir(&workspace),
+                workspace,
+                cargo: cargo(),
+                venv,
+            })
+        }
         Cmd::Vmtest { guest, scenarios } => vmtest(&guest, &scenarios, &mirror),
         Cmd::Bench(args) => {
             let workspace = workspace_root();

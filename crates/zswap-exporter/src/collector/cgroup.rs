@@ -3,6 +3,7 @@
 //! cgroup v2 hierarchy, or one without the memory controller, is no data, not a failure.
 
 use zswap_core::SysRoot;
+use zswap_core::stats::cgroup::kubepods::parse_kubepods_path;
 use zswap_core::stats::cgroup::{
     CgroupFilter, CgroupZswap, CgroupsReading, Limit, find_cgroup2, read_cgroups,
 };
@@ -23,12 +24,23 @@ pub(crate) fn read(
         .map_err(|e| e.to_string())
 }
 
+/// `cgroup`, and for a kubelet's cgroups what the path says of the pod and container.
+pub(crate) fn cgroup_labels(path: &str) -> Labels {
+    let mut labels = vec![("cgroup", path.to_owned())];
+    if let Some(k) = parse_kubepods_path(path) {
+        labels.push(("qos_class", k.qos_class.as_str().to_owned()));
+        labels.extend(k.pod_uid.map(|u| ("pod_uid", u)));
+        labels.extend(k.container_id.map(|c| ("container_id", c)));
+    }
+    labels
+}
+
 /// The per-cgroup families.
 pub(crate) fn families(out: &mut Families, r: &CgroupsReading) {
     let per = |f: &dyn Fn(&CgroupZswap) -> Option<Value>| -> Vec<(Labels, Value)> {
         r.cgroups
             .iter()
-            .filter_map(|cg| f(cg).map(|v| (vec![("cgroup", cg.path.clone())], v)))
+            .filter_map(|cg| f(cg).map(|v| (cgroup_labels(&cg.path), v)))
             .collect()
     };
     let stat = |k: &'static str| move |cg: &CgroupZswap| cg.stat.get(k).copied().map(Value::Int);

@@ -8,6 +8,7 @@ mod common;
 mod deploy;
 mod docs;
 mod golden;
+mod kubepods;
 mod layout;
 mod live;
 mod live_zram;

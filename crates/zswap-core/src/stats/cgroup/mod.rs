@@ -13,6 +13,8 @@ use crate::stats::mounts::read_mounts;
 use crate::stats::parse_key_values;
 use crate::sysroot::SysRoot;
 
+pub mod kubepods;
+
 /// The zswap keys of `memory.stat`: name, unit.
 pub const STAT_KEYS: [(&str, &str); 6] = [
     ("zswap", "bytes"),
