@@ -14,6 +14,7 @@ mod config;
 mod counters;
 mod folio_source;
 mod kernel_codecs;
+mod knobs;
 mod load;
 mod lru;
 mod memcg;

@@ -2,43 +2,11 @@
 //! `zswap_enabled_param_set`; docs/kernel-notes.md §1.3, §1.4, §3.10).
 
 use super::config::ZpoolKind;
+use super::knobs::Knobs;
 use super::pool::{Allocator, Pool};
 use super::zswap::{Setup, SimError, Zswap};
-use crate::params::{ParamKind, ParamName, ParamValue, ZswapParams};
+use crate::params::{ParamKind, ParamName, ParamValue};
 use std::collections::BTreeMap;
-
-/// The parameters the store, load and writeback paths read, resolved from [`ZswapParams`]
-/// after every write: a `ZswapParams` lookup is a map search, and a store made several
-/// (docs/performance.md, simulate).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Knobs {
-    enabled: bool,
-    max_pool_percent: u32,
-    accept_threshold_percent: u32,
-    shrinker_enabled: bool,
-    same_filled_enabled: bool,
-    non_same_filled_enabled: bool,
-}
-
-impl Knobs {
-    pub(crate) fn of(p: &ZswapParams) -> Knobs {
-        Knobs {
-            enabled: p.enabled() == Some(true),
-            // Every era has it ([`super::kconfig_defaults`]) and [`Zswap::set_param`] only
-            // stores numbers there, so the default is never used.
-            max_pool_percent: p.max_pool_percent().unwrap_or_default(),
-            accept_threshold_percent: p.accept_threshold_percent().unwrap_or_default(),
-            // Off in an era without it (6.1).
-            shrinker_enabled: p.shrinker_enabled() == Some(true),
-            // An era without the switch always detects them.
-            same_filled_enabled: p.get(ParamName::SameFilledPagesEnabled)
-                != Some(&ParamValue::Bool(false)),
-            // An era without the switch always compresses.
-            non_same_filled_enabled: p.get(ParamName::NonSameFilledPagesEnabled)
-                != Some(&ParamValue::Bool(false)),
-        }
-    }
-}
 
 impl Zswap {
     /// `enabled`.
