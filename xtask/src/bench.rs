@@ -28,7 +28,7 @@ use zswap_testkit::host::{HostLock, in_ci, is_root};
 use zswap_testkit::zram::{self, ZramDevice};
 
 use crate::bench_exporter::{self, BenchOptions};
-use crate::bench_table::{self, Row};
+use crate::bench_table::{self, Row, median};
 
 /// What `cargo xtask bench` runs.
 #[derive(clap::Args, Debug, Clone)]
@@ -146,15 +146,6 @@ fn thread_cpu() -> f64 {
     };
     let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     tv(ru.ru_utime) + tv(ru.ru_stime)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
 }
 
 fn median_run(runs: &[Run]) -> Run {

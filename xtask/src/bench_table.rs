@@ -33,3 +33,13 @@ pub(crate) fn print(rows: &[Row]) -> bool {
     }
     all_met
 }
+
+/// The median (NaN when nothing was measured).
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}

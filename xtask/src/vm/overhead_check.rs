@@ -30,6 +30,7 @@
 
 use super::Series;
 use super::console::Report;
+use crate::bench_table::median;
 
 /// The goal: added time of a probed run, in percent of the plain run.
 const GOAL_PERCENT: f64 = 2.0;
@@ -58,16 +59,10 @@ impl Spread {
     fn of(v: &[f64]) -> Spread {
         let mut s = v.to_vec();
         s.sort_by(f64::total_cmp);
-        let n = s.len();
-        let median = if n % 2 == 1 {
-            s[n / 2]
-        } else {
-            (s[n / 2 - 1] + s[n / 2]) / 2.0
-        };
         Spread {
             min: s[0],
-            median,
-            max: s[n - 1],
+            median: median(s.clone()),
+            max: s[s.len() - 1],
         }
     }
 
